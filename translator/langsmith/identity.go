@@ -1,0 +1,102 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// IDMode chooses how a span's run ID is derived.
+type IDMode string
+
+const (
+	// IDModeUUIDv7 derives a UUIDv7 whose millisecond field is the span's start time and whose
+	// other bits come from a hash of (trace ID, span ID). It is time-ordered like the SDKs' IDs,
+	// which LangSmith's by-id lookups rely on, and a pure function of the span, so a re-sent span
+	// always gets the same ID.
+	IDModeUUIDv7 IDMode = "uuidv7"
+	// IDModeSpanID is LangSmith's own OTLP rule: the span ID right-aligned in zeros. Use it when
+	// the same traces also reach LangSmith through its OTLP endpoint.
+	IDModeSpanID IDMode = "span_id"
+)
+
+// UnmarshalText validates the mode when it is read from configuration.
+func (m *IDMode) UnmarshalText(text []byte) error {
+	switch v := IDMode(text); v {
+	case IDModeUUIDv7, IDModeSpanID:
+		*m = v
+		return nil
+	default:
+		return fmt.Errorf("unknown run id mode %q: want %q or %q", text, IDModeUUIDv7, IDModeSpanID)
+	}
+}
+
+// RunID derives the run ID of the span (traceID, spanID) that started at start.
+func RunID(mode IDMode, traceID pcommon.TraceID, spanID pcommon.SpanID, start time.Time) uuid.UUID {
+	if mode == IDModeSpanID {
+		var id uuid.UUID
+		copy(id[8:], spanID[:])
+		return id
+	}
+	var key [24]byte
+	copy(key[:16], traceID[:])
+	copy(key[16:], spanID[:])
+	h := sha256.Sum256(key[:])
+
+	var id uuid.UUID
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(max(start.UnixMilli(), 0))) //nolint:gosec // clamped to ≥ 0
+	copy(id[:6], ms[2:])
+	copy(id[6:], h[:10])
+	id[6] = 0x70 | id[6]&0x0f // version 7
+	id[8] = 0x80 | id[8]&0x3f // RFC 9562 variant
+	return id
+}
+
+// dottedTimeLayout is the timestamp part of a dotted_order segment without its fraction:
+// LangSmith wants exactly six fractional digits, which no time layout yields without a dot.
+const dottedTimeLayout = "20060102T150405"
+
+// DottedSegmentLen is the length of one dotted_order segment: 22 time characters and a UUID.
+const DottedSegmentLen = 22 + 36
+
+// AppendDottedSegment appends the dotted_order segment of a run that starts at start:
+// YYYYMMDDTHHMMSSffffffZ<uuid>, in UTC with microseconds (nanoseconds are truncated, as the
+// official Go SDK does).
+func AppendDottedSegment(dst []byte, start time.Time, id uuid.UUID) []byte {
+	start = start.UTC()
+	dst = start.AppendFormat(dst, dottedTimeLayout)
+	us := start.Nanosecond() / 1000
+	var frac [6]byte
+	for i := 5; i >= 0; i-- {
+		frac[i] = byte('0' + us%10)
+		us /= 10
+	}
+	dst = append(dst, frac[:]...)
+	dst = append(dst, 'Z')
+	return append(dst, id.String()...)
+}
+
+// DottedSegment returns AppendDottedSegment's segment as a string.
+func DottedSegment(start time.Time, id uuid.UUID) string {
+	return string(AppendDottedSegment(make([]byte, 0, DottedSegmentLen), start, id))
+}
+
+// ParseDottedSegmentTime reads the start time back out of a dotted_order segment.
+func ParseDottedSegmentTime(segment string) (time.Time, error) {
+	if len(segment) != DottedSegmentLen || segment[21] != 'Z' {
+		return time.Time{}, fmt.Errorf("dotted_order segment %q is not YYYYMMDDTHHMMSSffffffZ<uuid>", segment)
+	}
+	t, err := time.Parse("20060102T150405.000000", segment[:15]+"."+segment[15:21])
+	if err != nil {
+		return time.Time{}, fmt.Errorf("dotted_order segment %q: %w", segment, err)
+	}
+	return t, nil
+}

@@ -1,0 +1,44 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Run types LangSmith accepts.
+const (
+	RunTypeChain     = "chain"
+	RunTypeLLM       = "llm"
+	RunTypeTool      = "tool"
+	RunTypeRetriever = "retriever"
+	RunTypeEmbedding = "embedding"
+	RunTypePrompt    = "prompt"
+	RunTypeParser    = "parser"
+)
+
+// Run is one LangSmith run, ready to upload. The free-form fields are kept as encoded JSON so
+// that the encoders copy bytes instead of walking maps.
+type Run struct {
+	ID          uuid.UUID
+	TraceID     uuid.UUID
+	ParentRunID uuid.UUID // uuid.Nil for a root run
+	DottedOrder string
+	Name        string
+	RunType     string
+	SessionName string
+	StartTime   time.Time
+	EndTime     time.Time       // zero while the run is in progress
+	Inputs      json.RawMessage // a JSON object, or nil
+	Outputs     json.RawMessage // a JSON object, or nil
+	Extra       json.RawMessage // a JSON object ({"metadata":…,"invocation_params":…}), or nil
+	Events      json.RawMessage // a JSON array, or nil
+	Error       string
+	Tags        []string
+	// Patch is true when the run was already posted and this is an update of what changed.
+	Patch bool
+}
