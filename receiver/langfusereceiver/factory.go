@@ -1,0 +1,33 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langfusereceiver // import "github.com/tracebridge/tracebridge/receiver/langfusereceiver"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadata"
+)
+
+const defaultEndpoint = "localhost:4320"
+
+// NewFactory creates the langfuse receiver factory.
+func NewFactory() receiver.Factory {
+	return receiver.NewFactory(metadata.Type, createDefaultConfig,
+		receiver.WithTraces(createTraces, metadata.TracesStability))
+}
+
+func createDefaultConfig() component.Config {
+	sc := confighttp.NewDefaultServerConfig()
+	sc.NetAddr.Endpoint = defaultEndpoint
+	return &Config{ServerConfig: sc}
+}
+
+func createTraces(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Traces) (receiver.Traces, error) {
+	return newReceiver(cfg.(*Config), set, next)
+}
