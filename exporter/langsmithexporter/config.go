@@ -1,0 +1,140 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/tracebridge/tracebridge/translator/langsmith"
+)
+
+// Config defines the langsmith exporter's configuration.
+type Config struct {
+	// ClientConfig holds the endpoint (LangSmith's API base: https://api.smith.langchain.com,
+	// a regional host, or a self-hosted https://host/api/v1), TLS, headers, timeout and auth.
+	ClientConfig confighttp.ClientConfig                                  `mapstructure:",squash"`
+	QueueConfig  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	RetryConfig  configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+
+	// APIKey is sent as x-api-key; masked in logs.
+	APIKey configopaque.String `mapstructure:"api_key"`
+	// TenantID is sent as X-Tenant-Id (the workspace), needed by org-scoped keys.
+	TenantID string `mapstructure:"tenant_id"`
+	// Project receives runs whose span, resource and tenant name none.
+	Project string `mapstructure:"project"`
+	// ProjectFromResourceAttribute names a resource attribute that picks the project.
+	ProjectFromResourceAttribute string `mapstructure:"project_from_resource_attribute"`
+	// RunIDMode chooses how run IDs are derived from spans.
+	RunIDMode langsmith.IDMode `mapstructure:"run_id_mode"`
+	// DeadLetterDirectory receives, as JSONL, runs that LangSmith refused permanently, one file
+	// per refused request with the reason. Empty means refused runs are logged and counted only.
+	DeadLetterDirectory string `mapstructure:"dead_letter_directory"`
+
+	Assembly AssemblyConfig `mapstructure:"assembly"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// OrphanPolicy says where a span goes when its parent never arrives.
+type OrphanPolicy string
+
+const (
+	// OrphanUnderRoot hangs orphans under their trace's root run (or a synthesized one).
+	OrphanUnderRoot OrphanPolicy = "reparent_to_root"
+	// OrphanAsRoot uploads each orphan as the root of its own LangSmith trace.
+	OrphanAsRoot OrphanPolicy = "own_root"
+)
+
+// UnmarshalText validates the policy when it is read from configuration.
+func (p *OrphanPolicy) UnmarshalText(text []byte) error {
+	switch v := OrphanPolicy(text); v {
+	case OrphanUnderRoot, OrphanAsRoot:
+		*p = v
+		return nil
+	default:
+		return fmt.Errorf("unknown orphan policy %q: want %q or %q", text, OrphanUnderRoot, OrphanAsRoot)
+	}
+}
+
+// AssemblyConfig bounds how the exporter turns spans arriving in any order into whole trees.
+type AssemblyConfig struct {
+	// OrphanWait is how long a span waits for a missing ancestor before the orphan policy applies.
+	OrphanWait time.Duration `mapstructure:"orphan_wait"`
+	// OrphanPolicy applies to spans whose parent did not arrive within OrphanWait.
+	OrphanPolicy OrphanPolicy `mapstructure:"orphan_policy"`
+	// OpenRunWait is how long a run that has not ended yet (an open observation) waits for its
+	// end before it is uploaded as it is. Ignored when LiveView is on.
+	OpenRunWait time.Duration `mapstructure:"open_run_wait"`
+	// LiveView uploads open runs at once as in-progress runs and patches them when they end.
+	LiveView bool `mapstructure:"live_view"`
+	// MaxSpans and MaxBytes cap what the assembler holds; past them the oldest traces are flushed
+	// as they are (orphan policy) and counted.
+	MaxSpans int   `mapstructure:"max_spans"`
+	MaxBytes int64 `mapstructure:"max_bytes"`
+	// ResolvedTTL and ResolvedMaxTraces bound the cache of released traces kept to parent late
+	// spans correctly and to recognise re-sent ones.
+	ResolvedTTL       time.Duration `mapstructure:"resolved_ttl"`
+	ResolvedMaxTraces int           `mapstructure:"resolved_max_traces"`
+	// Storage names a storage extension (e.g. file_storage) that keeps parked spans across
+	// restarts. Without it, spans parked at the moment of a crash are lost.
+	Storage *component.ID `mapstructure:"storage"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// Validate checks the configuration at start-up; confmap runs the nested Validate methods too.
+func (cfg *Config) Validate() error {
+	var errs error
+	if cfg.ClientConfig.Endpoint == "" {
+		errs = errors.Join(errs, errors.New("`endpoint` must be specified (e.g. https://api.smith.langchain.com)"))
+	} else if u, err := url.Parse(cfg.ClientConfig.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = errors.Join(errs, fmt.Errorf("`endpoint` %q must be an http or https URL", cfg.ClientConfig.Endpoint))
+	}
+	if cfg.APIKey == "" && cfg.ClientConfig.Auth.Get() == nil {
+		errs = errors.Join(errs, errors.New("`api_key` must be set (or an `auth` extension configured)"))
+	}
+	if cfg.Project == "" {
+		errs = errors.Join(errs, errors.New("`project` must not be empty"))
+	}
+	if cfg.ClientConfig.Compression.IsCompressed() {
+		errs = errors.Join(errs, errors.New("`compression` is not supported: run uploads are always zstd-compressed"))
+	}
+	return errors.Join(errs, cfg.Assembly.Validate())
+}
+
+// Validate checks the assembly bounds.
+func (cfg *AssemblyConfig) Validate() error {
+	var errs error
+	if cfg.OrphanWait <= 0 {
+		errs = errors.Join(errs, errors.New("`assembly::orphan_wait` must be positive"))
+	}
+	if cfg.OpenRunWait <= 0 {
+		errs = errors.Join(errs, errors.New("`assembly::open_run_wait` must be positive"))
+	}
+	if cfg.MaxSpans <= 0 {
+		errs = errors.Join(errs, errors.New("`assembly::max_spans` must be positive"))
+	}
+	if cfg.MaxBytes <= 0 {
+		errs = errors.Join(errs, errors.New("`assembly::max_bytes` must be positive"))
+	}
+	if cfg.ResolvedTTL < cfg.OrphanWait {
+		errs = errors.Join(errs, errors.New("`assembly::resolved_ttl` must be at least `assembly::orphan_wait`, or late children lose their parent"))
+	}
+	if cfg.ResolvedMaxTraces <= 0 {
+		errs = errors.Join(errs, errors.New("`assembly::resolved_max_traces` must be positive"))
+	}
+	return errs
+}

@@ -1,0 +1,76 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+
+import (
+	"context"
+	"errors"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+)
+
+// langsmithExporter is the data path in one straight line: the assembler parks spans until
+// their ancestor chain is known and stamps each released span with its run identity; the
+// exporterhelper-built uploader then queues (in memory or file_storage), retries and uploads
+// those self-describing spans, so a retry or a restart re-sends identical runs.
+type langsmithExporter struct {
+	assembler *assembler
+	uploads   exporter.Traces
+	telemetry *metadata.TelemetryBuilder
+}
+
+func newExporter(ctx context.Context, set exporter.Settings, cfg *Config) (*langsmithExporter, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	up := newUploader(cfg, set, tb)
+	uploads, err := exporterhelper.NewTraces(ctx, set, cfg, up.pushTraces,
+		exporterhelper.WithStart(up.start),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		// The HTTP client's own timeout bounds each attempt (otlphttp does the same).
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
+		exporterhelper.WithRetry(cfg.RetryConfig),
+		exporterhelper.WithQueue(cfg.QueueConfig),
+	)
+	if err != nil {
+		tb.Shutdown()
+		return nil, err
+	}
+	return &langsmithExporter{
+		assembler: newAssembler(cfg.Assembly, cfg.RunIDMode, set.ID, set.Logger, tb, uploads),
+		uploads:   uploads,
+		telemetry: tb,
+	}, nil
+}
+
+func (e *langsmithExporter) Start(ctx context.Context, host component.Host) error {
+	if err := e.uploads.Start(ctx, host); err != nil {
+		return err
+	}
+	return e.assembler.Start(ctx, host)
+}
+
+func (e *langsmithExporter) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return e.assembler.ConsumeTraces(ctx, td)
+}
+
+func (*langsmithExporter) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: false}
+}
+
+// Shutdown flushes what the assembler holds into the queue first, then lets the uploader drain
+// the queue, so nothing buffered is lost on a graceful stop.
+func (e *langsmithExporter) Shutdown(ctx context.Context) error {
+	err := e.assembler.Shutdown(ctx)
+	err = errors.Join(err, e.uploads.Shutdown(ctx))
+	e.telemetry.Shutdown()
+	return err
+}

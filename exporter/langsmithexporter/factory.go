@@ -1,0 +1,51 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/translator/langsmith"
+)
+
+// NewFactory creates the langsmith exporter factory.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(metadata.Type, createDefaultConfig,
+		exporter.WithTraces(createTraces, metadata.TracesStability))
+}
+
+func createDefaultConfig() component.Config {
+	cc := confighttp.NewDefaultClientConfig()
+	cc.Timeout = 30 * time.Second
+	cc.Compression = "" // the multipart body is zstd-compressed by the exporter itself
+	return &Config{
+		ClientConfig: cc,
+		QueueConfig:  configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		RetryConfig:  configretry.NewDefaultBackOffConfig(),
+		Project:      "default",
+		RunIDMode:    langsmith.IDModeUUIDv7,
+		Assembly: AssemblyConfig{
+			OrphanWait:        30 * time.Second,
+			OrphanPolicy:      OrphanUnderRoot,
+			OpenRunWait:       5 * time.Minute,
+			MaxSpans:          200_000,
+			MaxBytes:          256 << 20,
+			ResolvedTTL:       10 * time.Minute,
+			ResolvedMaxTraces: 100_000,
+		},
+	}
+}
+
+func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+	return newExporter(ctx, set, cfg.(*Config))
+}
