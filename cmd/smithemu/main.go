@@ -1,0 +1,99 @@
+// Command smithemu serves the LangSmith run-ingestion emulator on a local
+// port, prints each completed trace as a tree, and shows the received traces
+// as a waterfall page at /.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/tracebridge/tracebridge/internal/smithemu"
+)
+
+// apiKeys collects repeated -api-key flags: "key" or "key=project".
+type apiKeys map[string]string
+
+func (k apiKeys) String() string { return fmt.Sprint(map[string]string(k)) }
+
+func (k apiKeys) Set(v string) error {
+	key, project, _ := strings.Cut(v, "=")
+	if key == "" {
+		return errors.New("empty api key")
+	}
+	k[key] = project
+	return nil
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "smithemu:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("smithemu", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:1984", "listen address")
+	keys := apiKeys{}
+	fs.Var(keys, "api-key", "accepted x-api-key, `key` or key=project to bind it to a project (repeatable; none = auth off)")
+	noWindow := fs.Bool("no-time-window", false, "accept start_time further than 24h from now")
+	noMultipart := fs.Bool("disable-multipart", false, "answer 404 on /runs/multipart (clients fall back to /runs/batch)")
+	verbose := fs.Bool("v", false, "log every request")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	logCfg := zap.NewDevelopmentConfig()
+	logCfg.Level = zap.NewAtomicLevelAt(zapcore.InfoLevel)
+	if *verbose {
+		logCfg.Level = zap.NewAtomicLevelAt(zapcore.DebugLevel)
+	}
+	logger, err := logCfg.Build()
+	if err != nil {
+		return fmt.Errorf("build logger: %w", err)
+	}
+	defer func() { _ = logger.Sync() }()
+
+	var printMu sync.Mutex
+	cfg := smithemu.DefaultConfig()
+	cfg.APIKeys = keys
+	cfg.CheckTimeWindow = !*noWindow
+	cfg.DisableMultipart = *noMultipart
+	cfg.Logger = logger
+	cfg.OnTraceComplete = func(project string, root *smithemu.TreeNode) {
+		printMu.Lock()
+		defer printMu.Unlock()
+		fmt.Fprint(os.Stdout, formatTree(project, root))
+	}
+	emu := smithemu.New(cfg)
+
+	mux := http.NewServeMux()
+	mux.Handle("/", emu)
+	mux.Handle("GET /{$}", pageHandler(emu))
+
+	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("smithemu listening", zap.String("addr", *addr), zap.Int("api_keys", len(keys)),
+		zap.Bool("time_window", cfg.CheckTimeWindow))
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve %s: %w", *addr, err)
+	case <-sig:
+		return srv.Close()
+	}
+}

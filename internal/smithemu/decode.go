@@ -1,0 +1,70 @@
+package smithemu
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// drainLimit bounds how much of an oversized body is read and discarded so
+// the client gets to read the 413 instead of a broken pipe.
+const drainLimit = 64 << 20
+
+// readBody reads the request body (chunked or not), enforces the size cap on
+// both the wire bytes and the decompressed bytes, and undoes the request's
+// Content-Encoding.
+func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
+	limit := s.cfg.SizeLimitBytes + s.cfg.SizeSlackBytes
+	if r.ContentLength > limit {
+		drain(r.Body)
+		return nil, errTooLarge(limit)
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, badRequestf("could not read body: %v", err)
+	}
+	if int64(len(raw)) > limit {
+		drain(r.Body)
+		return nil, errTooLarge(limit)
+	}
+
+	var dec io.Reader
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return raw, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, badRequestf("could not decode gzip body: %v", err)
+		}
+		defer zr.Close()
+		dec = zr
+	case "zstd":
+		// A streaming decoder: frames written by stream encoders carry no
+		// content size, which the one-shot DecodeAll path handles less well.
+		zr, err := zstd.NewReader(bytes.NewReader(raw), zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, badRequestf("could not decode zstd body: %v", err)
+		}
+		defer zr.Close()
+		dec = zr
+	default:
+		return nil, badRequestf("unsupported Content-Encoding %q", enc)
+	}
+	body, err := io.ReadAll(io.LimitReader(dec, limit+1))
+	if err != nil {
+		return nil, badRequestf("could not decode %s body: %v", r.Header.Get("Content-Encoding"), err)
+	}
+	if int64(len(body)) > limit {
+		return nil, errTooLarge(limit)
+	}
+	return body, nil
+}
+
+func drain(r io.Reader) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r, drainLimit))
+}

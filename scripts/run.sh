@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make run`: start otelcol-tracebridge with ./config.yaml and show it doing its job.
+#
+# With LANGSMITH_ENDPOINT and LANGSMITH_API_KEY set, runs go to that LangSmith. Without them, the
+# local LangSmith emulator starts too, on 127.0.0.1:1984, prints each trace tree as it arrives and
+# serves a waterfall page at http://127.0.0.1:1984/. A few sample traces are sent once the
+# collector is healthy (set TRACEBRIDGE_DEMO=0 to skip them). Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export TRACEBRIDGE_DATA_DIR=${TRACEBRIDGE_DATA_DIR:-./tmp/data}
+mkdir -p "$TRACEBRIDGE_DATA_DIR"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+if [[ -z "${LANGSMITH_ENDPOINT:-}" ]]; then
+  export LANGSMITH_ENDPOINT=http://127.0.0.1:1984
+  export LANGSMITH_API_KEY=tracebridge-local
+  echo "LANGSMITH_ENDPOINT is not set: starting the local LangSmith emulator on $LANGSMITH_ENDPOINT"
+  echo "  trace trees print below and show at $LANGSMITH_ENDPOINT/"
+  ./bin/smithemu -addr 127.0.0.1:1984 -api-key "$LANGSMITH_API_KEY" &
+  pids+=($!)
+else
+  : "${LANGSMITH_API_KEY:?LANGSMITH_API_KEY must be set with LANGSMITH_ENDPOINT}"
+  echo "exporting to LangSmith at $LANGSMITH_ENDPOINT"
+fi
+
+./bin/otelcol-tracebridge --config config.yaml &
+pids+=($!)
+
+for _ in $(seq 1 100); do
+  if curl -fsS http://localhost:13133/ >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+echo "collector is up: OTLP on localhost:4317 (gRPC) and localhost:4318 (HTTP), raw records on localhost:4320"
+
+if [[ "${TRACEBRIDGE_DEMO:-1}" != 0 ]]; then
+  ./scripts/send-demo.sh || echo "sending the demo traces failed (see above)"
+fi
+wait -n "${pids[@]}"
