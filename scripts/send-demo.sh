@@ -27,7 +27,8 @@ llm_attrs="[$(kv gen_ai.operation.name chat),$(kv gen_ai.system openai),$(kv gen
 tool_attrs="[$(kv gen_ai.operation.name execute_tool),$(kv gen_ai.tool.name get_weather),$(kv input.value '{\\"city\\":\\"Paris\\"}'),$(kv output.value '{\\"temp_c\\":18}')]"
 root_attrs="[$(kv langsmith.span.kind chain),$(kv input.value 'What is the weather in Paris?'),$(kv output.value 'It is 18°C in Paris.')]"
 
-post() { curl -fsS -X POST -H 'Content-Type: application/json' --data-binary "$2" "$1" -o /dev/null -w "%{http_code}"; }
+RAW_KEY=${TRACEBRIDGE_RAW_API_KEY:-tracebridge-local}
+post() { curl -sS -X POST -H 'Content-Type: application/json' -H "X-API-Key: $RAW_KEY" --data-binary "$2" "$1" -o /dev/null -w "%{http_code}"; }
 
 # Children first, as OpenTelemetry SDKs export them (a span leaves when it ends).
 echo "OTLP: tool span   -> $(post "$OTLP/v1/traces" "$(otlp "$(span "$tool" "$root" get_weather 300 450 "$tool_attrs")")")"

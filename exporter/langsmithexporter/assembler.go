@@ -5,9 +5,18 @@ package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
@@ -15,17 +24,251 @@ import (
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
-// assembler is being written; this placeholder passes spans straight through.
-type assembler struct{ next consumer.Traces }
+var (
+	// errAssemblyFull is retryable on purpose: receivers answer 503/UNAVAILABLE and senders
+	// back off, instead of the assembler dropping spans it cannot hold.
+	errAssemblyFull = errors.New("trace assembly buffer is full")
+	errShutDown     = errors.New("trace assembler is shut down")
+)
 
-func newAssembler(_ AssemblyConfig, _ langsmith.IDMode, _ component.ID, _ *zap.Logger, _ *metadata.TelemetryBuilder, next consumer.Traces) *assembler {
-	return &assembler{next: next}
+// assembler sits in front of the upload queue (next). It copies every span it is given, parks it
+// until the span's whole ancestor chain is known, then stamps the span with its run identity
+// (langsmith.span.id, langsmith.trace.id, langsmith.span.parent_id, langsmith.span.dotted_order)
+// and hands it to next. A released span describes its run completely, so the queue may split
+// batches anywhere and a persistent queue holds upload-ready data.
+//
+// Without `assembly::storage`, everything the assembler holds lives in memory only: a crash
+// loses the parked spans (acknowledged to the sender but still waiting for an ancestor or for
+// the end of an open observation), released batches that the queue refused and that wait in the
+// pending-out buffer, and the identity cache of released traces (late children of those traces
+// then wait OrphanWait and are uploaded as orphans). With storage, the first two survive a
+// restart; the identity cache never does.
+//
+// One mutex guards the state. Everything that leaves it (storage writes and hand-offs to next)
+// runs under sendMu, which is taken before mu is released, so it happens in the order the
+// decisions were made: a patch never overtakes its post, and a storage delete never overtakes
+// the write of the same key.
+type assembler struct {
+	cfg    AssemblyConfig
+	idMode langsmith.IDMode
+	id     component.ID
+	logger *zap.Logger
+	tb     *metadata.TelemetryBuilder
+	next   consumer.Traces
+	// now is the clock; tests replace it and call flushDue directly.
+	now  func() time.Time
+	seed maphash.Seed
+
+	mu sync.Mutex
+	// traces holds every trace the assembler knows: parked spans and the identity cache of
+	// released ones.
+	traces map[pcommon.TraceID]*traceState
+	// lru orders all traces by last activity (expiry); parkedTraces orders the traces that hold
+	// parked spans by when they started holding them (eviction: oldest first).
+	lru          traceList
+	parkedTraces traceList
+	orphanQ      nodeQueue // parked spans, by park time: OrphanWait deadlines
+	openQ        nodeQueue // held open observations, by hold time: OpenRunWait deadlines
+	dirty        []*traceState
+	parkedSpans  int
+	parkedBytes  int64
+	shut         bool
+	callSeq      uint64
+	scratch      call
+	stats        assemblyStats
+
+	sendMu       sync.Mutex
+	pending      []*outBatch // released batches next refused, oldest first
+	pendingSpans atomic.Int64
+	pendingBytes atomic.Int64
+	outSeq       uint64
+	client       storage.Client
+	unsaved      map[string][]byte // storage writes that failed; retried before any later op
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
 }
 
-func (*assembler) Start(context.Context, component.Host) error { return nil }
+// assemblyStats counts what has no metric of its own; tests read it, logs report it.
+type assemblyStats struct {
+	clamped    int64 // children whose start was moved up to their parent's (clock skew)
+	duplicates int64 // identical re-sends of released spans, dropped
+	patches    int64 // changed re-sends of released runs, released as patches
+}
 
+func newAssembler(cfg AssemblyConfig, idMode langsmith.IDMode, id component.ID, logger *zap.Logger, tb *metadata.TelemetryBuilder, next consumer.Traces) *assembler {
+	return &assembler{
+		cfg:          cfg,
+		idMode:       idMode,
+		id:           id,
+		logger:       logger,
+		tb:           tb,
+		next:         next,
+		now:          time.Now,
+		seed:         maphash.MakeSeed(),
+		traces:       make(map[pcommon.TraceID]*traceState),
+		lru:          traceList{which: lruLinks},
+		parkedTraces: traceList{which: parkedLinks},
+		stop:         make(chan struct{}),
+	}
+}
+
+// Start connects the storage extension, re-ingests what the previous run left parked, and
+// starts the timer loop. next must already be started (the exporter starts it first).
+func (a *assembler) Start(ctx context.Context, host component.Host) error {
+	if a.cfg.Storage != nil {
+		client, err := a.storageClient(ctx, host)
+		if err != nil {
+			return err
+		}
+		a.sendMu.Lock()
+		a.client = client
+		a.sendMu.Unlock()
+		if err := a.reload(ctx); err != nil {
+			return err
+		}
+	}
+	a.wg.Add(1)
+	go a.loop(tickInterval(a.cfg))
+	return nil
+}
+
+// tickInterval is a quarter of the shortest wait, so a deadline is missed by at most 25%, and at
+// most a second, so expiry stays prompt with long waits.
+func tickInterval(cfg AssemblyConfig) time.Duration {
+	d := min(cfg.OrphanWait, cfg.OpenRunWait) / 4
+	if d <= 0 || d > time.Second {
+		d = time.Second
+	}
+	return max(d, 10*time.Millisecond)
+}
+
+func (a *assembler) loop(interval time.Duration) {
+	defer a.wg.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-t.C:
+			a.flushDue(a.now())
+		}
+	}
+}
+
+// ConsumeTraces copies td into the assembler. It releases what it can at once, in one batch, and
+// parks the rest. It returns an error only when the batch was not kept: the buffer is full (state
+// untouched) or parked spans could not be persisted (the sender's retry is merged, not doubled).
 func (a *assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	return a.next.ConsumeTraces(ctx, td)
+	n := td.SpanCount()
+	if n == 0 {
+		return nil
+	}
+	size := batchBytes(td)
+
+	a.mu.Lock()
+	if a.shut {
+		a.mu.Unlock()
+		return errShutDown
+	}
+	c := a.beginCall(a.now())
+	if err := a.admit(c, int64(n), size); err != nil {
+		a.mu.Unlock()
+		return err
+	}
+	a.ingestTraces(c, td)
+	return a.endCall(ctx, c, false)
 }
 
-func (*assembler) Shutdown(context.Context) error { return nil }
+// admit makes room for a batch of n spans and size bytes, or refuses it without touching state.
+// Evicting parked traces only helps while next accepts what it is given: once released batches
+// are waiting in pending-out, flushing more would only move spans from one buffer to the other.
+func (a *assembler) admit(c *call, n, size int64) error {
+	maxSpans, maxBytes := int64(a.cfg.MaxSpans), a.cfg.MaxBytes
+	if n > maxSpans || size > maxBytes {
+		return consumererror.NewPermanent(fmt.Errorf("a batch of %d spans (~%d bytes) exceeds `assembly::max_spans` or `assembly::max_bytes`", n, size))
+	}
+	pendS, pendB := a.pendingSpans.Load(), a.pendingBytes.Load()
+	fits := func() bool {
+		return int64(a.parkedSpans)+pendS+n <= maxSpans && a.parkedBytes+pendB+size <= maxBytes
+	}
+	if fits() {
+		return nil
+	}
+	if pendS > 0 || pendS+n > maxSpans || pendB+size > maxBytes {
+		return fmt.Errorf("%w: %d spans parked, %d released spans waiting for the upload queue", errAssemblyFull, a.parkedSpans, pendS)
+	}
+	for !fits() && a.parkedTraces.head != nil {
+		a.flushTrace(c, a.parkedTraces.head)
+		c.evictions++
+	}
+	return nil
+}
+
+// flushDue applies the timers: orphans whose wait is over, open runs whose wait is over,
+// synthesized roots to patch, expired identity cache, and a retry of pending-out batches.
+func (a *assembler) flushDue(now time.Time) {
+	a.mu.Lock()
+	if a.shut {
+		a.mu.Unlock()
+		return
+	}
+	c := a.beginCall(now)
+	orphanDue := c.now - a.cfg.OrphanWait.Nanoseconds()
+	for e, ok := a.orphanQ.peek(); ok && e.at <= orphanDue; e, ok = a.orphanQ.peek() {
+		a.orphanQ.pop()
+		if e.n.state == stateParked {
+			a.orphan(c, e.ts, findTop(e.ts, e.n))
+		}
+	}
+	openDue := c.now - a.cfg.OpenRunWait.Nanoseconds()
+	for e, ok := a.openQ.peek(); ok && e.at <= openDue; e, ok = a.openQ.peek() {
+		a.openQ.pop()
+		if e.n.state == stateHeld {
+			a.releaseHeld(c, e.ts, e.n)
+		}
+	}
+	a.patchDirtyRoots(c, orphanDue)
+	a.expire(c)
+	_ = a.endCall(context.Background(), c, true)
+}
+
+// Shutdown hands everything still held to next (parked spans under the orphan policy, open runs
+// as they are, pending-out retried once), stops the timer loop and closes the storage client.
+// It is idempotent and safe without Start.
+func (a *assembler) Shutdown(ctx context.Context) error {
+	a.stopOnce.Do(func() { close(a.stop) })
+	a.wg.Wait()
+
+	a.mu.Lock()
+	if a.shut {
+		a.mu.Unlock()
+		return nil
+	}
+	a.shut = true
+	c := a.beginCall(a.now())
+	for a.parkedTraces.head != nil {
+		a.flushTrace(c, a.parkedTraces.head)
+	}
+	a.patchDirtyRoots(c, c.now)
+	err := a.endCall(ctx, c, true)
+
+	a.sendMu.Lock()
+	defer a.sendMu.Unlock()
+	if left := a.pendingSpans.Load(); left > 0 {
+		if a.client == nil {
+			err = errors.Join(err, fmt.Errorf("%d released spans could not be handed to the upload queue and are lost", left))
+		} else {
+			a.logger.Warn("Released spans could not be handed to the upload queue; they stay in storage for the next start",
+				zap.Int64("spans", left))
+		}
+	}
+	if a.client != nil {
+		a.flushUnsaved(ctx)
+		err = errors.Join(err, a.client.Close(ctx))
+		a.client = nil
+	}
+	return err
+}

@@ -28,10 +28,14 @@ func createDefaultConfig() component.Config {
 	cc := confighttp.NewDefaultClientConfig()
 	cc.Timeout = 30 * time.Second
 	cc.Compression = "" // the multipart body is zstd-compressed by the exporter itself
+	// Retry without a time limit: giving up would drop runs silently, while a bounded queue
+	// turns a long outage into honest backpressure (receivers answer 503) instead.
+	retry := configretry.NewDefaultBackOffConfig()
+	retry.MaxElapsedTime = 0
 	return &Config{
 		ClientConfig: cc,
 		QueueConfig:  configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		RetryConfig:  configretry.NewDefaultBackOffConfig(),
+		RetryConfig:  retry,
 		Project:      "default",
 		RunIDMode:    langsmith.IDModeUUIDv7,
 		Assembly: AssemblyConfig{

@@ -4,20 +4,377 @@
 package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
+	"github.com/google/uuid"
+	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/translator/conventions"
+	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
-// uploader is being written; this placeholder only lets the package build.
-type uploader struct{}
+const maxErrorBody = 4 << 10
 
-func newUploader(*Config, exporter.Settings, *metadata.TelemetryBuilder) *uploader { return &uploader{} }
+var (
+	opPost  = metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", "post")))
+	opPatch = metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", "patch")))
+)
 
-func (*uploader) start(context.Context, component.Host) error { return nil }
+// uploader is the exporterhelper push function: it turns assembled, self-describing spans into
+// runs, uploads them as zstd multipart requests within the instance's limits, and classifies
+// every answer in one place (classify). It knows nothing of parking or queueing.
+type uploader struct {
+	cfg        *Config
+	logger     *zap.Logger
+	telemetry  *metadata.TelemetryBuilder
+	settings   component.TelemetrySettings
+	baseURL    string
+	userAgent  string
+	options    langsmith.Options
+	encoder    *zstd.Encoder
+	deadLetter *deadLetter
+	now        func() time.Time
 
-func (*uploader) pushTraces(context.Context, ptrace.Traces) error { return nil }
+	client *http.Client
+
+	limitsMu sync.Mutex
+	limits   *ingestLimits // nil until /info answered
+	// batchOnly is sticky, as in the SDKs: once /runs/multipart answers 404 (or /info says the
+	// instance has no multipart endpoint), every later request goes to /runs/batch.
+	batchOnly atomic.Bool
+
+	buffers sync.Pool
+}
+
+func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuilder) *uploader {
+	// EncodeAll on one encoder is safe for concurrent use, so all queue consumers share it.
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	u := &uploader{
+		cfg:       cfg,
+		logger:    set.Logger,
+		telemetry: tb,
+		settings:  set.TelemetrySettings,
+		baseURL:   strings.TrimRight(cfg.ClientConfig.Endpoint, "/"),
+		userAgent: fmt.Sprintf("tracebridge/%s (%s)", set.BuildInfo.Version, set.BuildInfo.Command),
+		options: langsmith.Options{
+			IDMode:                   cfg.RunIDMode,
+			DefaultProject:           cfg.Project,
+			ProjectResourceAttribute: cfg.ProjectFromResourceAttribute,
+		},
+		encoder: enc,
+		now:     time.Now,
+		buffers: sync.Pool{New: func() any { return new(bytes.Buffer) }},
+	}
+	if cfg.DeadLetterDirectory != "" {
+		u.deadLetter = &deadLetter{dir: cfg.DeadLetterDirectory}
+	}
+	return u
+}
+
+// start creates the HTTP client. It is deferred till here because this is the only place the
+// extensions are reachable, and auth, TLS and middlewares come from them.
+func (u *uploader) start(ctx context.Context, host component.Host) error {
+	client, err := u.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), u.settings)
+	if err != nil {
+		return fmt.Errorf("create http client: %w", err)
+	}
+	u.client = client
+	return nil
+}
+
+// pushTraces uploads every span of td as a run. Runs whose request failed with a retryable
+// answer are handed back through consumererror.NewTraces, so exporterhelper retries only them;
+// the rest are delivered, conflicted (already there) or dead-lettered.
+func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
+	batch := u.translate(td)
+	limits := u.ingestLimits(ctx)
+	st := &pushState{batch: batch}
+	for lo := 0; lo < len(batch.runs); {
+		hi := u.chunkEnd(batch.runs, lo, limits)
+		u.sendRange(ctx, st, lo, hi, limits)
+		lo = hi
+	}
+	if len(st.retry) > 0 {
+		return consumererror.NewTraces(st.retryErr, batch.spansOf(st.retry))
+	}
+	if st.permanentErr != nil {
+		return consumererror.NewPermanent(st.permanentErr)
+	}
+	return nil
+}
+
+// ingestLimits returns the instance's limits, asking /info until it has answered once.
+func (u *uploader) ingestLimits(ctx context.Context) ingestLimits {
+	u.limitsMu.Lock()
+	defer u.limitsMu.Unlock()
+	if u.limits != nil {
+		return *u.limits
+	}
+	limits, err := u.fetchLimits(ctx)
+	if err != nil {
+		u.logger.Warn("LangSmith /info did not answer; using the documented default limits", zap.Error(err))
+		return limits
+	}
+	if !limits.multipart {
+		u.batchOnly.Store(true)
+	}
+	u.limits = &limits
+	return limits
+}
+
+// chunkEnd returns the end of the request that starts at runs[lo]: at most runsPerRequest runs
+// and, by the estimate of their encoded size, at most bytesPerRequest bytes. A single run over
+// the byte limit still goes alone: LangSmith's 413 answer then sends it to the dead letters.
+func (*uploader) chunkEnd(runs []langsmith.Run, lo int, limits ingestLimits) int {
+	size := 0
+	hi := lo
+	for hi < len(runs) && hi-lo < limits.runsPerRequest {
+		size += langsmith.EncodedSize(&runs[hi])
+		if hi > lo && size > limits.bytesPerRequest {
+			break
+		}
+		hi++
+	}
+	return hi
+}
+
+// pushState collects, across the requests of one push, what must be retried and why.
+type pushState struct {
+	batch        *runBatch
+	retry        [][2]int // ranges of batch.runs to hand back for retry
+	retryErr     error
+	permanentErr error
+}
+
+// sendRange uploads runs[lo:hi] in one request and acts on the answer, splitting the range on
+// 409 (so each duplicate ends up alone and counts as delivered) and on 413.
+func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int, limits ingestLimits) {
+	runs := st.batch.runs[lo:hi]
+	multipart := !u.batchOnly.Load()
+	status, header, body, err := u.post(ctx, runs, multipart)
+	if err != nil {
+		st.retry = append(st.retry, [2]int{lo, hi})
+		st.retryErr = errors.Join(st.retryErr, err)
+		return
+	}
+	switch classify(status, multipart) {
+	case delivered:
+		u.countRuns(ctx, runs)
+	case conflict:
+		if len(runs) == 1 {
+			u.telemetry.ExporterLangsmithRunsConflicted.Add(ctx, 1)
+			return
+		}
+		mid := lo + len(runs)/2
+		u.sendRange(ctx, st, lo, mid, limits)
+		u.sendRange(ctx, st, mid, hi, limits)
+	case tooLarge:
+		if len(runs) == 1 {
+			u.refuse(ctx, st, runs, status, body)
+			return
+		}
+		mid := lo + len(runs)/2
+		u.sendRange(ctx, st, lo, mid, limits)
+		u.sendRange(ctx, st, mid, hi, limits)
+	case noMultipart:
+		u.logger.Info("LangSmith has no /runs/multipart endpoint; using /runs/batch from now on")
+		u.batchOnly.Store(true)
+		u.sendRange(ctx, st, lo, hi, limits)
+	case retryable:
+		err := fmt.Errorf("upload of %d runs: HTTP %d: %s", len(runs), status, body)
+		if delay, ok := retryAfter(header.Get("Retry-After"), u.now()); ok {
+			err = exporterhelper.NewThrottleRetry(err, delay)
+		}
+		st.retry = append(st.retry, [2]int{lo, hi})
+		st.retryErr = errors.Join(st.retryErr, err)
+	default:
+		u.refuse(ctx, st, runs, status, body)
+	}
+}
+
+// refuse handles runs LangSmith will never accept as sent: they go to the dead-letter
+// directory with the reason, or, without one, are logged with it.
+func (u *uploader) refuse(ctx context.Context, st *pushState, runs []langsmith.Run, status int, body string) {
+	reason := fmt.Sprintf("LangSmith refused %d runs: HTTP %d: %s", len(runs), status, body)
+	st.permanentErr = errors.Join(st.permanentErr, errors.New(reason))
+	u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, int64(len(runs)))
+	if u.deadLetter == nil {
+		u.logger.Error("runs refused permanently and dropped (set dead_letter_directory to keep them)",
+			zap.String("reason", reason), zap.Int("runs", len(runs)))
+		return
+	}
+	path, err := u.deadLetter.write(reason, status, runs, u.now())
+	if err != nil {
+		u.logger.Error("runs refused permanently and could not be dead-lettered",
+			zap.String("reason", reason), zap.Int("runs", len(runs)), zap.Error(err))
+		return
+	}
+	u.logger.Warn("runs refused permanently; written to the dead-letter directory",
+		zap.String("reason", reason), zap.Int("runs", len(runs)), zap.String("file", path))
+}
+
+func (u *uploader) countRuns(ctx context.Context, runs []langsmith.Run) {
+	var posts, patches int64
+	for i := range runs {
+		if runs[i].Patch {
+			patches++
+		} else {
+			posts++
+		}
+	}
+	if posts > 0 {
+		u.telemetry.ExporterLangsmithRunsSent.Add(ctx, posts, opPost)
+	}
+	if patches > 0 {
+		u.telemetry.ExporterLangsmithRunsSent.Add(ctx, patches, opPatch)
+	}
+}
+
+// post sends runs in one request and returns the answer's status, headers and (start of) body.
+// A transport error is returned as is: exporterhelper retries it.
+func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart bool) (int, http.Header, string, error) {
+	raw := u.buffers.Get().(*bytes.Buffer)
+	defer u.buffers.Put(raw)
+	raw.Reset()
+
+	var req *http.Request
+	var err error
+	if multipart {
+		boundary := uuid.NewString()
+		if err = langsmith.WriteMultipart(raw, boundary, runs); err != nil {
+			return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("encode multipart body: %w", err))
+		}
+		compressed := u.encoder.EncodeAll(raw.Bytes(), make([]byte, 0, raw.Len()/4))
+		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(raw.Len()))
+		u.telemetry.ExporterLangsmithRequestBytesCompressed.Add(ctx, int64(len(compressed)))
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, u.baseURL+"/runs/multipart", bytes.NewReader(compressed))
+		if err == nil {
+			req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+			req.Header.Set("Content-Encoding", "zstd")
+		}
+	} else {
+		raw.Write(langsmith.AppendBatchJSON(raw.AvailableBuffer(), runs))
+		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(raw.Len()))
+		u.telemetry.ExporterLangsmithRequestBytesCompressed.Add(ctx, int64(raw.Len()))
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, u.baseURL+"/runs/batch", bytes.NewReader(raw.Bytes()))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
+	if err != nil {
+		return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("build upload request: %w", err))
+	}
+	u.setHeaders(req.Header)
+	resp, err := u.client.Do(req)
+	if err != nil {
+		return 0, nil, "", fmt.Errorf("upload of %d runs: %w", len(runs), err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	// Drain the rest so the connection can be reused.
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header, strings.TrimSpace(string(body)), nil
+}
+
+func (u *uploader) setHeaders(h http.Header) {
+	if u.cfg.APIKey != "" {
+		h.Set("X-API-Key", string(u.cfg.APIKey))
+	}
+	if u.cfg.TenantID != "" {
+		h.Set("X-Tenant-Id", u.cfg.TenantID)
+	}
+	h.Set("User-Agent", u.userAgent)
+}
+
+// runBatch holds the runs of one push and where each came from, so that the spans of a failed
+// request can be handed back for retry.
+type runBatch struct {
+	runs  []langsmith.Run
+	spans []spanRef
+}
+
+type spanRef struct {
+	rs   ptrace.ResourceSpans
+	ss   ptrace.ScopeSpans
+	span ptrace.Span
+}
+
+// translate maps every span to its run. A span that cannot become a run (its identity is
+// malformed, which the assembler prevents for everything it releases) is logged and counted.
+func (u *uploader) translate(td ptrace.Traces) *runBatch {
+	b := &runBatch{runs: make([]langsmith.Run, 0, td.SpanCount()), spans: make([]spanRef, 0, td.SpanCount())}
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, span := range ss.Spans().All() {
+				run, err := langsmith.SpanToRun(rs.Resource(), ss.Scope(), span, u.options)
+				if err != nil {
+					u.telemetry.ExporterLangsmithRunsDeadLettered.Add(context.Background(), 1)
+					u.logger.Error("span cannot become a LangSmith run; dropped",
+						zap.String("trace_id", span.TraceID().String()),
+						zap.String("span_id", span.SpanID().String()), zap.Error(err))
+					continue
+				}
+				if v, ok := span.Attributes().Get(conventions.Patch); ok && v.Bool() {
+					asPatch(&run)
+				}
+				b.runs = append(b.runs, run)
+				b.spans = append(b.spans, spanRef{rs: rs, ss: ss, span: span})
+			}
+		}
+	}
+	return b
+}
+
+// asPatch keeps what may change after a run was posted; the rest was sent with the post.
+func asPatch(run *langsmith.Run) {
+	run.Patch = true
+	run.Inputs = nil
+	run.Tags = nil
+}
+
+// spansOf copies the spans of the given run ranges into new traces, grouped as they came.
+func (b *runBatch) spansOf(ranges [][2]int) ptrace.Traces {
+	td := ptrace.NewTraces()
+	var lastRS ptrace.ResourceSpans
+	var lastSS ptrace.ScopeSpans
+	var haveRS, haveSS bool
+	var srcRS ptrace.ResourceSpans
+	var srcSS ptrace.ScopeSpans
+	for _, r := range ranges {
+		for i := r[0]; i < r[1]; i++ {
+			ref := b.spans[i]
+			if !haveRS || ref.rs != srcRS {
+				lastRS = td.ResourceSpans().AppendEmpty()
+				ref.rs.Resource().CopyTo(lastRS.Resource())
+				lastRS.SetSchemaUrl(ref.rs.SchemaUrl())
+				srcRS, haveRS, haveSS = ref.rs, true, false
+			}
+			if !haveSS || ref.ss != srcSS {
+				lastSS = lastRS.ScopeSpans().AppendEmpty()
+				ref.ss.Scope().CopyTo(lastSS.Scope())
+				lastSS.SetSchemaUrl(ref.ss.SchemaUrl())
+				srcSS, haveSS = ref.ss, true
+			}
+			ref.span.CopyTo(lastSS.Spans().AppendEmpty())
+		}
+	}
+	return td
+}

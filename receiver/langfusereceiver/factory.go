@@ -5,6 +5,7 @@ package langfusereceiver // import "github.com/tracebridge/tracebridge/receiver/
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -14,7 +15,12 @@ import (
 	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadata"
 )
 
-const defaultEndpoint = "localhost:4320"
+const (
+	defaultEndpoint             = "localhost:4320"
+	defaultMaxRequestBodySize   = 20 << 20 // 20 MiB, confighttp's own default, made visible
+	defaultRetryAfter           = time.Second
+	defaultMaxRecordsPerRequest = 10_000
+)
 
 // NewFactory creates the langfuse receiver factory.
 func NewFactory() receiver.Factory {
@@ -25,7 +31,12 @@ func NewFactory() receiver.Factory {
 func createDefaultConfig() component.Config {
 	sc := confighttp.NewDefaultServerConfig()
 	sc.NetAddr.Endpoint = defaultEndpoint
-	return &Config{ServerConfig: sc}
+	sc.MaxRequestBodySize = defaultMaxRequestBodySize
+	return &Config{
+		ServerConfig:         sc,
+		RetryAfter:           defaultRetryAfter,
+		MaxRecordsPerRequest: defaultMaxRecordsPerRequest,
+	}
 }
 
 func createTraces(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Traces) (receiver.Traces, error) {

@@ -94,20 +94,24 @@ func startCollector(t *testing.T, config string) *collector {
 func waitHealthy(t *testing.T, c *collector, healthPort int) {
 	t.Helper()
 	url := fmt.Sprintf("http://127.0.0.1:%d/", healthPort)
-	require.Eventually(t, func() bool {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
 		select {
 		case err := <-c.done:
 			c.done <- err
-			return false
-		default:
+			t.Fatalf("collector exited before it was healthy: %v", err)
+		case <-time.After(50 * time.Millisecond):
 		}
 		resp, err := http.Get(url) //nolint:gosec,noctx // test-local URL
 		if err != nil {
-			return false
+			continue
 		}
 		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 50*time.Millisecond, "health_check never answered 200")
+		if resp.StatusCode == http.StatusOK {
+			return
+		}
+	}
+	t.Fatal("health_check never answered 200")
 }
 
 // stop sends SIGTERM and requires a clean exit.
@@ -143,6 +147,8 @@ extensions:
 receivers:
   langfuse:
     endpoint: 127.0.0.1:%d
+    api_keys:
+      - key: smoke-raw-key
   otlp:
     protocols:
       http:

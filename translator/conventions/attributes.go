@@ -56,4 +56,18 @@ const (
 	Orphan = "tracebridge.orphan.parent_span_id"
 	// SyntheticRoot marks the run tracebridge made to hold a trace's several parentless spans.
 	SyntheticRoot = "tracebridge.synthetic_root"
+	// Patch marks a span the assembler re-releases after its run was already posted: the
+	// exporter sends it as a patch of what may have changed, never as a second post.
+	Patch = "tracebridge.patch"
+)
+
+// More Langfuse attribute names the LangSmith translator reads (shared/research/langfuse.md §2.5,
+// §2.6).
+const (
+	LangfuseTraceMetadata                  = "langfuse.trace.metadata"
+	LangfuseObservationMetadata            = "langfuse.observation.metadata"
+	LangfuseObservationModelName           = "langfuse.observation.model.name"
+	LangfuseObservationModelParameters     = "langfuse.observation.model.parameters"
+	LangfuseObservationUsageDetails        = "langfuse.observation.usage_details"
+	LangfuseObservationCompletionStartTime = "langfuse.observation.completion_start_time"
 )

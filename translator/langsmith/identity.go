@@ -81,7 +81,7 @@ func AppendDottedSegment(dst []byte, start time.Time, id uuid.UUID) []byte {
 	}
 	dst = append(dst, frac[:]...)
 	dst = append(dst, 'Z')
-	return append(dst, id.String()...)
+	return appendUUID(dst, id)
 }
 
 // DottedSegment returns AppendDottedSegment's segment as a string.

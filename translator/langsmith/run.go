@@ -39,6 +39,9 @@ type Run struct {
 	Events      json.RawMessage // a JSON array, or nil
 	Error       string
 	Tags        []string
+	// ReferenceExampleID links the run to a dataset example (langsmith.reference_example_id);
+	// uuid.Nil for none.
+	ReferenceExampleID uuid.UUID
 	// Patch is true when the run was already posted and this is an update of what changed.
 	Patch bool
 }

@@ -1,0 +1,133 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// benchBatch builds tracesPerBatch traces of 5 spans (root, two children, two grandchildren),
+// children first, with attributes of a typical LLM span.
+func benchBatch(first uint32, tracesPerBatch int, withRoot bool) ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("service.name", "bench")
+	ss := rs.ScopeSpans().AppendEmpty()
+	for t := range tracesPerBatch {
+		var traceID pcommon.TraceID
+		n := first + uint32(t) //nolint:gosec // small
+		traceID[0], traceID[1], traceID[2], traceID[3], traceID[15] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n), 1
+		// id: parent
+		shape := [][2]byte{{4, 2}, {5, 3}, {2, 1}, {3, 1}, {1, 0}}
+		for _, s := range shape {
+			if s[1] == 0 && !withRoot {
+				continue
+			}
+			span := ss.Spans().AppendEmpty()
+			span.SetTraceID(traceID)
+			span.SetSpanID(pcommon.SpanID{7: s[0]})
+			if s[1] != 0 {
+				span.SetParentSpanID(pcommon.SpanID{7: s[1]})
+			}
+			span.SetName("chat gpt-4o")
+			span.SetStartTimestamp(pcommon.Timestamp(1_767_000_000_000_000_000 + uint64(s[0])*1_000_000))
+			span.SetEndTimestamp(pcommon.Timestamp(1_767_000_000_900_000_000))
+			attrs := span.Attributes()
+			attrs.PutStr("gen_ai.system", "openai")
+			attrs.PutStr("gen_ai.request.model", "gpt-4o")
+			attrs.PutInt("gen_ai.usage.input_tokens", 120)
+			attrs.PutInt("gen_ai.usage.output_tokens", 40)
+			attrs.PutStr("gen_ai.prompt", `[{"role":"user","content":"What is the capital of France?"}]`)
+			attrs.PutStr("gen_ai.completion", `[{"role":"assistant","content":"Paris."}]`)
+		}
+	}
+	return td
+}
+
+// BenchmarkAssemblerConsume measures the hot path: 100-span batches of 5-span traces whose
+// children arrive before their root (so every span but the roots is parked, then released).
+// It also measures what a parked span costs in memory.
+func BenchmarkAssemblerConsume(b *testing.B) {
+	const tracesPerBatch = 20
+	const spansPerBatch = tracesPerBatch * 5
+	cfg := testAssemblyConfig()
+	cfg.MaxSpans = 1 << 30
+	cfg.ResolvedMaxTraces = 100_000
+	ctx := context.Background()
+
+	b.Run("children_first", func(b *testing.B) {
+		a, _ := newTestAssembler(b, cfg, consumertest.NewNop(), nil)
+		var pool []ptrace.Traces
+		var nextTrace uint32
+		var ms0, ms1, r0, r1 runtime.MemStats
+		var refillMallocs uint64
+		var refillCPU time.Duration
+		b.ReportAllocs()
+		runtime.ReadMemStats(&ms0)
+		cpu0 := processCPU()
+		for b.Loop() {
+			if len(pool) == 0 {
+				// Fresh trace IDs, built outside the timed and counted part.
+				b.StopTimer()
+				c0 := processCPU()
+				runtime.ReadMemStats(&r0)
+				for range 256 {
+					pool = append(pool, benchBatch(nextTrace, tracesPerBatch, true))
+					nextTrace += tracesPerBatch
+				}
+				runtime.ReadMemStats(&r1)
+				refillMallocs += r1.Mallocs - r0.Mallocs
+				refillCPU += processCPU() - c0
+				b.StartTimer()
+			}
+			td := pool[len(pool)-1]
+			pool = pool[:len(pool)-1]
+			if err := a.ConsumeTraces(ctx, td); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu := processCPU() - cpu0 - refillCPU
+		runtime.ReadMemStats(&ms1)
+		spans := float64(b.N * spansPerBatch)
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/spans, "ns/span")
+		// CPU time of the whole process (GC workers included) per span: what the 2-core budget
+		// pays, and less sensitive than wall time to other load on a shared machine.
+		b.ReportMetric(float64(cpu.Nanoseconds())/spans, "cpu-ns/span")
+		b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs-refillMallocs)/spans, "allocs/span")
+	})
+
+	b.Run("parked_memory", func(b *testing.B) {
+		// Spans whose roots never come stay parked: live heap per parked span.
+		const batches = 200 // 16,000 parked spans
+		for b.Loop() {
+			b.StopTimer()
+			p, clk := newTestAssembler(b, cfg, consumertest.NewNop(), nil)
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for i := range batches {
+				td := benchBatch(uint32(i)*tracesPerBatch, tracesPerBatch, false) //nolint:gosec // small
+				b.StartTimer()
+				if err := p.ConsumeTraces(ctx, td); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			n := float64(p.parkedSpans)
+			b.ReportMetric((float64(after.HeapAlloc)-float64(before.HeapAlloc))/n, "B/parked-span")
+			b.ReportMetric(float64(p.parkedBytes)/n, "estimated-B/parked-span")
+			p.flushDue(clk.advance(time.Hour))
+			b.StartTimer()
+		}
+	})
+}

@@ -1,0 +1,186 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"math"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// mergeSpan folds a later version of a span into dst the way Langfuse's upsert does: later
+// non-empty fields win. Attributes overlay, events are appended without duplicates, the status
+// is taken when set, the end time when non-zero, the name when non-empty. Identity (IDs, parent,
+// start) stays the first version's: the run's dotted_order was, or will be, built from it.
+func mergeSpan(dst, src ptrace.Span) {
+	if name := src.Name(); name != "" {
+		dst.SetName(name)
+	}
+	if end := src.EndTimestamp(); end != 0 {
+		dst.SetEndTimestamp(end)
+	}
+	if src.Status().Code() != ptrace.StatusCodeUnset {
+		src.Status().CopyTo(dst.Status())
+	}
+	attrs := dst.Attributes()
+	for k, v := range src.Attributes().All() {
+		v.CopyTo(attrs.PutEmpty(k))
+	}
+	events := dst.Events()
+	n := events.Len()
+	for _, e := range src.Events().All() {
+		if !hasEvent(events, n, e) {
+			e.CopyTo(events.AppendEmpty())
+		}
+	}
+}
+
+func hasEvent(events ptrace.SpanEventSlice, n int, e ptrace.SpanEvent) bool {
+	for i := range n {
+		if x := events.At(i); x.Timestamp() == e.Timestamp() && x.Name() == e.Name() {
+			return true
+		}
+	}
+	return false
+}
+
+// spanHasher hashes a span's content, to tell an identical re-send from a changed one. The seed
+// is per process: hashes are never stored.
+type spanHasher struct {
+	h   maphash.Hash
+	buf [8]byte
+}
+
+func (a *assembler) hashSpan(span ptrace.Span) uint64 {
+	var sh spanHasher
+	sh.h.SetSeed(a.seed)
+	sh.str(span.Name())
+	sh.u64(uint64(span.Kind())) //nolint:gosec // small enum
+	sh.u64(uint64(span.StartTimestamp()))
+	sh.u64(uint64(span.EndTimestamp()))
+	pid := span.ParentSpanID()
+	_, _ = sh.h.Write(pid[:])
+	sh.u64(uint64(span.Status().Code())) //nolint:gosec // small enum
+	sh.str(span.Status().Message())
+	sh.attrs(span.Attributes())
+	for _, e := range span.Events().All() {
+		sh.str(e.Name())
+		sh.u64(uint64(e.Timestamp()))
+		sh.attrs(e.Attributes())
+	}
+	for _, l := range span.Links().All() {
+		tid, sid := l.TraceID(), l.SpanID()
+		_, _ = sh.h.Write(tid[:])
+		_, _ = sh.h.Write(sid[:])
+	}
+	return sh.h.Sum64()
+}
+
+func (sh *spanHasher) u64(v uint64) {
+	binary.LittleEndian.PutUint64(sh.buf[:], v)
+	_, _ = sh.h.Write(sh.buf[:])
+}
+
+func (sh *spanHasher) str(s string) {
+	sh.u64(uint64(len(s)))
+	_, _ = sh.h.WriteString(s)
+}
+
+func (sh *spanHasher) attrs(m pcommon.Map) {
+	sh.u64(uint64(m.Len())) //nolint:gosec // a length
+	for k, v := range m.All() {
+		sh.str(k)
+		sh.value(v)
+	}
+}
+
+func (sh *spanHasher) value(v pcommon.Value) {
+	_ = sh.h.WriteByte(byte(v.Type()))
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		sh.str(v.Str())
+	case pcommon.ValueTypeInt:
+		sh.u64(uint64(v.Int())) //nolint:gosec // bits, not a quantity
+	case pcommon.ValueTypeDouble:
+		sh.u64(math.Float64bits(v.Double()))
+	case pcommon.ValueTypeBool:
+		if v.Bool() {
+			_ = sh.h.WriteByte(1)
+		} else {
+			_ = sh.h.WriteByte(0)
+		}
+	case pcommon.ValueTypeBytes:
+		b := v.Bytes()
+		sh.u64(uint64(b.Len())) //nolint:gosec // a length
+		for i := range b.Len() {
+			_ = sh.h.WriteByte(b.At(i))
+		}
+	case pcommon.ValueTypeMap:
+		sh.attrs(v.Map())
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		sh.u64(uint64(s.Len())) //nolint:gosec // a length
+		for _, e := range s.All() {
+			sh.value(e)
+		}
+	}
+}
+
+// spanOverhead approximates what a parked span costs beyond its strings: the pdata structs, the
+// node, its map entry and queue slots.
+const spanOverhead = 512
+
+// spanBytes estimates a span's memory cheaply (no marshaling): strings plus fixed overheads.
+func spanBytes(span ptrace.Span) int64 {
+	b := int64(spanOverhead + len(span.Name()) + len(span.Status().Message()))
+	b += mapBytes(span.Attributes())
+	for _, e := range span.Events().All() {
+		b += 64 + int64(len(e.Name())) + mapBytes(e.Attributes())
+	}
+	b += 64 * int64(span.Links().Len())
+	return b
+}
+
+func mapBytes(m pcommon.Map) int64 {
+	var b int64
+	for k, v := range m.All() {
+		b += 32 + int64(len(k)) + valueBytes(v)
+	}
+	return b
+}
+
+func valueBytes(v pcommon.Value) int64 {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return int64(len(v.Str()))
+	case pcommon.ValueTypeBytes:
+		return int64(v.Bytes().Len())
+	case pcommon.ValueTypeMap:
+		return mapBytes(v.Map())
+	case pcommon.ValueTypeSlice:
+		var b int64
+		for _, e := range v.Slice().All() {
+			b += 16 + valueBytes(e)
+		}
+		return b
+	default:
+		return 8
+	}
+}
+
+// batchBytes estimates a whole batch, for admission and for pending-out accounting.
+func batchBytes(td ptrace.Traces) int64 {
+	var b int64
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, span := range ss.Spans().All() {
+				b += spanBytes(span)
+			}
+		}
+	}
+	return b
+}

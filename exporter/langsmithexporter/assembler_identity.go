@@ -1,0 +1,167 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+
+import (
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+
+	"github.com/tracebridge/tracebridge/translator/conventions"
+	"github.com/tracebridge/tracebridge/translator/langsmith"
+)
+
+// spanInfo is what the assembler reads from a span's attributes, in one pass over them.
+type spanInfo struct {
+	open     bool // tracebridge.observation.open
+	isRoot   bool // langsmith.is_root
+	langfuse bool // carries langfuse.trace.name: a Langfuse-style record
+
+	runID, traceRun, parentRun          uuid.UUID
+	hasRunID, hasTraceRun, hasParentRun bool
+	dotted                              string
+}
+
+func readSpanInfo(attrs pcommon.Map) spanInfo {
+	var si spanInfo
+	for k, v := range attrs.All() {
+		switch k {
+		case conventions.ObservationOpen:
+			si.open = isTrue(v)
+		case conventions.LangfuseTraceName:
+			si.langfuse = true
+		case conventions.LangSmithIsRoot:
+			si.isRoot = isTrue(v)
+		case conventions.LangSmithSpanID:
+			si.runID, si.hasRunID = parseUUID(v)
+		case conventions.LangSmithTraceID:
+			si.traceRun, si.hasTraceRun = parseUUID(v)
+		case conventions.LangSmithParentID:
+			si.parentRun, si.hasParentRun = parseUUID(v)
+		case conventions.LangSmithDottedOrder:
+			si.dotted = v.Str()
+		}
+	}
+	return si
+}
+
+func isTrue(v pcommon.Value) bool {
+	switch v.Type() {
+	case pcommon.ValueTypeBool:
+		return v.Bool()
+	case pcommon.ValueTypeStr:
+		return strings.EqualFold(v.Str(), "true")
+	default:
+		return false
+	}
+}
+
+func parseUUID(v pcommon.Value) (uuid.UUID, bool) {
+	if v.Type() != pcommon.ValueTypeStr {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(v.Str())
+	return id, err == nil && id != uuid.Nil
+}
+
+func micros(t pcommon.Timestamp) int64 { return int64(t / 1000) } //nolint:gosec // nanoseconds since 1970 fit
+
+// resolveRoot gives n the identity of a root run: its own trace, one dotted segment.
+func (a *assembler) resolveRoot(ts *traceState, n *node) {
+	n.segUs = n.startUs
+	n.traceRun = n.runID
+	n.parentRun = uuid.Nil
+	n.dotted = langsmith.DottedSegment(time.UnixMicro(n.segUs), n.runID)
+	if ts.root == nil && !n.orphaned {
+		ts.root = n
+	}
+}
+
+// resolveChild gives n its identity under the resolved node p. A child that starts before its
+// parent (clock skew between services) is clamped to the parent's start: LangSmith rejects a
+// dotted_order whose segment is earlier than its parent's.
+func (a *assembler) resolveChild(ts *traceState, n, p *node) {
+	seg := n.startUs
+	if seg < p.segUs {
+		seg = p.segUs
+		a.stats.clamped++
+		if ce := a.logger.Check(zap.DebugLevel, "Child span starts before its parent; clamping its dotted_order segment"); ce != nil {
+			ce.Write(zap.Stringer("trace_id", ts.id), zap.Stringer("span_id", n.spanID),
+				zap.Duration("skew", time.Duration(p.segUs-n.startUs)*time.Microsecond))
+		}
+	}
+	n.segUs = seg
+	n.traceRun = p.traceRun
+	n.parentRun = p.runID
+	var buf [langsmith.DottedSegmentLen]byte
+	var sb strings.Builder // one allocation: the builder's buffer becomes the string
+	sb.Grow(len(p.dotted) + 1 + langsmith.DottedSegmentLen)
+	sb.WriteString(p.dotted)
+	sb.WriteByte('.')
+	sb.Write(langsmith.AppendDottedSegment(buf[:0], time.UnixMicro(seg), n.runID))
+	n.dotted = sb.String()
+}
+
+// adoptIdentity takes the identity a span already carries (langsmith.span.dotted_order and
+// langsmith.trace.id, as a span leaving this assembler does): it is resolved without its
+// ancestors. It reports false, and changes nothing, when the identity is inconsistent.
+func adoptIdentity(n *node, si spanInfo) bool {
+	d := si.dotted
+	last := d[strings.LastIndexByte(d, '.')+1:]
+	start, err := langsmith.ParseDottedSegmentTime(last)
+	if err != nil {
+		return false
+	}
+	id, err := uuid.Parse(last[langsmith.DottedSegmentLen-36:])
+	if err != nil || (si.hasRunID && si.runID != id) {
+		return false
+	}
+	first, err := uuid.Parse(d[langsmith.DottedSegmentLen-36 : langsmith.DottedSegmentLen])
+	if err != nil || first != si.traceRun {
+		return false
+	}
+	parent := uuid.Nil
+	if len(d) > langsmith.DottedSegmentLen {
+		prev := d[:len(d)-len(last)-1]
+		if len(prev) < 36 {
+			return false
+		}
+		if parent, err = uuid.Parse(prev[len(prev)-36:]); err != nil {
+			return false
+		}
+	}
+	n.runID, n.traceRun, n.parentRun, n.dotted = id, si.traceRun, parent, d
+	n.segUs = start.UnixMicro()
+	return true
+}
+
+// stamp writes n's run identity onto its released copy: with it the uploader translates the span
+// on its own. The IDs are taken as substrings of the dotted order, which spells them all (the
+// trace's first, the parent's second to last, the run's last), instead of formatting three UUIDs.
+func stamp(dst ptrace.Span, n *node, patch bool) {
+	const idLen = 36
+	d := n.dotted
+	attrs := dst.Attributes()
+	attrs.EnsureCapacity(attrs.Len() + 6)
+	attrs.PutStr(conventions.LangSmithSpanID, d[len(d)-idLen:])
+	attrs.PutStr(conventions.LangSmithTraceID, d[langsmith.DottedSegmentLen-idLen:langsmith.DottedSegmentLen])
+	if n.parentRun == uuid.Nil {
+		attrs.Remove(conventions.LangSmithParentID)
+	} else {
+		end := len(d) - langsmith.DottedSegmentLen - 1 // the parent's segment ends before the last dot
+		attrs.PutStr(conventions.LangSmithParentID, d[end-idLen:end])
+	}
+	attrs.PutStr(conventions.LangSmithDottedOrder, d)
+	if n.orphaned {
+		attrs.PutStr(conventions.Orphan, hex.EncodeToString(n.parentID[:]))
+	}
+	if patch {
+		attrs.PutBool(conventions.Patch, true)
+	}
+}

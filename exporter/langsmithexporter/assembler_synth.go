@@ -1,0 +1,212 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/translator/conventions"
+	"github.com/tracebridge/tracebridge/translator/langsmith"
+)
+
+// synthRoot is the root run tracebridge makes for a trace whose spans are parentless Langfuse-style
+// records (or, under reparent_to_root, for orphans of a trace without a root). Its OTel span ID is
+// conventions.TraceLevelSpanID, the ID the langfuse receiver gives the trace-level record, so that
+// record, arriving later, is recognised as this same run and patches it.
+//
+// The body is kept while the trace is known: later children may extend its end or bring the
+// trace output, and the root is then patched once the trace has been quiet for OrphanWait, rather
+// than once per child.
+type synthRoot struct {
+	n       *node
+	body    ptrace.Span
+	origin  *origin
+	pending bool // created in this pass; resolved and released at its end
+	dirty   bool // changed since it was released
+	dirtyAt int64
+	inDirty bool // listed in assembler.dirty
+}
+
+// rootAttribute tells which attributes of the first child the synthesized root carries: the
+// trace-level ones (name, input, output, tags, metadata), user and session, and the LangSmith
+// project overrides, so the root lands in the same project as its children.
+func rootAttribute(k string) bool {
+	switch k {
+	case conventions.LangfuseUserID, conventions.LangfuseSessionID, conventions.UserID, conventions.SessionID,
+		conventions.LangSmithTraceName, conventions.LangSmithSessionName, conventions.LangSmithSessionID:
+		return true
+	}
+	return strings.HasPrefix(k, langfuseTracePrefix)
+}
+
+// langfuseTracePrefix covers langfuse.trace.name, .input, .output, .tags and .metadata[.*].
+const langfuseTracePrefix = "langfuse.trace."
+
+func newSynthBody(traceID pcommon.TraceID, spanID pcommon.SpanID, child ptrace.Span) ptrace.Span {
+	s := ptrace.NewSpan()
+	s.SetTraceID(traceID)
+	s.SetSpanID(spanID)
+	s.SetStartTimestamp(child.StartTimestamp())
+	s.SetEndTimestamp(child.EndTimestamp())
+	name := child.Name()
+	attrs := s.Attributes()
+	for k, v := range child.Attributes().All() {
+		if !rootAttribute(k) {
+			continue
+		}
+		v.CopyTo(attrs.PutEmpty(k))
+		if k == conventions.LangfuseTraceName && v.Str() != "" {
+			name = v.Str()
+		}
+	}
+	s.SetName(name)
+	attrs.PutBool(conventions.SyntheticRoot, true)
+	return s
+}
+
+// widen stretches the root over a child: earliest start (before release only: afterwards the
+// start is fixed by the root's dotted_order), latest end, and the trace output of the child that
+// ends last. It reports whether the root changed.
+func widen(body, child ptrace.Span, moveStart bool) bool {
+	changed := false
+	if st := child.StartTimestamp(); moveStart && st != 0 && st < body.StartTimestamp() {
+		body.SetStartTimestamp(st)
+		changed = true
+	}
+	if end := child.EndTimestamp(); end > body.EndTimestamp() {
+		body.SetEndTimestamp(end)
+		if v, ok := child.Attributes().Get(conventions.LangfuseTraceOutput); ok {
+			v.CopyTo(body.Attributes().PutEmpty(conventions.LangfuseTraceOutput))
+		}
+		changed = true
+	}
+	return changed
+}
+
+// needSynth returns the span ID a parentless Langfuse-style record hangs under, creating the
+// synthesized root when the trace has none. A root created in this pass is released at its end,
+// so it starts with the earliest of the records this pass brought.
+func (a *assembler) needSynth(c *call, ts *traceState, span ptrace.Span, in *inputScope) pcommon.SpanID {
+	lid := ts.traceLevelID()
+	if p := ts.nodes[lid]; p != nil && p.resolved() {
+		if p.synth {
+			a.observeSynthChild(c, ts, span)
+		}
+		return lid
+	}
+	switch s := ts.synth; {
+	case s == nil:
+		ts.synth = &synthRoot{pending: true, origin: in.origin(), body: newSynthBody(ts.id, lid, span)}
+		c.synths = append(c.synths, ts)
+	case s.pending:
+		widen(s.body, span, true)
+	}
+	return lid
+}
+
+// finishSynth resolves and releases a root synthesized in this pass, and its waiting children.
+func (a *assembler) finishSynth(c *call, ts *traceState) {
+	s := ts.synth
+	if s == nil || !s.pending {
+		return
+	}
+	s.pending = false
+	lid := ts.traceLevelID()
+	n := ts.nodes[lid]
+	if n == nil {
+		n = &node{spanID: lid}
+		ts.nodes[lid] = n
+	}
+	if n.state != stateWaiting {
+		// The trace-level record itself came in the same pass and is the root.
+		ts.synth = nil
+		return
+	}
+	a.resolveSynth(c, ts, n, s)
+}
+
+// synthesizeFrom makes a root for the orphans of a trace that has none, spanning the spans the
+// trace holds. It returns nil when the trace-level span ID is taken by a parked span (bad input).
+func (a *assembler) synthesizeFrom(c *call, ts *traceState, child ptrace.Span, o *origin) *node {
+	lid := ts.traceLevelID()
+	n := ts.nodes[lid]
+	switch {
+	case n == nil:
+		n = &node{spanID: lid}
+		ts.nodes[lid] = n
+	case n.resolved():
+		return n
+	case n.state != stateWaiting:
+		return nil
+	}
+	s := &synthRoot{origin: o, body: newSynthBody(ts.id, lid, child)}
+	for _, m := range ts.nodes {
+		if m.state == stateParked || m.state == stateHeld {
+			widen(s.body, m.span, true)
+		}
+	}
+	ts.synth = s
+	a.resolveSynth(c, ts, n, s)
+	return n
+}
+
+func (a *assembler) resolveSynth(c *call, ts *traceState, n *node, s *synthRoot) {
+	s.n = n
+	n.synth = true
+	start := s.body.StartTimestamp()
+	n.startUs = micros(start)
+	n.runID = langsmith.RunID(a.idMode, ts.id, n.spanID, start.AsTime())
+	a.resolveRoot(ts, n)
+	a.releaseCopy(c, s.origin, s.body, n, false)
+	n.state = stateReleased
+	a.releaseWaiters(c, ts, n)
+}
+
+// observeSynthChild lets a child arriving after the synthesized root's release extend it; the
+// root is then patched once the trace is quiet (patchDirtyRoots).
+func (a *assembler) observeSynthChild(c *call, ts *traceState, child ptrace.Span) {
+	s := ts.synth
+	if s == nil || s.pending || s.n == nil {
+		return
+	}
+	if !widen(s.body, child, false) {
+		return
+	}
+	s.dirty, s.dirtyAt = true, c.now
+	if !s.inDirty {
+		s.inDirty = true
+		a.dirty = append(a.dirty, ts)
+	}
+}
+
+// patchSynth releases the synthesized root's current body as a patch of its run.
+func (a *assembler) patchSynth(c *call, ts *traceState) {
+	s := ts.synth
+	a.releaseCopy(c, s.origin, s.body, s.n, true)
+	s.dirty = false
+	a.stats.patches++
+}
+
+// patchDirtyRoots patches the synthesized roots that changed and have been quiet since before
+// quietSince.
+func (a *assembler) patchDirtyRoots(c *call, quietSince int64) {
+	keep := a.dirty[:0]
+	for _, ts := range a.dirty {
+		s := ts.synth
+		switch {
+		case ts.dropped || !s.dirty:
+			s.inDirty = false
+		case s.dirtyAt <= quietSince:
+			a.patchSynth(c, ts)
+			s.inDirty = false
+		default:
+			keep = append(keep, ts)
+		}
+	}
+	clear(a.dirty[len(keep):])
+	a.dirty = keep
+}

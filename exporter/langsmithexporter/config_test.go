@@ -1,0 +1,112 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/translator/langsmith"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+
+	storageID := component.MustNewID("file_storage")
+	tests := []struct {
+		name      string
+		id        component.ID
+		check     func(t *testing.T, cfg *Config)
+		errSubstr []string // empty: the config must be valid
+		loadErr   string   // the config must not even load
+	}{
+		{
+			name: "defaults",
+			id:   component.NewID(metadata.Type),
+			check: func(t *testing.T, cfg *Config) {
+				want := createDefaultConfig().(*Config)
+				want.ClientConfig.Endpoint = "https://api.smith.langchain.com"
+				want.APIKey = "lsv2_default"
+				assert.Equal(t, want, cfg)
+				assert.Equal(t, "default", cfg.Project)
+				assert.Equal(t, langsmith.IDModeUUIDv7, cfg.RunIDMode)
+				assert.Zero(t, cfg.RetryConfig.MaxElapsedTime, "retries must not give up by default")
+			},
+		},
+		{
+			name: "custom",
+			id:   component.NewIDWithName(metadata.Type, "custom"),
+			check: func(t *testing.T, cfg *Config) {
+				assert.Equal(t, "https://eu.api.smith.langchain.com", cfg.ClientConfig.Endpoint)
+				assert.Equal(t, "lsv2_custom", string(cfg.APIKey))
+				assert.Equal(t, "11111111-2222-3333-4444-555555555555", cfg.TenantID)
+				assert.Equal(t, "agents", cfg.Project)
+				assert.Equal(t, "service.namespace", cfg.ProjectFromResourceAttribute)
+				assert.Equal(t, langsmith.IDModeSpanID, cfg.RunIDMode)
+				assert.Equal(t, "/var/lib/otelcol/dead-letter", cfg.DeadLetterDirectory)
+				assert.Equal(t, 10*time.Second, cfg.ClientConfig.Timeout)
+				q := cfg.QueueConfig.Get()
+				require.NotNil(t, q)
+				assert.EqualValues(t, 5000, q.QueueSize)
+				assert.Equal(t, 4, q.NumConsumers)
+				assert.Equal(t, time.Second, cfg.RetryConfig.InitialInterval)
+				assert.Equal(t, 10*time.Minute, cfg.RetryConfig.MaxElapsedTime)
+				assert.Equal(t, 10*time.Second, cfg.Assembly.OrphanWait)
+				assert.Equal(t, OrphanAsRoot, cfg.Assembly.OrphanPolicy)
+				assert.Equal(t, time.Minute, cfg.Assembly.OpenRunWait)
+				assert.True(t, cfg.Assembly.LiveView)
+				assert.Equal(t, 1000, cfg.Assembly.MaxSpans)
+				assert.EqualValues(t, 1<<20, cfg.Assembly.MaxBytes)
+				assert.Equal(t, time.Minute, cfg.Assembly.ResolvedTTL)
+				assert.Equal(t, 500, cfg.Assembly.ResolvedMaxTraces)
+				assert.Equal(t, &storageID, cfg.Assembly.Storage)
+			},
+		},
+		{name: "no endpoint", id: component.NewIDWithName(metadata.Type, "no_endpoint"), errSubstr: []string{"`endpoint` must be specified"}},
+		{name: "endpoint without scheme", id: component.NewIDWithName(metadata.Type, "bad_endpoint"), errSubstr: []string{"must be an http or https URL"}},
+		{name: "no api key", id: component.NewIDWithName(metadata.Type, "no_key"), errSubstr: []string{"`api_key` must be set"}},
+		{name: "compression", id: component.NewIDWithName(metadata.Type, "compression"), errSubstr: []string{"`compression` is not supported"}},
+		{
+			name: "bad assembly bounds",
+			id:   component.NewIDWithName(metadata.Type, "bad_assembly"),
+			errSubstr: []string{
+				"`assembly::orphan_wait` must be positive",
+				"`assembly::max_spans` must be positive",
+			},
+		},
+		{name: "unknown orphan policy", id: component.NewIDWithName(metadata.Type, "bad_policy"), loadErr: "unknown orphan policy \"drop\""},
+		{name: "unknown run id mode", id: component.NewIDWithName(metadata.Type, "bad_id_mode"), loadErr: "unknown run id mode \"random\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := NewFactory().CreateDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			err = sub.Unmarshal(cfg)
+			if tt.loadErr != "" {
+				require.ErrorContains(t, err, tt.loadErr)
+				return
+			}
+			require.NoError(t, err)
+			err = confmap.Validate(cfg)
+			if len(tt.errSubstr) == 0 {
+				require.NoError(t, err)
+				tt.check(t, cfg.(*Config))
+				return
+			}
+			for _, s := range tt.errSubstr {
+				assert.ErrorContains(t, err, s)
+			}
+		})
+	}
+}

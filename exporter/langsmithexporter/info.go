@@ -1,0 +1,73 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Limits LangSmith documents when /info says nothing (shared/research/langsmith.md §1.3).
+const (
+	defaultSizeLimit      = 100
+	defaultSizeLimitBytes = 20 << 20
+	maxInfoBody           = 64 << 10
+)
+
+// ingestLimits are the batch bounds a LangSmith instance advertises on GET /info.
+type ingestLimits struct {
+	runsPerRequest  int
+	bytesPerRequest int
+	multipart       bool
+}
+
+type infoResponse struct {
+	BatchIngestConfig struct {
+		UseMultipartEndpoint *bool `json:"use_multipart_endpoint"`
+		SizeLimit            int   `json:"size_limit"`
+		SizeLimitBytes       int   `json:"size_limit_bytes"`
+	} `json:"batch_ingest_config"`
+}
+
+// fetchLimits reads /info once. The SDKs proceed with defaults when it fails, and so do we:
+// /info is advice, not a gate.
+func (u *uploader) fetchLimits(ctx context.Context) (ingestLimits, error) {
+	limits := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.baseURL+"/info", http.NoBody)
+	if err != nil {
+		return limits, fmt.Errorf("build /info request: %w", err)
+	}
+	u.setHeaders(req.Header)
+	req.Header.Set("Accept", "application/json")
+	resp, err := u.client.Do(req)
+	if err != nil {
+		return limits, fmt.Errorf("get /info: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxInfoBody))
+	if err != nil {
+		return limits, fmt.Errorf("read /info: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return limits, fmt.Errorf("get /info: HTTP %d", resp.StatusCode)
+	}
+	var info infoResponse
+	if err := json.Unmarshal(body, &info); err != nil {
+		return limits, fmt.Errorf("decode /info: %w", err)
+	}
+	cfg := info.BatchIngestConfig
+	if cfg.SizeLimit > 0 {
+		limits.runsPerRequest = cfg.SizeLimit
+	}
+	if cfg.SizeLimitBytes > 0 {
+		limits.bytesPerRequest = cfg.SizeLimitBytes
+	}
+	if cfg.UseMultipartEndpoint != nil {
+		limits.multipart = *cfg.UseMultipartEndpoint
+	}
+	return limits, nil
+}

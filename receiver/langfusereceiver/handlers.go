@@ -1,0 +1,252 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langfusereceiver // import "github.com/tracebridge/tracebridge/receiver/langfusereceiver"
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadata"
+	"github.com/tracebridge/tracebridge/translator/langfuse"
+)
+
+// The original API's paths (Cobo Agentic Wallet's Telemetry API).
+const (
+	pathRaw       = "/api/v1/telemetry/raw"
+	pathTelemetry = "/api/v1/telemetry"
+	pathSession   = "/api/v1/telemetry/session"
+	pathConfig    = "/api/v1/telemetry/config"
+)
+
+// allowedMethods answers 405s with an Allow header.
+var allowedMethods = map[string]string{
+	pathRaw:       http.MethodPost,
+	pathTelemetry: http.MethodPost,
+	pathSession:   http.MethodPost,
+	pathConfig:    http.MethodGet + ", " + http.MethodHead,
+}
+
+// Formats recorded by obsreport for the three body shapes.
+const (
+	formatRecordsJSON   = "langfuse_json"
+	formatRecordsNDJSON = "langfuse_ndjson"
+	formatSession       = "langfuse_session"
+)
+
+// tenantHandler serves a request whose X-API-Key is known; project is what the key names.
+type tenantHandler func(w http.ResponseWriter, req *http.Request, project string)
+
+func (r *langfuseReceiver) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST "+pathRaw, r.authenticated(r.handleRecords))
+	mux.Handle("POST "+pathTelemetry, r.authenticated(r.handleRecords))
+	mux.Handle("POST "+pathSession, r.authenticated(r.handleSession))
+	mux.Handle("GET "+pathConfig, r.authenticated(r.handleConfig))
+	// The catch-all sees every request no route above takes, so 404 and 405 come in the
+	// API's envelope rather than as the mux's plain text.
+	mux.HandleFunc("/", r.handleUnrouted)
+	return mux
+}
+
+func (r *langfuseReceiver) handleUnrouted(w http.ResponseWriter, req *http.Request) {
+	if allow, ok := allowedMethods[req.URL.Path]; ok {
+		w.Header().Set("Allow", allow)
+		r.reject(req.Context(), w, http.StatusMethodNotAllowed, reasonMethod,
+			detail([]any{"method"}, "method_not_allowed", "Method Not Allowed: use "+allow, req.Method))
+		return
+	}
+	r.reject(req.Context(), w, http.StatusNotFound, reasonNotFound,
+		detail([]any{"path"}, "not_found", "Not Found", req.URL.Path))
+}
+
+// authenticated checks X-API-Key when keys are configured. Routing comes first, so an
+// unknown path is a 404 whether or not the caller has a key, as in the original.
+func (r *langfuseReceiver) authenticated(next tenantHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !r.keys.enabled() {
+			next(w, req, "")
+			return
+		}
+		key := req.Header.Get("X-API-Key")
+		if key == "" {
+			r.reject(req.Context(), w, http.StatusUnauthorized, reasonAuth,
+				detail([]any{"header", "x-api-key"}, "missing", "X-API-Key header is required", nil))
+			return
+		}
+		project, ok := r.keys.lookup(key)
+		if !ok {
+			// The key itself is never echoed back or logged.
+			r.reject(req.Context(), w, http.StatusUnauthorized, reasonAuth,
+				detail([]any{"header", "x-api-key"}, "invalid_api_key", "Invalid API key", nil))
+			return
+		}
+		next(w, req, project)
+	})
+}
+
+func (r *langfuseReceiver) handleRecords(w http.ResponseWriter, req *http.Request, project string) {
+	format, obsFormat, ok := recordsFormat(req.Header.Get("Content-Type"))
+	if !ok {
+		r.rejectMediaType(w, req, "application/json or application/x-ndjson")
+		return
+	}
+	body, ok := r.readBody(w, req)
+	if !ok {
+		return
+	}
+	records, err := langfuse.DecodeRecords(body, format, r.cfg.MaxRecordsPerRequest)
+	if err != nil {
+		r.rejectInvalid(w, req, err)
+		return
+	}
+	if len(records) == 0 {
+		w.WriteHeader(http.StatusNoContent) // an empty array: nothing to send on
+		return
+	}
+	r.consume(w, req, obsFormat, langfuse.RecordsToTraces(records, r.options(project)))
+}
+
+func (r *langfuseReceiver) handleSession(w http.ResponseWriter, req *http.Request, project string) {
+	if format, _, ok := recordsFormat(req.Header.Get("Content-Type")); !ok || format != langfuse.FormatJSON {
+		r.rejectMediaType(w, req, "application/json")
+		return
+	}
+	body, ok := r.readBody(w, req)
+	if !ok {
+		return
+	}
+	session, err := langfuse.DecodeSession(body, r.cfg.MaxRecordsPerRequest)
+	if err != nil {
+		r.rejectInvalid(w, req, err)
+		return
+	}
+	r.consume(w, req, formatSession, langfuse.SessionToTraces(session, r.options(project)))
+}
+
+// configResponse carries the flag at the top level, as the issue states it, and inside
+// Cobo's standard envelope, whose `result` the generated clients require.
+const configResponse = `{"success":true,"result":{"enabled":true,"upload_url":""},"enabled":true,"upload_url":""}` + "\n"
+
+func (*langfuseReceiver) handleConfig(w http.ResponseWriter, _ *http.Request, _ string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(configResponse)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(configResponse))
+}
+
+func (r *langfuseReceiver) options(project string) langfuse.Options {
+	return langfuse.Options{
+		ScopeName:     metadata.ScopeName,
+		TenantProject: project,
+		ReceivedAt:    time.Now(),
+	}
+}
+
+// recordsFormat picks the decoder from Content-Type. A missing Content-Type is read as JSON,
+// as FastAPI does; `application/*+json` is JSON too.
+func recordsFormat(contentType string) (format langfuse.Format, obsFormat string, ok bool) {
+	if contentType == "" {
+		return langfuse.FormatJSON, formatRecordsJSON, true
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return 0, "", false
+	}
+	switch {
+	case mediaType == "application/json",
+		strings.HasPrefix(mediaType, "application/") && strings.HasSuffix(mediaType, "+json"):
+		return langfuse.FormatJSON, formatRecordsJSON, true
+	case mediaType == "application/x-ndjson":
+		return langfuse.FormatNDJSON, formatRecordsNDJSON, true
+	default:
+		return 0, "", false
+	}
+}
+
+func (r *langfuseReceiver) rejectMediaType(w http.ResponseWriter, req *http.Request, want string) {
+	ct := req.Header.Get("Content-Type")
+	r.reject(req.Context(), w, http.StatusUnsupportedMediaType, reasonMediaType,
+		detail([]any{"header", "content-type"}, "unsupported_media_type", "Content-Type must be "+want, ct))
+}
+
+// readBody reads the whole body; confighttp has already bounded it (before and after
+// decompression) to max_request_body_size.
+func (r *langfuseReceiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, bool) {
+	var buf bytes.Buffer
+	if n := req.ContentLength; n > 0 && n <= r.cfg.ServerConfig.MaxRequestBodySize {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(req.Body); err != nil {
+		if tooBig, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			d := detail([]any{"body"}, "too_large",
+				fmt.Sprintf("Request body is larger than the limit of %d bytes", tooBig.Limit), nil)
+			d.Ctx = map[string]any{"max_bytes": tooBig.Limit}
+			r.reject(req.Context(), w, http.StatusRequestEntityTooLarge, reasonTooLarge, d)
+			return nil, false
+		}
+		// A body that breaks off or fails to decompress.
+		r.reject(req.Context(), w, http.StatusBadRequest, reasonBadRequest,
+			detail([]any{"body"}, "body_read_error", "Failed to read the request body: "+err.Error(), nil))
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+func (r *langfuseReceiver) rejectInvalid(w http.ResponseWriter, req *http.Request, err error) {
+	verr, ok := errors.AsType[*langfuse.ValidationError](err)
+	if !ok { // the decoders return nothing else; keep the envelope if that ever changes
+		r.reject(req.Context(), w, http.StatusBadRequest, reasonBadRequest, detail([]any{"body"}, "bad_request", err.Error(), nil))
+		return
+	}
+	reason := reasonValidation
+	if verr.Status == http.StatusRequestEntityTooLarge {
+		reason = reasonTooLarge
+	}
+	r.reject(req.Context(), w, verr.Status, reason, verr.Details...)
+}
+
+// consume hands the spans to the pipeline and answers with what happened to them: 204 only
+// when the pipeline took them. A refusal the client can retry is a 503 (429 when the pipeline
+// said "too many requests") with Retry-After; a permanent one is a 400, since resending the
+// same data cannot succeed.
+func (r *langfuseReceiver) consume(w http.ResponseWriter, req *http.Request, obsFormat string, td ptrace.Traces) {
+	spans := td.SpanCount() // before ConsumeTraces: td is not ours afterwards
+	ctx := r.obsrecv.StartTracesOp(req.Context())
+	err := r.next.ConsumeTraces(ctx, td)
+	r.obsrecv.EndTracesOp(ctx, obsFormat, spans, err)
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case consumererror.IsPermanent(err):
+		r.reject(req.Context(), w, http.StatusBadRequest, reasonPermanent,
+			detail([]any{"body"}, "rejected", "The pipeline rejected the data permanently: "+err.Error(), nil))
+	default:
+		status := http.StatusServiceUnavailable
+		if consumererror.ToHTTPStatus(err) == http.StatusTooManyRequests {
+			status = http.StatusTooManyRequests
+		}
+		seconds := retryAfterSeconds(r.cfg.RetryAfter)
+		w.Header().Set("Retry-After", strconv.Itoa(seconds))
+		d := detail([]any{}, "unavailable",
+			fmt.Sprintf("The pipeline refused the data, retry after %d s: %s", seconds, err.Error()), nil)
+		d.Ctx = map[string]any{"retry_after": seconds}
+		r.reject(req.Context(), w, status, reasonBackpressure, d)
+	}
+}
+
+// retryAfterSeconds rounds up: Retry-After counts whole seconds, and 0 would invite an
+// immediate retry into the same pressure.
+func retryAfterSeconds(d time.Duration) int {
+	s := int((d + time.Second - 1) / time.Second)
+	return max(s, 1)
+}

@@ -1,0 +1,523 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langfusereceiver
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configauth"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadatatest"
+	"github.com/tracebridge/tracebridge/translator/conventions"
+)
+
+const (
+	keyTeamA     = "caw_key_team_a"
+	keyUnscoped  = "caw_key_unscoped"
+	validRecord  = `{"trace_id":"1c563dcf980b449abb0dcbeaf1784e81","span_id":"00f067aa0ba902b7","span_name":"exec:caw","start_time_unix_nano":1795527349084000000,"end_time_unix_nano":1795527349588000000}`
+	validSession = `{"name":"session:1","session_id":"s-1","children":[{"name":"turn:0","children":[{"name":"exec"}]},{"name":"turn:1"}]}`
+)
+
+func testConfig() *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.ServerConfig.NetAddr.Endpoint = "localhost:0"
+	cfg.APIKeys = []APIKey{{Key: keyTeamA, Project: "team-a"}, {Key: keyUnscoped}}
+	return cfg
+}
+
+// testServer serves the receiver's confighttp handler from an httptest.Server, so the whole
+// HTTP stack (decompression, body limit, error handler) is in the path.
+func testServer(t *testing.T, cfg *Config, next consumer.Traces) (*httptest.Server, *componenttest.Telemetry) {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	r, err := newReceiver(cfg, metadatatest.NewSettings(tel), next)
+	require.NoError(t, err)
+	t.Cleanup(r.telemetry.Shutdown)
+	srv, err := r.newServer(t.Context(), nil)
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv.Handler)
+	t.Cleanup(ts.Close)
+	return ts, tel
+}
+
+type envelope struct {
+	Success *bool `json:"success"`
+	Error   struct {
+		Detail []struct {
+			Loc   []any          `json:"loc"`
+			Msg   string         `json:"msg"`
+			Type  string         `json:"type"`
+			Input any            `json:"input"`
+			Ctx   map[string]any `json:"ctx"`
+		} `json:"detail"`
+	} `json:"error"`
+}
+
+func gzipped(t *testing.T, s string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write([]byte(s))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return buf.String()
+}
+
+func TestHTTP(t *testing.T) {
+	type request struct {
+		method, path, body string
+		header             map[string]string
+	}
+	post := func(path, body string) request {
+		return request{method: http.MethodPost, path: path, body: body, header: map[string]string{
+			"Content-Type": "application/json", "X-API-Key": keyTeamA,
+		}}
+	}
+	with := func(r request, k, v string) request {
+		h := maps.Clone(r.header)
+		if v == "" {
+			delete(h, k)
+		} else {
+			h[k] = v
+		}
+		r.header = h
+		return r
+	}
+	tests := []struct {
+		name       string
+		req        request
+		cfg        func(*Config)
+		next       consumer.Traces // nil: a TracesSink
+		wantStatus int
+		wantSpans  int
+		wantLocs   []string // JSON of each detail's loc
+		wantTypes  []string
+		wantHeader map[string]string
+	}{
+		{name: "raw record", req: post(pathRaw, validRecord), wantStatus: http.StatusNoContent, wantSpans: 1},
+		{name: "telemetry record", req: post(pathTelemetry, validRecord), wantStatus: http.StatusNoContent, wantSpans: 1},
+		{name: "no content type reads as JSON", req: with(post(pathRaw, validRecord), "Content-Type", ""), wantStatus: http.StatusNoContent, wantSpans: 1},
+		{name: "JSON with charset", req: with(post(pathRaw, validRecord), "Content-Type", "application/json; charset=utf-8"), wantStatus: http.StatusNoContent, wantSpans: 1},
+		{name: "array", req: post(pathRaw, "["+validRecord+",{},{}]"), wantStatus: http.StatusNoContent, wantSpans: 3},
+		{name: "empty array", req: post(pathRaw, "[]"), wantStatus: http.StatusNoContent, wantSpans: 0},
+		{
+			name:       "NDJSON",
+			req:        with(post(pathRaw, validRecord+"\n{}\n\n{}\n"), "Content-Type", "application/x-ndjson"),
+			wantStatus: http.StatusNoContent, wantSpans: 3,
+		},
+		{name: "session tree", req: post(pathSession, validSession), wantStatus: http.StatusNoContent, wantSpans: 4},
+		{
+			name:       "gzip body",
+			req:        with(post(pathRaw, gzipped(t, validRecord)), "Content-Encoding", "gzip"),
+			wantStatus: http.StatusNoContent, wantSpans: 1,
+		},
+		{
+			name:       "missing key",
+			req:        with(post(pathRaw, validRecord), "X-API-Key", ""),
+			wantStatus: http.StatusUnauthorized, wantLocs: []string{`["header","x-api-key"]`}, wantTypes: []string{"missing"},
+		},
+		{
+			name:       "unknown key",
+			req:        with(post(pathRaw, validRecord), "X-API-Key", "caw_guess"),
+			wantStatus: http.StatusUnauthorized, wantLocs: []string{`["header","x-api-key"]`}, wantTypes: []string{"invalid_api_key"},
+		},
+		{
+			name:       "unknown path",
+			req:        post("/api/v1/telemetry/rawx", validRecord),
+			wantStatus: http.StatusNotFound, wantLocs: []string{`["path"]`}, wantTypes: []string{"not_found"},
+		},
+		{
+			name:       "wrong method",
+			req:        request{method: http.MethodGet, path: pathRaw},
+			wantStatus: http.StatusMethodNotAllowed, wantLocs: []string{`["method"]`}, wantTypes: []string{"method_not_allowed"},
+			wantHeader: map[string]string{"Allow": "POST"},
+		},
+		{
+			name:       "POST to config",
+			req:        post(pathConfig, "{}"),
+			wantStatus: http.StatusMethodNotAllowed, wantLocs: []string{`["method"]`}, wantTypes: []string{"method_not_allowed"},
+			wantHeader: map[string]string{"Allow": "GET, HEAD"},
+		},
+		{
+			name:       "body over the limit",
+			req:        post(pathRaw, "["+strings.Repeat(validRecord+",", 10)+"{}]"),
+			cfg:        func(c *Config) { c.ServerConfig.MaxRequestBodySize = 512 },
+			wantStatus: http.StatusRequestEntityTooLarge, wantLocs: []string{`["body"]`}, wantTypes: []string{"too_large"},
+		},
+		{
+			name:       "gzip body over the limit once inflated",
+			req:        with(post(pathRaw, gzipped(t, "["+strings.Repeat(validRecord+",", 50)+"{}]")), "Content-Encoding", "gzip"),
+			cfg:        func(c *Config) { c.ServerConfig.MaxRequestBodySize = 2048 },
+			wantStatus: http.StatusRequestEntityTooLarge, wantLocs: []string{`["body"]`}, wantTypes: []string{"too_large"},
+		},
+		{
+			name:       "too many records",
+			req:        post(pathRaw, "[{},{},{}]"),
+			cfg:        func(c *Config) { c.MaxRecordsPerRequest = 2 },
+			wantStatus: http.StatusRequestEntityTooLarge, wantLocs: []string{`["body"]`}, wantTypes: []string{"too_long"},
+		},
+		{
+			name:       "text/plain",
+			req:        with(post(pathRaw, validRecord), "Content-Type", "text/plain"),
+			wantStatus: http.StatusUnsupportedMediaType, wantLocs: []string{`["header","content-type"]`}, wantTypes: []string{"unsupported_media_type"},
+		},
+		{
+			name:       "NDJSON to the session endpoint",
+			req:        with(post(pathSession, validSession), "Content-Type", "application/x-ndjson"),
+			wantStatus: http.StatusUnsupportedMediaType, wantLocs: []string{`["header","content-type"]`}, wantTypes: []string{"unsupported_media_type"},
+		},
+		{
+			name:       "unsupported Content-Encoding",
+			req:        with(post(pathRaw, validRecord), "Content-Encoding", "br"),
+			wantStatus: http.StatusBadRequest, wantLocs: []string{`["header","content-encoding"]`}, wantTypes: []string{"bad_request"},
+		},
+		{
+			name:       "malformed JSON",
+			req:        post(pathRaw, `{"span_id": }`),
+			wantStatus: http.StatusUnprocessableEntity, wantLocs: []string{`["body",12]`}, wantTypes: []string{"json_invalid"},
+		},
+		{
+			name:       "invalid fields",
+			req:        post(pathRaw, `{"span_id": 7, "level": "TRACE", "start_time_unix_nano": "1"}`),
+			wantStatus: http.StatusUnprocessableEntity,
+			wantLocs:   []string{`["body","span_id"]`, `["body","start_time_unix_nano"]`, `["body","level"]`},
+			wantTypes:  []string{"string_type", "int_type", "enum"},
+		},
+		{
+			name:       "one bad record rejects the array",
+			req:        post(pathRaw, "[{},{},{},{\"span_id\":\"zz\"}]"),
+			wantStatus: http.StatusUnprocessableEntity, wantLocs: []string{`["body",3,"span_id"]`}, wantTypes: []string{"value_error"},
+		},
+		{
+			name:       "one bad line rejects the NDJSON",
+			req:        with(post(pathRaw, "{}\n{\"error\":\"yes\"}\n"), "Content-Type", "application/x-ndjson"),
+			wantStatus: http.StatusUnprocessableEntity, wantLocs: []string{`["body",1,"error"]`}, wantTypes: []string{"bool_type"},
+		},
+		{
+			name:       "bad session child",
+			req:        post(pathSession, `{"children":[{"children":[{"duration_ms":"1"}]}]}`),
+			wantStatus: http.StatusUnprocessableEntity,
+			wantLocs:   []string{`["body","children",0,"children",0,"duration_ms"]`}, wantTypes: []string{"float_type"},
+		},
+		{
+			name:       "backpressure",
+			req:        post(pathRaw, validRecord),
+			cfg:        func(c *Config) { c.RetryAfter = 1500 * time.Millisecond },
+			next:       consumertest.NewErr(errors.New("sending queue is full")),
+			wantStatus: http.StatusServiceUnavailable, wantLocs: []string{`[]`}, wantTypes: []string{"unavailable"},
+			wantHeader: map[string]string{"Retry-After": "2"},
+		},
+		{
+			name:       "pipeline says too many requests",
+			req:        post(pathRaw, validRecord),
+			next:       consumertest.NewErr(consumererror.NewOTLPHTTPError(errors.New("throttled"), http.StatusTooManyRequests)),
+			wantStatus: http.StatusTooManyRequests, wantLocs: []string{`[]`}, wantTypes: []string{"unavailable"},
+			wantHeader: map[string]string{"Retry-After": "1"},
+		},
+		{
+			name:       "permanent pipeline error",
+			req:        post(pathRaw, validRecord),
+			next:       consumertest.NewErr(consumererror.NewPermanent(errors.New("cannot be exported"))),
+			wantStatus: http.StatusBadRequest, wantLocs: []string{`["body"]`}, wantTypes: []string{"rejected"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			if tt.cfg != nil {
+				tt.cfg(cfg)
+			}
+			sink := new(consumertest.TracesSink)
+			next := tt.next
+			if next == nil {
+				next = sink
+			}
+			ts, _ := testServer(t, cfg, next)
+
+			req, err := http.NewRequestWithContext(t.Context(), tt.req.method, ts.URL+tt.req.path, strings.NewReader(tt.req.body))
+			require.NoError(t, err)
+			for k, v := range tt.req.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := ts.Client().Do(req)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+
+			assert.Equal(t, tt.wantStatus, resp.StatusCode, string(body))
+			assert.Equal(t, tt.wantSpans, sink.SpanCount())
+			for k, v := range tt.wantHeader {
+				assert.Equal(t, v, resp.Header.Get(k), k)
+			}
+			if resp.StatusCode == http.StatusNoContent {
+				assert.Empty(t, body)
+				return
+			}
+			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+			var env envelope
+			require.NoError(t, json.Unmarshal(body, &env), string(body))
+			require.NotNil(t, env.Success)
+			assert.False(t, *env.Success)
+			var locs, types []string
+			for _, d := range env.Error.Detail {
+				loc, err := json.Marshal(d.Loc)
+				require.NoError(t, err)
+				locs = append(locs, string(loc))
+				types = append(types, d.Type)
+				assert.NotEmpty(t, d.Msg)
+			}
+			assert.Equal(t, tt.wantLocs, locs)
+			assert.Equal(t, tt.wantTypes, types)
+		})
+	}
+}
+
+func TestConfigEndpoint(t *testing.T) {
+	ts, _ := testServer(t, testConfig(), new(consumertest.TracesSink))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL+pathConfig, http.NoBody)
+	require.NoError(t, err)
+	req.Header.Set("X-API-Key", keyUnscoped)
+	resp, err := ts.Client().Do(req)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	var got map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, true, got["enabled"])
+	assert.Empty(t, got["upload_url"])
+	assert.Equal(t, map[string]any{"enabled": true, "upload_url": ""}, got["result"])
+}
+
+func TestTenantStamping(t *testing.T) {
+	sink := new(consumertest.TracesSink)
+	ts, _ := testServer(t, testConfig(), sink)
+	send := func(key, path, body string) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("X-API-Key", key)
+		resp, err := ts.Client().Do(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	}
+	// A body cannot choose its tenant: neither extra nor session attributes reach the stamp.
+	send(keyTeamA, pathRaw, `[{"extra":{"tracebridge.tenant.project":"team-b"}},{}]`)
+	send(keyUnscoped, pathRaw, `{}`)
+	send(keyTeamA, pathSession, `{"attributes":{"tracebridge.tenant.project":"team-b"},"children":[{}]}`)
+
+	all := sink.AllTraces()
+	require.Len(t, all, 3)
+	project := func(td ptrace.Traces) (string, bool) {
+		require.Equal(t, 1, td.ResourceSpans().Len(), "one request, one resource")
+		v, ok := td.ResourceSpans().At(0).Resource().Attributes().Get(conventions.TenantProject)
+		return v.Str(), ok
+	}
+	p, ok := project(all[0])
+	assert.True(t, ok)
+	assert.Equal(t, "team-a", p)
+	assert.Equal(t, 2, all[0].SpanCount())
+	_, ok = project(all[1])
+	assert.False(t, ok, "a key without a project stamps none")
+	p, _ = project(all[2])
+	assert.Equal(t, "team-a", p)
+	root := all[2].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	_, forged := root.Attributes().Get(conventions.TenantProject)
+	assert.False(t, forged)
+	svc, _ := all[0].ResourceSpans().At(0).Resource().Attributes().Get("service.name")
+	assert.Equal(t, "langfuse-receiver", svc.Str())
+}
+
+func TestRejectedMetric(t *testing.T) {
+	ts, tel := testServer(t, testConfig(), consumertest.NewErr(errors.New("busy")))
+	do := func(key, body string) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+pathRaw, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("X-API-Key", key)
+		resp, err := ts.Client().Do(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+	}
+	do("nope", validRecord)
+	do(keyTeamA, `{"level":1}`)
+	do(keyTeamA, `{"level":2}`)
+	do(keyTeamA, validRecord)
+
+	rejected, err := tel.GetMetric("otelcol_receiver_langfuse_requests_rejected")
+	require.NoError(t, err)
+	byReason := map[string]int64{}
+	for _, dp := range rejected.Data.(metricdata.Sum[int64]).DataPoints {
+		r, _ := dp.Attributes.Value("reason")
+		byReason[r.AsString()] = dp.Value
+	}
+	assert.Equal(t, map[string]int64{"auth": 1, "validation": 2, "backpressure": 1}, byReason)
+
+	// obsreport counts the span the pipeline refused.
+	refused, err := tel.GetMetric("otelcol_receiver_refused_spans")
+	require.NoError(t, err)
+	sum, ok := refused.Data.(metricdata.Sum[int64])
+	require.True(t, ok)
+	require.Len(t, sum.DataPoints, 1)
+	assert.Equal(t, int64(1), sum.DataPoints[0].Value)
+}
+
+// blockingConsumer holds ConsumeTraces until released, to keep a request in flight.
+type blockingConsumer struct {
+	consumertest.TracesSink
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (c *blockingConsumer) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	c.once.Do(func() { close(c.entered) })
+	<-c.release
+	return c.TracesSink.ConsumeTraces(ctx, td)
+}
+
+func TestShutdownDrainsInFlight(t *testing.T) {
+	next := &blockingConsumer{entered: make(chan struct{}), release: make(chan struct{})}
+	cfg := testConfig()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	r, err := newReceiver(cfg, metadatatest.NewSettings(tel), next)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
+	url := "http://" + r.addr.String() + pathRaw
+
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	status := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url, strings.NewReader(validRecord))
+		req.Header.Set("X-API-Key", keyTeamA)
+		resp, reqErr := client.Do(req)
+		if reqErr != nil {
+			status <- -1
+			return
+		}
+		_ = resp.Body.Close()
+		status <- resp.StatusCode
+	}()
+	<-next.entered
+
+	shutdownErr := make(chan error, 1)
+	go func() { shutdownErr <- r.Shutdown(context.Background()) }()
+
+	// The listener closes at once: new connections are refused while the request drains.
+	assert.Eventually(t, func() bool {
+		conn, dialErr := net.Dial("tcp", r.addr.String())
+		if dialErr == nil {
+			_ = conn.Close()
+		}
+		return dialErr != nil
+	}, 5*time.Second, 5*time.Millisecond)
+	select {
+	case err := <-shutdownErr:
+		t.Fatalf("Shutdown returned (%v) while a request was in flight", err)
+	default:
+	}
+
+	close(next.release)
+	assert.Equal(t, http.StatusNoContent, <-status, "the in-flight request gets its real answer")
+	require.NoError(t, <-shutdownErr)
+	assert.Equal(t, 1, next.SpanCount())
+}
+
+func TestRetryAfterSeconds(t *testing.T) {
+	assert.Equal(t, 1, retryAfterSeconds(time.Millisecond))
+	assert.Equal(t, 1, retryAfterSeconds(time.Second))
+	assert.Equal(t, 2, retryAfterSeconds(1001*time.Millisecond))
+	assert.Equal(t, 30, retryAfterSeconds(30*time.Second))
+}
+
+func TestAPIKeysLookup(t *testing.T) {
+	keys := newAPIKeys([]APIKey{{Key: "a", Project: "p-a"}, {Key: "b"}})
+	p, ok := keys.lookup("a")
+	assert.True(t, ok)
+	assert.Equal(t, "p-a", p)
+	p, ok = keys.lookup("b")
+	assert.True(t, ok)
+	assert.Empty(t, p)
+	_, ok = keys.lookup("c")
+	assert.False(t, ok)
+	_, ok = keys.lookup("")
+	assert.False(t, ok)
+}
+
+// bearerAuth is an auth extension that accepts one bearer token.
+type bearerAuth struct {
+	component.StartFunc
+	component.ShutdownFunc
+}
+
+func (bearerAuth) Authenticate(ctx context.Context, sources map[string][]string) (context.Context, error) {
+	if slices.Contains(sources["Authorization"], "Bearer good") {
+		return ctx, nil
+	}
+	return ctx, errors.New("bad bearer token")
+}
+
+// TestAuthExtension replaces X-API-Key with a collector auth extension through `auth:`.
+func TestAuthExtension(t *testing.T) {
+	authID := component.MustNewID("bearer")
+	cfg := testConfig()
+	cfg.APIKeys = nil
+	cfg.ServerConfig.Auth = configoptional.Some(confighttp.AuthConfig{Config: configauth.Config{AuthenticatorID: authID}})
+	require.NoError(t, cfg.Validate())
+
+	sink := new(consumertest.TracesSink)
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	r, err := newReceiver(cfg, metadatatest.NewSettings(tel), sink)
+	require.NoError(t, err)
+	t.Cleanup(r.telemetry.Shutdown)
+	srv, err := r.newServer(t.Context(), map[component.ID]component.Component{authID: bearerAuth{}})
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv.Handler)
+	t.Cleanup(ts.Close)
+
+	send := func(token string) (int, string) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+pathRaw, strings.NewReader(validRecord))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := ts.Client().Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		return resp.StatusCode, string(body)
+	}
+	status, _ := send("good")
+	assert.Equal(t, http.StatusNoContent, status, "no X-API-Key needed")
+	status, body := send("bad")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.JSONEq(t, `{"success":false,"error":{"detail":[{"loc":["header","authorization"],"msg":"bad bearer token","type":"unauthorized","input":null}]}}`, body)
+	assert.Equal(t, 1, sink.SpanCount())
+}

@@ -1,0 +1,372 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langfuse // import "github.com/tracebridge/tracebridge/translator/langfuse"
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The decoders need two things encoding/json does not give together: the JSON type of every
+// field as sent (pydantic's strict types reject "1" for an integer and 1 for a string), and one
+// pass over the body however deep the session tree is. Decoding level by level into
+// json.RawMessage rescans each subtree once per level, which is quadratic on a deep tree; a
+// decode into `any` loses nothing but boxes every value. So the body is checked once with
+// json.Valid and then split into this small tree of slices into the body, without copies.
+
+type kind uint8
+
+const (
+	kindNull kind = iota
+	kindBool
+	kindNumber
+	kindString
+	kindObject
+	kindArray
+)
+
+// value is one JSON value of a body that json.Valid accepted. raw aliases the body.
+type value struct {
+	kind    kind
+	raw     []byte   // the value as sent; a string keeps its quotes
+	members []member // kindObject, in document order (duplicates kept)
+	elems   []value  // kindArray
+}
+
+type member struct {
+	key []byte // the key as sent, without its quotes; may hold escapes
+	val value
+}
+
+// name returns the member's key with escapes resolved.
+func (m *member) name() string {
+	if bytes.IndexByte(m.key, '\\') < 0 && utf8.Valid(m.key) {
+		return string(m.key)
+	}
+	return unquote(m.key)
+}
+
+// is reports whether the member's key is name, without allocating for the usual plain key.
+func (m *member) is(name string) bool {
+	if bytes.IndexByte(m.key, '\\') < 0 {
+		return string(m.key) == name
+	}
+	return unquote(m.key) == name
+}
+
+// str returns a string value's contents with escapes resolved and invalid UTF-8 replaced, so
+// that nothing downstream (pdata's protobuf encoding above all) sees an invalid string.
+func (v *value) str() string {
+	inner := v.raw[1 : len(v.raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner)
+	}
+	return unquote(inner)
+}
+
+// unquote resolves the escapes of a string's contents, which json.Valid has accepted, the
+// way encoding/json does: invalid UTF-8 and lone surrogates become U+FFFD. It is the path of
+// every input and output that holds JSON text, so it avoids encoding/json's reflection.
+func unquote(inner []byte) string {
+	var b strings.Builder
+	b.Grow(len(inner))
+	for i := 0; i < len(inner); {
+		c := inner[i]
+		switch {
+		case c == '\\':
+			i = unescape(&b, inner, i)
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(inner[i:])
+			if r == utf8.RuneError && size == 1 {
+				b.WriteRune(utf8.RuneError)
+			} else {
+				b.Write(inner[i : i+size])
+			}
+			i += size
+		}
+	}
+	return b.String()
+}
+
+// unescape writes the escape at inner[i] and returns the index after it.
+func unescape(b *strings.Builder, inner []byte, i int) int {
+	switch c := inner[i+1]; c {
+	case 'b':
+		b.WriteByte('\b')
+	case 'f':
+		b.WriteByte('\f')
+	case 'n':
+		b.WriteByte('\n')
+	case 'r':
+		b.WriteByte('\r')
+	case 't':
+		b.WriteByte('\t')
+	case 'u':
+		r := hex4(inner[i+2 : i+6])
+		i += 6
+		if utf16.IsSurrogate(r) {
+			r2 := rune(-1)
+			if i+6 <= len(inner) && inner[i] == '\\' && inner[i+1] == 'u' {
+				r2 = hex4(inner[i+2 : i+6])
+			}
+			if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+				r = pair
+				i += 6
+			} else {
+				r = utf8.RuneError
+			}
+		}
+		b.WriteRune(r)
+		return i
+	default: // '"', '\\', '/'
+		b.WriteByte(c)
+	}
+	return i + 2
+}
+
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		default: // 'A'–'F': json.Valid allows nothing else
+			c = c - 'A' + 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
+
+// compactJSON returns an object or array as compact JSON text that is valid UTF-8.
+func (v *value) compactJSON() string {
+	var buf bytes.Buffer
+	buf.Grow(len(v.raw))
+	_ = json.Compact(&buf, v.raw) // valid by construction
+	if utf8.Valid(buf.Bytes()) {
+		return buf.String()
+	}
+	// Re-encoding through Go values replaces invalid UTF-8; it also sorts object keys, which
+	// only this rare path does.
+	buf.Reset()
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v.input())
+	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+// input returns the value as Go data, for the "input" of an error entry.
+func (v *value) input() any {
+	switch v.kind {
+	case kindBool:
+		return v.raw[0] == 't'
+	case kindNumber:
+		return json.Number(v.raw)
+	case kindString:
+		return v.str()
+	case kindObject:
+		m := make(map[string]any, len(v.members))
+		for i := range v.members {
+			m[v.members[i].name()] = v.members[i].val.input()
+		}
+		return m
+	case kindArray:
+		a := make([]any, len(v.elems))
+		for i := range v.elems {
+			a[i] = v.elems[i].input()
+		}
+		return a
+	default:
+		return nil
+	}
+}
+
+// errInvalidJSON is wrapped by parseJSON's syntax errors.
+var errInvalidJSON = errors.New("invalid JSON")
+
+// syntaxError is a body that is not JSON, with the byte offset where that became clear.
+type syntaxError struct {
+	offset int64
+	msg    string
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+func (*syntaxError) Unwrap() error { return errInvalidJSON }
+
+// parseJSON checks data and splits it into values. A body of whitespace only is (nil, false,
+// nil): the caller decides what an absent body means.
+func parseJSON(data []byte, p *parser) (value, bool, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return value{}, false, nil
+	}
+	if !json.Valid(data) {
+		// Only the error path pays for a second scan, to learn where the body went wrong.
+		var raw json.RawMessage
+		err := json.Unmarshal(data, &raw)
+		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+			// encoding/json counts the offending byte as read; FastAPI's loc is the 0-based
+			// index of that byte, or the length of the body when the body ends too soon.
+			offset := se.Offset
+			if offset > 0 && se.Error() != "unexpected end of JSON input" {
+				offset--
+			}
+			return value{}, false, &syntaxError{offset: offset, msg: se.Error()}
+		}
+		return value{}, false, &syntaxError{offset: int64(len(data)), msg: "unexpected end of JSON input"}
+	}
+	p.data, p.pos = data, 0
+	v := p.value()
+	p.data = nil
+	return v, true, nil
+}
+
+// parser splits a body json.Valid accepted. Its scratch stacks are reused across objects,
+// arrays and (through parserPool) requests, so each object costs one exactly sized
+// allocation for its members.
+type parser struct {
+	data    []byte
+	pos     int
+	members []member
+	elems   []value
+}
+
+var parserPool = sync.Pool{New: func() any { return new(parser) }}
+
+func getParser() *parser { return parserPool.Get().(*parser) }
+
+func putParser(p *parser) {
+	// A body with a huge object would otherwise pin its scratch stack for good.
+	if cap(p.members) > 1024 || cap(p.elems) > 1024 {
+		return
+	}
+	parserPool.Put(p)
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value() value {
+	p.skipSpace()
+	start := p.pos
+	switch p.data[p.pos] {
+	case '{':
+		return p.object()
+	case '[':
+		return p.array()
+	case '"':
+		p.skipString()
+		return value{kind: kindString, raw: p.data[start:p.pos]}
+	case 't':
+		p.pos += len("true")
+		return value{kind: kindBool, raw: p.data[start:p.pos]}
+	case 'f':
+		p.pos += len("false")
+		return value{kind: kindBool, raw: p.data[start:p.pos]}
+	case 'n':
+		p.pos += len("null")
+		return value{kind: kindNull, raw: p.data[start:p.pos]}
+	default:
+		for p.pos < len(p.data) && isNumberByte(p.data[p.pos]) {
+			p.pos++
+		}
+		return value{kind: kindNumber, raw: p.data[start:p.pos]}
+	}
+}
+
+func isNumberByte(c byte) bool {
+	return c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
+// skipString moves past a string starting at the opening quote.
+func (p *parser) skipString() {
+	p.pos++
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case '\\':
+			p.pos += 2
+		case '"':
+			p.pos++
+			return
+		default:
+			p.pos++
+		}
+	}
+}
+
+func (p *parser) object() value {
+	start := p.pos
+	p.pos++ // '{'
+	base := len(p.members)
+	for {
+		p.skipSpace()
+		if p.data[p.pos] == '}' {
+			p.pos++
+			break
+		}
+		if p.data[p.pos] == ',' {
+			p.pos++
+			p.skipSpace()
+		}
+		keyStart := p.pos
+		p.skipString()
+		key := p.data[keyStart+1 : p.pos-1]
+		p.skipSpace()
+		p.pos++ // ':'
+		val := p.value()
+		p.members = append(p.members, member{key: key, val: val})
+	}
+	var members []member
+	if n := len(p.members) - base; n > 0 {
+		members = make([]member, n)
+		copy(members, p.members[base:])
+	}
+	clear(p.members[base:]) // drop references into the body
+	p.members = p.members[:base]
+	return value{kind: kindObject, raw: p.data[start:p.pos], members: members}
+}
+
+func (p *parser) array() value {
+	start := p.pos
+	p.pos++ // '['
+	base := len(p.elems)
+	for {
+		p.skipSpace()
+		if p.data[p.pos] == ']' {
+			p.pos++
+			break
+		}
+		if p.data[p.pos] == ',' {
+			p.pos++
+		}
+		val := p.value()
+		p.elems = append(p.elems, val)
+	}
+	var elems []value
+	if n := len(p.elems) - base; n > 0 {
+		elems = make([]value, n)
+		copy(elems, p.elems[base:])
+	}
+	clear(p.elems[base:])
+	p.elems = p.elems[:base]
+	return value{kind: kindArray, raw: p.data[start:p.pos], elems: elems}
+}

@@ -1,0 +1,220 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langfuse
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// problem is what a bad-input case pins: where, and which pydantic error type.
+type problem struct {
+	loc string // the loc as JSON, e.g. `["body","span_id"]`
+	typ string
+}
+
+func requireProblems(t *testing.T, err error, status int, want ...problem) {
+	t.Helper()
+	require.Error(t, err)
+	verr, ok := errors.AsType[*ValidationError](err)
+	require.True(t, ok, "want *ValidationError, got %T: %v", err, err)
+	assert.Equal(t, status, verr.Status)
+	got := make([]problem, len(verr.Details))
+	for i, d := range verr.Details {
+		loc, mErr := json.Marshal(d.Loc)
+		require.NoError(t, mErr)
+		got[i] = problem{loc: string(loc), typ: d.Type}
+	}
+	assert.Equal(t, want, got)
+}
+
+func TestDecodeRecordsRejects(t *testing.T) {
+	const unprocessable = http.StatusUnprocessableEntity
+	tests := []struct {
+		name   string
+		body   string
+		format Format
+		max    int
+		status int
+		want   []problem
+	}{
+		{name: "not JSON", body: `{"span_id": nope}`, status: unprocessable, want: []problem{{`["body",13]`, "json_invalid"}}},
+		{name: "trailing data", body: `{} {}`, status: unprocessable, want: []problem{{`["body",3]`, "json_invalid"}}},
+		{name: "truncated", body: `{"a":`, status: unprocessable, want: []problem{{`["body",5]`, "json_invalid"}}},
+		{name: "empty body", body: " \n", status: unprocessable, want: []problem{{`["body"]`, "missing"}}},
+		{name: "string body", body: `"record"`, status: unprocessable, want: []problem{{`["body"]`, "model_attributes_type"}}},
+		{name: "null body", body: `null`, status: unprocessable, want: []problem{{`["body"]`, "model_attributes_type"}}},
+		{name: "array of non-objects", body: `[{}, 1, null]`, status: unprocessable, want: []problem{
+			{`["body",1]`, "model_attributes_type"}, {`["body",2]`, "model_attributes_type"},
+		}},
+		{name: "user_id number", body: `{"user_id": 5}`, status: unprocessable, want: []problem{{`["body","user_id"]`, "string_type"}}},
+		{name: "input object", body: `{"input": {"a": 1}}`, status: unprocessable, want: []problem{{`["body","input"]`, "string_type"}}},
+		{name: "trace_id short", body: `{"trace_id": "1c563dcf"}`, status: unprocessable, want: []problem{{`["body","trace_id"]`, "value_error"}}},
+		{name: "trace_id not hex", body: `{"trace_id": "zc563dcf980b449abb0dcbeaf1784e81"}`, status: unprocessable, want: []problem{{`["body","trace_id"]`, "value_error"}}},
+		{name: "trace_id zeros", body: `{"trace_id": "00000000-0000-0000-0000-000000000000"}`, status: unprocessable, want: []problem{{`["body","trace_id"]`, "value_error"}}},
+		{name: "trace_id bad UUID dashes", body: `{"trace_id": "1c563dcf-980b449a-bb0d-cbeaf1784e81"}`, status: unprocessable, want: []problem{{`["body","trace_id"]`, "value_error"}}},
+		{name: "trace_id number", body: `{"trace_id": 12}`, status: unprocessable, want: []problem{{`["body","trace_id"]`, "string_type"}}},
+		{name: "trace_id empty", body: `{"trace_id": ""}`, status: unprocessable, want: []problem{{`["body","trace_id"]`, "value_error"}}},
+		{name: "span_id 15 hex", body: `{"span_id": "00f067aa0ba902b"}`, status: unprocessable, want: []problem{{`["body","span_id"]`, "value_error"}}},
+		{name: "span_id zeros", body: `{"span_id": "0000000000000000"}`, status: unprocessable, want: []problem{{`["body","span_id"]`, "value_error"}}},
+		{name: "start as string", body: `{"start_time_unix_nano": "1"}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "int_type"}}},
+		{name: "start as float", body: `{"start_time_unix_nano": 1.0}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "int_type"}}},
+		{name: "start exponent", body: `{"start_time_unix_nano": 1e3}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "int_type"}}},
+		{name: "start negative", body: `{"start_time_unix_nano": -1}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "greater_than_equal"}}},
+		{name: "start too large", body: `{"start_time_unix_nano": 9223372036854775808}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "less_than_equal"}}},
+		{name: "end bool", body: `{"end_time_unix_nano": true}`, status: unprocessable, want: []problem{{`["body","end_time_unix_nano"]`, "int_type"}}},
+		{name: "end before start", body: `{"start_time_unix_nano": 10, "end_time_unix_nano": 9}`, status: unprocessable, want: []problem{{`["body","end_time_unix_nano"]`, "value_error"}}},
+		{name: "level unknown", body: `{"level": "TRACE"}`, status: unprocessable, want: []problem{{`["body","level"]`, "enum"}}},
+		{name: "level lower case", body: `{"level": "info"}`, status: unprocessable, want: []problem{{`["body","level"]`, "enum"}}},
+		{name: "level number", body: `{"level": 1}`, status: unprocessable, want: []problem{{`["body","level"]`, "string_type"}}},
+		{name: "error as string", body: `{"error": "true"}`, status: unprocessable, want: []problem{{`["body","error"]`, "bool_type"}}},
+		{name: "error as number", body: `{"error": 0}`, status: unprocessable, want: []problem{{`["body","error"]`, "bool_type"}}},
+		{name: "extra array", body: `{"extra": []}`, status: unprocessable, want: []problem{{`["body","extra"]`, "dict_type"}}},
+		{name: "extra string", body: `{"extra": "{}"}`, status: unprocessable, want: []problem{{`["body","extra"]`, "dict_type"}}},
+		{
+			name:   "every problem, in field order",
+			body:   `{"extra": 1, "span_id": "x", "trace_name": 7, "error": null, "level": "X"}`,
+			status: unprocessable,
+			want: []problem{
+				{`["body","trace_name"]`, "string_type"},
+				{`["body","span_id"]`, "value_error"},
+				{`["body","level"]`, "enum"},
+				{`["body","extra"]`, "dict_type"},
+			},
+		},
+		{
+			name:   "array element",
+			body:   `[{}, {}, {}, {"span_id": "abc"}]`,
+			status: unprocessable,
+			want:   []problem{{`["body",3,"span_id"]`, "value_error"}},
+		},
+		{
+			name:   "too many in an array",
+			body:   `[{}, {}, {}]`,
+			max:    2,
+			status: http.StatusRequestEntityTooLarge,
+			want:   []problem{{`["body"]`, "too_long"}},
+		},
+		{
+			name:   "NDJSON: problems by line",
+			body:   "{}\n\n{\"span_id\": 1}\n{bad\n[]\n",
+			format: FormatNDJSON,
+			status: unprocessable,
+			want: []problem{
+				{`["body",2,"span_id"]`, "string_type"},
+				{`["body",3]`, "json_invalid"},
+				{`["body",4]`, "model_attributes_type"},
+			},
+		},
+		{
+			name:   "NDJSON: too many",
+			body:   "{}\n{}\r\n{}",
+			format: FormatNDJSON,
+			max:    2,
+			status: http.StatusRequestEntityTooLarge,
+			want:   []problem{{`["body"]`, "too_long"}},
+		},
+		{name: "NDJSON: blank", body: "\n \n", format: FormatNDJSON, status: unprocessable, want: []problem{{`["body"]`, "missing"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, err := DecodeRecords([]byte(tt.body), tt.format, tt.max)
+			assert.Nil(t, recs)
+			requireProblems(t, err, tt.status, tt.want...)
+		})
+	}
+}
+
+func TestDecodeRecordsErrorEntries(t *testing.T) {
+	// The entries must read like pydantic v2's, which clients of the original API display.
+	tests := []struct {
+		body string
+		want string
+	}{
+		{
+			body: `{"span_id": 42}`,
+			want: `{"loc":["body","span_id"],"msg":"Input should be a valid string","type":"string_type","input":42}`,
+		},
+		{
+			body: `{"level": "TRACE"}`,
+			want: `{"loc":["body","level"],"msg":"Input should be 'DEBUG', 'INFO', 'WARN' or 'ERROR'","type":"enum",` +
+				`"input":"TRACE","ctx":{"expected":"'DEBUG', 'INFO', 'WARN' or 'ERROR'"}}`,
+		},
+		{
+			body: `{"span_id": "xyz"}`,
+			want: `{"loc":["body","span_id"],"msg":"Value error, span_id must be 16 hexadecimal characters","type":"value_error",` +
+				`"input":"xyz","ctx":{"error":"span_id must be 16 hexadecimal characters"}}`,
+		},
+		{
+			body: `{"start_time_unix_nano": -5}`,
+			want: `{"loc":["body","start_time_unix_nano"],"msg":"Input should be greater than or equal to 0",` +
+				`"type":"greater_than_equal","input":-5,"ctx":{"ge":0}}`,
+		},
+		{
+			body: `{"extra": [1, "a"]}`,
+			want: `{"loc":["body","extra"],"msg":"Input should be a valid dictionary","type":"dict_type","input":[1,"a"]}`,
+		},
+		{
+			body: `{"a" 1}`,
+			want: `{"loc":["body",5],"msg":"JSON decode error","type":"json_invalid","input":{},` +
+				`"ctx":{"error":"invalid character '1' after object key"}}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			_, err := DecodeRecords([]byte(tt.body), FormatJSON, 0)
+			verr, ok := errors.AsType[*ValidationError](err)
+			require.True(t, ok, "%v", err)
+			require.Len(t, verr.Details, 1)
+			got, mErr := json.Marshal(verr.Details[0])
+			require.NoError(t, mErr)
+			assert.JSONEq(t, tt.want, string(got))
+		})
+	}
+	verr := &ValidationError{Details: []Detail{{Loc: []any{"body", 3, "span_id"}, Msg: "bad"}, {}}}
+	assert.Equal(t, "invalid body at body.3.span_id: bad (and 1 more)", verr.Error())
+}
+
+func TestDecodeRecordsAccepts(t *testing.T) {
+	recs, err := DecodeRecords([]byte(`{"trace_id":"1C563DCF980B449ABB0DCBEAF1784E81","trace_name":null,"span_name":null,`+
+		`"level":null,"error":null,"extra":null,"start_time_unix_nano":0,"end_time_unix_nano":9223372036854775807}`), FormatJSON, 1)
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	r := recs[0]
+	assert.Equal(t, pcommon.TraceID{0x1c, 0x56, 0x3d, 0xcf, 0x98, 0x0b, 0x44, 0x9a, 0xbb, 0x0d, 0xcb, 0xea, 0xf1, 0x78, 0x4e, 0x81}, r.TraceID)
+	assert.Equal(t, "trace", r.TraceName, "null takes the default")
+	assert.Equal(t, "span", r.SpanName)
+	assert.Equal(t, LevelInfo, r.Level)
+	assert.True(t, r.HasStart)
+	assert.Equal(t, pcommon.Timestamp(0), r.StartTime)
+	assert.True(t, r.IsTraceLevel())
+
+	recs, err = DecodeRecords([]byte(`[]`), FormatJSON, 1)
+	require.NoError(t, err)
+	assert.Empty(t, recs)
+
+	recs, err = DecodeRecords([]byte(strings.Repeat("{\"span_name\":\"x\"}\r\n", 3)), FormatNDJSON, 3)
+	require.NoError(t, err)
+	assert.Len(t, recs, 3)
+}
+
+func TestUnquoteMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{
+		`"plain"`, `"a\"b\\c\/d"`, `"\b\f\n\r\t"`, `"\u00e9\u4e2d"`, `"\ud83d\ude00"`, `"\uD83D\uDE00"`,
+		`"\ud800"`, `"\ud800x"`, `"\ud800\u0041"`, `"\udc00\ud800"`, "\"\xff\xfe ok \xc3\"", `"\u0000"`, `"é中😀"`,
+	} {
+		var want string
+		require.NoError(t, json.Unmarshal([]byte(s), &want), s)
+		v := value{kind: kindString, raw: []byte(s)}
+		assert.Equal(t, want, v.str(), s)
+		assert.Equal(t, want, unquote([]byte(s[1:len(s)-1])), s)
+	}
+}

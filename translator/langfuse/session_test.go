@@ -1,0 +1,125 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langfuse
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/translator/conventions"
+)
+
+func TestDecodeSessionRejects(t *testing.T) {
+	const unprocessable = http.StatusUnprocessableEntity
+	tests := []struct {
+		name   string
+		body   string
+		max    int
+		status int
+		want   []problem
+	}{
+		{name: "array body", body: `[{}]`, status: unprocessable, want: []problem{{`["body"]`, "model_attributes_type"}}},
+		{name: "not JSON", body: `{"children": [}`, status: unprocessable, want: []problem{{`["body",14]`, "json_invalid"}}},
+		{name: "children object", body: `{"children": {}}`, status: unprocessable, want: []problem{{`["body","children"]`, "list_type"}}},
+		{name: "child not object", body: `{"children": [{}, "turn"]}`, status: unprocessable, want: []problem{{`["body","children",1]`, "model_attributes_type"}}},
+		{
+			name:   "deep child field",
+			body:   `{"children": [{"children": [{}, {"name": 3}]}]}`,
+			status: unprocessable,
+			want:   []problem{{`["body","children",0,"children",1,"name"]`, "string_type"}},
+		},
+		{name: "tags element", body: `{"tags": ["a", 1, null]}`, status: unprocessable, want: []problem{
+			{`["body","tags",1]`, "string_type"}, {`["body","tags",2]`, "string_type"},
+		}},
+		{name: "tags string", body: `{"tags": "a,b"}`, status: unprocessable, want: []problem{{`["body","tags"]`, "list_type"}}},
+		{name: "metadata list", body: `{"metadata": []}`, status: unprocessable, want: []problem{{`["body","metadata"]`, "dict_type"}}},
+		{name: "attributes string", body: `{"children": [{"attributes": "x"}]}`, status: unprocessable, want: []problem{{`["body","children",0,"attributes"]`, "dict_type"}}},
+		{name: "duration string", body: `{"children": [{"duration_ms": "1"}]}`, status: unprocessable, want: []problem{{`["body","children",0,"duration_ms"]`, "float_type"}}},
+		{name: "duration negative", body: `{"children": [{"duration_ms": -1}]}`, status: unprocessable, want: []problem{{`["body","children",0,"duration_ms"]`, "greater_than_equal"}}},
+		{name: "duration infinite", body: `{"children": [{"duration_ms": 1e999}]}`, status: unprocessable, want: []problem{{`["body","children",0,"duration_ms"]`, "finite_number"}}},
+		{
+			name:   "duration past the end of time",
+			body:   `{"children": [{"start_time_unix_nano": 9223372036854775000, "duration_ms": 1}]}`,
+			status: unprocessable,
+			want:   []problem{{`["body","children",0,"duration_ms"]`, "value_error"}},
+		},
+		{name: "status_code number", body: `{"children": [{"status_code": 2}]}`, status: unprocessable, want: []problem{{`["body","children",0,"status_code"]`, "string_type"}}},
+		{name: "end before start", body: `{"start_time_unix_nano": 2, "end_time_unix_nano": 1}`, status: unprocessable, want: []problem{{`["body","end_time_unix_nano"]`, "value_error"}}},
+		{
+			name:   "span_id used twice",
+			body:   `{"span_id": "00f067aa0ba902b7", "children": [{"span_id": "00F067AA0BA902B7"}]}`,
+			status: unprocessable,
+			want:   []problem{{`["body","children",0,"span_id"]`, "value_error"}},
+		},
+		{name: "trace_id bad", body: `{"trace_id": "nope"}`, status: unprocessable, want: []problem{{`["body","trace_id"]`, "value_error"}}},
+		{
+			name:   "too many spans",
+			body:   `{"children": [{"children": [{}]}, {}]}`,
+			max:    3,
+			status: http.StatusRequestEntityTooLarge,
+			want:   []problem{{`["body"]`, "too_long"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := DecodeSession([]byte(tt.body), tt.max)
+			assert.Nil(t, s)
+			requireProblems(t, err, tt.status, tt.want...)
+		})
+	}
+}
+
+func TestSessionDeepTree(t *testing.T) {
+	// A chain as deep as JSON nesting allows must decode in one pass and map to a chain of
+	// spans, each the parent of the next.
+	const depth = 4000
+	body := strings.Repeat(`{"children":[`, depth) + `{}` + strings.Repeat(`]}`, depth)
+	s, err := DecodeSession([]byte(body), 0)
+	require.NoError(t, err)
+	td := SessionToTraces(s, testOptions(""))
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	require.Equal(t, depth+1, spans.Len())
+	for i := 1; i < spans.Len(); i++ {
+		require.Equal(t, spans.At(i-1).SpanID(), spans.At(i).ParentSpanID())
+	}
+}
+
+func TestSessionIDsAreStable(t *testing.T) {
+	body := []byte(`{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","children":[{"name":"a"},{"name":"b","children":[{}]}]}`)
+	ids := func() []string {
+		s, err := DecodeSession(body, 0)
+		require.NoError(t, err)
+		spans := SessionToTraces(s, Options{}).ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+		out := make([]string, spans.Len())
+		for i := range out {
+			out[i] = spans.At(i).SpanID().String()
+		}
+		return out
+	}
+	first := ids()
+	assert.Equal(t, first, ids())
+	assert.Len(t, first, 4)
+	seen := map[string]bool{}
+	for _, id := range first {
+		assert.False(t, seen[id], "span IDs of one tree must differ")
+		seen[id] = true
+	}
+}
+
+func TestSessionStatus(t *testing.T) {
+	s, err := DecodeSession([]byte(`{"children":[{"status_code":"error","status_message":"boom"},{"status_code":"ok"},{"status_code":"weird"}]}`), 0)
+	require.NoError(t, err)
+	spans := SessionToTraces(s, testOptions("")).ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	assert.Equal(t, ptrace.StatusCodeError, spans.At(1).Status().Code())
+	assert.Equal(t, "boom", spans.At(1).Status().Message())
+	level, _ := spans.At(1).Attributes().Get(conventions.LangfuseObservationLevel)
+	assert.Equal(t, "ERROR", level.Str())
+	assert.Equal(t, ptrace.StatusCodeOk, spans.At(2).Status().Code())
+	assert.Equal(t, ptrace.StatusCodeUnset, spans.At(3).Status().Code())
+}

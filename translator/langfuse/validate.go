@@ -1,0 +1,415 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langfuse // import "github.com/tracebridge/tracebridge/translator/langfuse"
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Detail is one problem in a rejected body, shaped like an entry of FastAPI's 422 "detail"
+// list (pydantic v2 wording and types), which is what clients of the original API parse.
+type Detail struct {
+	// Loc locates the problem: "body", then field names and array indexes.
+	Loc []any `json:"loc"`
+	// Msg is the human-readable message.
+	Msg string `json:"msg"`
+	// Type is pydantic's machine-readable error type, e.g. "string_type".
+	Type string `json:"type"`
+	// Input is the offending value as sent (null when the value is missing).
+	Input any `json:"input"`
+	// Ctx carries the type's parameters, e.g. {"ge": 0}.
+	Ctx map[string]any `json:"ctx,omitempty"`
+}
+
+// ValidationError rejects a whole body: nothing in it may be used. It lists every problem.
+type ValidationError struct {
+	// Status is the HTTP status the problem calls for: 422, or 413 for too many records.
+	Status  int
+	Details []Detail
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Details) == 0 {
+		return "invalid body"
+	}
+	d := e.Details[0]
+	msg := fmt.Sprintf("invalid body at %s: %s", formatLoc(d.Loc), d.Msg)
+	if n := len(e.Details) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more)", n)
+	}
+	return msg
+}
+
+func formatLoc(loc []any) string {
+	parts := make([]string, len(loc))
+	for i, p := range loc {
+		parts[i] = fmt.Sprint(p)
+	}
+	return strings.Join(parts, ".")
+}
+
+// Error types and messages, as pydantic v2 spells them.
+const (
+	typeMissing       = "missing"
+	typeJSONInvalid   = "json_invalid"
+	typeModelAttrs    = "model_attributes_type"
+	typeString        = "string_type"
+	typeInt           = "int_type"
+	typeFloat         = "float_type"
+	typeFiniteNumber  = "finite_number"
+	typeBool          = "bool_type"
+	typeDict          = "dict_type"
+	typeList          = "list_type"
+	typeEnum          = "enum"
+	typeValueError    = "value_error"
+	typeGreaterEqual  = "greater_than_equal"
+	typeLessEqual     = "less_than_equal"
+	typeTooLong       = "too_long"
+	msgMissing        = "Field required"
+	msgModelAttrs     = "Input should be a valid dictionary or object to extract fields from"
+	msgString         = "Input should be a valid string"
+	msgInt            = "Input should be a valid integer"
+	msgFloat          = "Input should be a valid number"
+	msgFiniteNumber   = "Input should be a finite number"
+	msgBool           = "Input should be a valid boolean"
+	msgDict           = "Input should be a valid dictionary"
+	msgList           = "Input should be a valid list"
+	msgJSONInvalid    = "JSON decode error"
+	valueErrorPrefix  = "Value error, "
+	levelExpectedList = "'DEBUG', 'INFO', 'WARN' or 'ERROR'"
+)
+
+// problems collects the Details of one body. A loc passed in is kept, so it must be fresh:
+// build it with at, which never shares a backing array.
+type problems struct {
+	details []Detail
+}
+
+func (p *problems) add(loc []any, typ, msg string, input any, ctx map[string]any) {
+	p.details = append(p.details, Detail{Loc: loc, Msg: msg, Type: typ, Input: input, Ctx: ctx})
+}
+
+func (p *problems) valueError(loc []any, input any, reason string) {
+	p.add(loc, typeValueError, valueErrorPrefix+reason, input, map[string]any{"error": reason})
+}
+
+// err is the 422 for the problems found, or nil.
+func (p *problems) err() error {
+	if len(p.details) == 0 {
+		return nil
+	}
+	return &ValidationError{Status: http.StatusUnprocessableEntity, Details: p.details}
+}
+
+// path is where a value sits in the body, as a chain up to "body". Building the loc slice
+// only when a problem is found keeps a valid body free of that work, and a deep session tree
+// free of copying ever longer prefixes.
+type path struct {
+	parent *path
+	name   string // a field, or
+	index  int    // an array index or NDJSON line, when name is ""
+}
+
+func (p *path) loc() []any {
+	n := 0
+	for q := p; q != nil; q = q.parent {
+		n++
+	}
+	out := make([]any, n)
+	for q := p; q != nil; q = q.parent {
+		n--
+		if q.name != "" {
+			out[n] = q.name
+		} else {
+			out[n] = q.index
+		}
+	}
+	return out
+}
+
+// field and elem step down from p.
+func (p *path) field(name string) *path { return &path{parent: p, name: name} }
+
+func (p *path) elem(i int) *path { return &path{parent: p, index: i} }
+
+// at returns the loc of the field under p.
+func at(p *path, field string) []any { return p.field(field).loc() }
+
+// The field checkers below report a wrong type and return ok=false; null means "not given"
+// (pydantic's Optional[...] = None) and returns ok=false without a problem.
+
+func checkString(p *problems, loc *path, field string, v *value) (string, bool) {
+	switch v.kind {
+	case kindString:
+		return v.str(), true
+	case kindNull:
+		return "", false
+	default:
+		p.add(at(loc, field), typeString, msgString, v.input(), nil)
+		return "", false
+	}
+}
+
+// checkTimestamp accepts a JSON integer in [0, MaxInt64]: OTLP timestamps are unsigned, and
+// pydantic's StrictInt rejects 1.0 and "1".
+func checkTimestamp(p *problems, loc *path, field string, v *value) (pcommon.Timestamp, bool) {
+	switch v.kind {
+	case kindNull:
+		return 0, false
+	case kindNumber:
+	default:
+		p.add(at(loc, field), typeInt, msgInt, v.input(), nil)
+		return 0, false
+	}
+	if !isIntegerLiteral(v.raw) {
+		p.add(at(loc, field), typeInt, msgInt, v.input(), nil)
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(v.raw), 10, 64)
+	switch {
+	case v.raw[0] == '-' && (err != nil || n < 0):
+		p.add(at(loc, field), typeGreaterEqual, "Input should be greater than or equal to 0", v.input(), map[string]any{"ge": 0})
+		return 0, false
+	case err != nil:
+		p.add(at(loc, field), typeLessEqual, "Input should be less than or equal to "+strconv.FormatInt(math.MaxInt64, 10),
+			v.input(), map[string]any{"le": int64(math.MaxInt64)})
+		return 0, false
+	}
+	return pcommon.Timestamp(n), true //nolint:gosec // n ≥ 0 checked above
+}
+
+func isIntegerLiteral(raw []byte) bool {
+	for _, c := range raw {
+		if c == '.' || c == 'e' || c == 'E' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkNonNegativeFloat accepts any finite JSON number ≥ 0 (pydantic's Union[StrictFloat,
+// StrictInt] plus the bound a duration needs).
+func checkNonNegativeFloat(p *problems, loc *path, field string, v *value) (float64, bool) {
+	switch v.kind {
+	case kindNull:
+		return 0, false
+	case kindNumber:
+	default:
+		p.add(at(loc, field), typeFloat, msgFloat, v.input(), nil)
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(v.raw), 64)
+	if err != nil || math.IsInf(f, 0) {
+		p.add(at(loc, field), typeFiniteNumber, msgFiniteNumber, v.input(), nil)
+		return 0, false
+	}
+	if f < 0 {
+		p.add(at(loc, field), typeGreaterEqual, "Input should be greater than or equal to 0", v.input(), map[string]any{"ge": 0})
+		return 0, false
+	}
+	return f, true
+}
+
+func checkBool(p *problems, loc *path, field string, v *value) (b, ok bool) {
+	switch v.kind {
+	case kindBool:
+		return v.raw[0] == 't', true
+	case kindNull:
+		return false, false
+	default:
+		p.add(at(loc, field), typeBool, msgBool, v.input(), nil)
+		return false, false
+	}
+}
+
+func checkLevel(p *problems, loc *path, field string, v *value) (Level, bool) {
+	s, ok := checkString(p, loc, field, v)
+	if !ok {
+		return "", false
+	}
+	switch l := Level(s); l {
+	case LevelDebug, LevelInfo, LevelWarn, LevelError:
+		return l, true
+	default:
+		p.add(at(loc, field), typeEnum, "Input should be "+levelExpectedList, s, map[string]any{"expected": levelExpectedList})
+		return "", false
+	}
+}
+
+// checkTraceID accepts 32 hex digits or a UUID in either case and keeps the 16 bytes, so
+// "1C56…" and "1c56…" and the UUID spelling all name one trace.
+func checkTraceID(p *problems, loc *path, field string, v *value) pcommon.TraceID {
+	s, ok := checkString(p, loc, field, v)
+	if !ok {
+		return pcommon.TraceID{}
+	}
+	var id pcommon.TraceID
+	hexDigits := s
+	if len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' {
+		hexDigits = s[:8] + s[9:13] + s[14:18] + s[19:23] + s[24:]
+	}
+	if len(hexDigits) != 32 || !decodeHex(id[:], hexDigits) {
+		p.valueError(at(loc, field), s, "trace_id must be 32 hexadecimal characters or a UUID")
+		return pcommon.TraceID{}
+	}
+	if id.IsEmpty() {
+		p.valueError(at(loc, field), s, "trace_id must not be all zeros")
+		return pcommon.TraceID{}
+	}
+	return id
+}
+
+func checkSpanID(p *problems, loc *path, field string, v *value) (pcommon.SpanID, bool) {
+	s, ok := checkString(p, loc, field, v)
+	if !ok {
+		return pcommon.SpanID{}, false
+	}
+	var id pcommon.SpanID
+	if len(s) != 16 || !decodeHex(id[:], s) {
+		p.valueError(at(loc, field), s, "span_id must be 16 hexadecimal characters")
+		return pcommon.SpanID{}, false
+	}
+	if id.IsEmpty() {
+		p.valueError(at(loc, field), s, "span_id must not be all zeros")
+		return pcommon.SpanID{}, false
+	}
+	return id, true
+}
+
+func decodeHex(dst []byte, s string) bool {
+	n, err := hex.Decode(dst, []byte(s))
+	return err == nil && n == len(dst)
+}
+
+// checkObject accepts a JSON object (pydantic's Dict[str, Any]) and returns its entries sorted
+// by key, the last of duplicate keys winning as in any JSON decoder, nulls dropped.
+func checkObject(p *problems, loc *path, field string, v *value) []Attribute {
+	switch v.kind {
+	case kindObject:
+	case kindNull:
+		return nil
+	default:
+		p.add(at(loc, field), typeDict, msgDict, v.input(), nil)
+		return nil
+	}
+	attrs := make([]Attribute, 0, len(v.members))
+	for i := range v.members {
+		m := &v.members[i]
+		attrs = append(attrs, Attribute{Key: m.name(), Value: attributeValue(&m.val)})
+	}
+	slices.SortStableFunc(attrs, func(a, b Attribute) int { return strings.Compare(a.Key, b.Key) })
+	out := attrs[:0]
+	for i, a := range attrs {
+		if i+1 < len(attrs) && attrs[i+1].Key == a.Key {
+			continue // a later duplicate wins
+		}
+		if a.Value == nil {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func attributeValue(v *value) any {
+	switch v.kind {
+	case kindString:
+		return v.str()
+	case kindNumber:
+		return Number(v.raw)
+	case kindBool:
+		return v.raw[0] == 't'
+	case kindObject, kindArray:
+		return RawJSON(v.compactJSON())
+	default:
+		return nil
+	}
+}
+
+// checkStringList accepts a JSON array of strings (pydantic's List[StrictStr]).
+func checkStringList(p *problems, loc *path, field string, v *value) ([]string, bool) {
+	switch v.kind {
+	case kindArray:
+	case kindNull:
+		return nil, false
+	default:
+		p.add(at(loc, field), typeList, msgList, v.input(), nil)
+		return nil, false
+	}
+	out := make([]string, 0, len(v.elems))
+	ok := true
+	for i := range v.elems {
+		e := &v.elems[i]
+		if e.kind != kindString {
+			p.add(loc.field(field).elem(i).loc(), typeString, msgString, e.input(), nil)
+			ok = false
+			continue
+		}
+		out = append(out, e.str())
+	}
+	return out, ok
+}
+
+// checkEndAfterStart is the one cross-field rule: a span cannot end before it starts. It is
+// reported on end_time_unix_nano, the field a client has to fix.
+func checkEndAfterStart(p *problems, loc *path, start, end pcommon.Timestamp) {
+	if end >= start {
+		return
+	}
+	p.valueError(at(loc, "end_time_unix_nano"), int64(end), //nolint:gosec // both are ≤ MaxInt64
+		"end_time_unix_nano must be greater than or equal to start_time_unix_nano")
+}
+
+// tooManyRecords is the 413 answer to a body holding more records than the receiver takes.
+func tooManyRecords(limit, actual int) error {
+	return &ValidationError{Status: http.StatusRequestEntityTooLarge, Details: []Detail{{
+		Loc:   []any{"body"},
+		Msg:   fmt.Sprintf("List should have at most %d items after validation, not %d", limit, actual),
+		Type:  typeTooLong,
+		Input: nil,
+		Ctx:   map[string]any{"field_type": "List", "max_length": limit, "actual_length": actual},
+	}}}
+}
+
+// schema is the field list of one model. pick finds each field's value in an object: unknown
+// fields are ignored, as the original's pydantic models do, and of duplicate keys the last one
+// counts, as in any JSON decoder.
+type schema struct {
+	names []string
+	index map[string]int
+}
+
+func newSchema(names ...string) schema {
+	s := schema{names: names, index: make(map[string]int, len(names))}
+	for i, n := range names {
+		s.index[n] = i
+	}
+	return s
+}
+
+// pick sets out[i] to the value of the field names[i], or leaves it nil.
+func (s *schema) pick(v *value, out []*value) {
+	for i := range v.members {
+		m := &v.members[i]
+		var idx int
+		var ok bool
+		if bytes.IndexByte(m.key, '\\') < 0 {
+			idx, ok = s.index[string(m.key)] // no allocation: the conversion is only a lookup key
+		} else {
+			idx, ok = s.index[m.name()]
+		}
+		if ok {
+			out[idx] = &m.val
+		}
+	}
+}

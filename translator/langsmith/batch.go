@@ -1,0 +1,70 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+
+// The /runs/batch body, the fallback when a deployment has no multipart endpoint
+// (langsmith.md §1.5): {"post":[…],"patch":[…]} with the payload fields inline.
+
+// AppendBatchJSON appends the /runs/batch body for runs: posts and patches each in their
+// array, in the order given. Both arrays are always present, as the JS SDK sends them.
+func AppendBatchJSON(dst []byte, runs []Run) []byte {
+	dst = append(dst, `{"post":[`...)
+	dst = appendBatchRuns(dst, runs, false)
+	dst = append(dst, `],"patch":[`...)
+	dst = appendBatchRuns(dst, runs, true)
+	return append(dst, "]}"...)
+}
+
+func appendBatchRuns(dst []byte, runs []Run, patch bool) []byte {
+	first := true
+	for i := range runs {
+		run := &runs[i]
+		if run.Patch != patch {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, '{')
+		dst = appendRunFields(dst, run)
+		for _, p := range payloadParts(run) {
+			if p.name == "error" {
+				if run.Error != "" {
+					dst = append(dst, `,"error":`...)
+					dst = appendJSONString(dst, run.Error)
+				}
+				continue
+			}
+			if len(p.data) > 0 {
+				dst = append(dst, ',', '"')
+				dst = append(dst, p.name...)
+				dst = append(dst, '"', ':')
+				dst = append(dst, p.data...)
+			}
+		}
+		dst = append(dst, '}')
+	}
+	return dst
+}
+
+// BatchEncodedSize is the number of bytes run adds to a /runs/batch body, counting the comma
+// that separates it from its neighbour. An empty body ({"post":[],"patch":[]}) is
+// BatchOverheadSize bytes.
+func BatchEncodedSize(run *Run) int {
+	n := 1 + 2 + runFieldsLen(run)
+	for _, p := range payloadParts(run) {
+		if p.name == "error" {
+			if run.Error != "" {
+				n += len(`,"error":`) + jsonStringLen(run.Error)
+			}
+		} else if len(p.data) > 0 {
+			n += 4 + len(p.name) + len(p.data)
+		}
+	}
+	return n
+}
+
+// BatchOverheadSize is the size of a /runs/batch body without runs.
+const BatchOverheadSize = len(`{"post":[],"patch":[]}`)

@@ -1,0 +1,113 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// benchSpan is a GenAI chat span as instrumentations emit it: ~20 attributes including input and
+// output messages, token usage and request parameters.
+func benchSpan(tb testing.TB) (pcommon.Resource, pcommon.InstrumentationScope, ptrace.Span) {
+	tb.Helper()
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	require.NoError(tb, rs.Resource().Attributes().FromRaw(map[string]any{
+		"service.name": "assistant", "service.version": "1.4.2", "deployment.environment.name": "prod",
+		"telemetry.sdk.language": "python", "telemetry.sdk.name": "opentelemetry",
+	}))
+	ss := rs.ScopeSpans().AppendEmpty()
+	ss.Scope().SetName("opentelemetry.instrumentation.openai_v2")
+	ss.Scope().SetVersion("2.1b0")
+	span := ss.Spans().AppendEmpty()
+	span.SetTraceID(pcommon.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36})
+	span.SetSpanID(pcommon.SpanID{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef})
+	span.SetName("chat gpt-4o")
+	start := time.Date(2026, 1, 15, 10, 0, 0, 123456789, time.UTC)
+	span.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+	span.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(1500 * time.Millisecond)))
+	require.NoError(tb, span.Attributes().FromRaw(map[string]any{
+		"gen_ai.operation.name":      "chat",
+		"gen_ai.provider.name":       "openai",
+		"gen_ai.request.model":       "gpt-4o",
+		"gen_ai.response.model":      "gpt-4o-2024-08-06",
+		"gen_ai.request.temperature": 0.2,
+		"gen_ai.request.max_tokens":  int64(512),
+		"gen_ai.request.top_p":       0.9,
+		"gen_ai.system_instructions": `[{"type":"text","content":"You are a concise assistant that answers questions about the weather."}]`,
+		"gen_ai.input.messages": `[{"role":"user","parts":[{"type":"text","content":"What is the weather in Paris today?"}]},` +
+			`{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"city":"Paris"}}]},` +
+			`{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"sunny, 21C"}]}]`,
+		"gen_ai.output.messages":               `[{"role":"assistant","parts":[{"type":"text","content":"It is sunny and 21C in Paris."}],"finish_reason":"stop"}]`,
+		"gen_ai.usage.input_tokens":            int64(1200),
+		"gen_ai.usage.output_tokens":           int64(48),
+		"gen_ai.usage.cache_read.input_tokens": int64(1024),
+		"gen_ai.usage.reasoning_tokens":        int64(16),
+		"gen_ai.response.id":                   "chatcmpl-AbC123",
+		"gen_ai.response.finish_reasons":       []any{"stop"},
+		"gen_ai.conversation.id":               "conv-42",
+		"user.id":                              "user-7",
+		"server.address":                       "api.openai.com",
+		"server.port":                          int64(443),
+		"langsmith.metadata.team":              "search",
+		"langsmith.span.tags":                  "prod, weather",
+	}))
+	return rs.Resource(), ss.Scope(), span
+}
+
+func BenchmarkSpanToRun(b *testing.B) {
+	res, scope, span := benchSpan(b)
+	opts := Options{IDMode: IDModeUUIDv7, DefaultProject: "bench"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := SpanToRun(res, scope, span, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteMultipart(b *testing.B) {
+	res, scope, span := benchSpan(b)
+	runs := make([]Run, 100)
+	for i := range runs {
+		id := span.SpanID()
+		id[0] = byte(i)
+		span.SetSpanID(id)
+		run, err := SpanToRun(res, scope, span, Options{IDMode: IDModeUUIDv7})
+		require.NoError(b, err)
+		runs[i] = run
+	}
+	var buf bytes.Buffer
+	require.NoError(b, WriteMultipart(&buf, testBoundary, runs))
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := WriteMultipart(&buf, testBoundary, runs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAppendBatchJSON(b *testing.B) {
+	res, scope, span := benchSpan(b)
+	run, err := SpanToRun(res, scope, span, Options{IDMode: IDModeUUIDv7})
+	require.NoError(b, err)
+	runs := make([]Run, 100)
+	for i := range runs {
+		runs[i] = run
+	}
+	buf := AppendBatchJSON(nil, runs)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendBatchJSON(buf[:0], runs)
+	}
+}

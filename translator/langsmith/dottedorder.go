@@ -1,0 +1,194 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/tracebridge/tracebridge/translator/conventions"
+)
+
+// ErrUnresolved is returned for a child span that reaches the translator without the identity
+// the exporter's assembler stamps on it (langsmith.span.dotted_order). A child's dotted_order
+// needs its ancestors, which only the assembler knows; the exporter resolves such spans first.
+var ErrUnresolved = errors.New("run identity unresolved: child span has no " + conventions.LangSmithDottedOrder)
+
+// dottedOrder is what the translator checks in a stamped dotted_order.
+type dottedOrder struct {
+	first, penultimate, last uuid.UUID
+	lastTime                 time.Time
+	segments                 int
+}
+
+// parseDottedOrder validates a dotted_order the way LangSmith does (langsmith.md §3.1, §7.4):
+// every segment well formed, and no segment earlier than its parent. A run failing these would
+// be rejected with a 400 that loses its whole batch, so the translator refuses it up front.
+func parseDottedOrder(s string) (dottedOrder, error) {
+	var d dottedOrder
+	if s == "" {
+		return d, errors.New("dotted_order is empty")
+	}
+	var prevTime time.Time
+	for rest := s; ; {
+		seg, tail, more := strings.Cut(rest, ".")
+		t, ok := parseSegmentTime(seg)
+		if !ok {
+			return d, fmt.Errorf("dotted_order segment %d %q is not YYYYMMDDTHHMMSSffffffZ<uuid>", d.segments, seg)
+		}
+		id, err := uuid.Parse(seg[22:])
+		if err != nil || strings.ContainsAny(seg[22:], "ABCDEF") {
+			// LangSmith matches segment ids against [0-9a-f-]{36}.
+			return d, fmt.Errorf("dotted_order segment %d %q has no valid lower-case run id", d.segments, seg)
+		}
+		if d.segments > 0 && t.Before(prevTime) {
+			return d, fmt.Errorf("dotted_order segment %d %q is earlier than its parent segment", d.segments, seg)
+		}
+		if d.segments == 0 {
+			d.first = id
+		}
+		d.penultimate, d.last = d.last, id
+		d.lastTime, prevTime = t, t
+		d.segments++
+		if !more {
+			return d, nil
+		}
+		rest = tail
+	}
+}
+
+// parseSegmentTime reads the time of a dotted_order segment. It is ParseDottedSegmentTime
+// without the allocations, since every span's stamped dotted_order passes through here.
+func parseSegmentTime(seg string) (time.Time, bool) {
+	if len(seg) != DottedSegmentLen || seg[8] != 'T' || seg[21] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(s string) (int, bool) {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	year, ok1 := num(seg[0:4])
+	month, ok2 := num(seg[4:6])
+	day, ok3 := num(seg[6:8])
+	hour, ok4 := num(seg[9:11])
+	minute, ok5 := num(seg[11:13])
+	sec, ok6 := num(seg[13:15])
+	us, ok7 := num(seg[15:21])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 ||
+		month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, us*1000, time.UTC)
+	if t.Day() != day { // 20240230 would silently become March 1st
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// resolveIdentity sets the run's id, trace_id, parent_run_id, dotted_order and start_time from
+// the stamped langsmith.* attributes, deriving them only for a root.
+func (t *translation) resolveIdentity() error {
+	x := &t.idx
+	start := t.span.StartTimestamp().AsTime()
+
+	id := RunID(t.opts.IDMode, t.span.TraceID(), t.span.SpanID(), start)
+	if v, ok, err := uuidAttr(x, slotLSSpanID, conventions.LangSmithSpanID); err != nil {
+		return err
+	} else if ok {
+		id = v
+		x.consume(slotLSSpanID)
+	}
+	traceID, hasTrace, err := uuidAttr(x, slotLSTraceID, conventions.LangSmithTraceID)
+	if err != nil {
+		return err
+	}
+	parentID, hasParent, err := uuidAttr(x, slotLSParentID, conventions.LangSmithParentID)
+	if err != nil {
+		return err
+	}
+	isRoot := false
+	if v, ok := x.get(slotLSIsRoot); ok {
+		if b, ok := boolValue(v); ok {
+			isRoot = b
+			x.consume(slotLSIsRoot)
+		}
+	}
+
+	run := &t.run
+	run.ID = id
+	if dotted, ok := x.str(slotLSDottedOrder); ok {
+		d, err := parseDottedOrder(dotted)
+		if err != nil {
+			return fmt.Errorf("invalid %s: %w", conventions.LangSmithDottedOrder, err)
+		}
+		if d.last != id {
+			return fmt.Errorf("%s ends in run %s, not in this run's id %s", conventions.LangSmithDottedOrder, d.last, id)
+		}
+		if hasTrace && d.first != traceID {
+			return fmt.Errorf("%s starts with run %s, not with trace id %s", conventions.LangSmithDottedOrder, d.first, traceID)
+		}
+		switch {
+		case d.segments == 1 && hasParent:
+			return fmt.Errorf("%s has a single segment but %s is %s", conventions.LangSmithDottedOrder, conventions.LangSmithParentID, parentID)
+		case d.segments > 1 && hasParent && parentID != d.penultimate:
+			return fmt.Errorf("%s names parent %s but %s is %s", conventions.LangSmithDottedOrder, d.penultimate, conventions.LangSmithParentID, parentID)
+		case d.segments > 1:
+			run.ParentRunID = d.penultimate
+		}
+		run.TraceID = d.first
+		run.DottedOrder = dotted
+		// The assembler may have clamped the segment to the parent's start; LangSmith wants
+		// start_time and the segment time equal.
+		run.StartTime = d.lastTime
+		x.consume(slotLSDottedOrder)
+		x.consume(slotLSTraceID)
+		x.consume(slotLSParentID)
+		return nil
+	}
+
+	if !isRoot && (hasParent || !t.span.ParentSpanID().IsEmpty()) {
+		return ErrUnresolved
+	}
+	if hasTrace && traceID != id {
+		return fmt.Errorf("root run %s has %s %s: a root's trace id must be its own id", id, conventions.LangSmithTraceID, traceID)
+	}
+	run.TraceID = id
+	run.DottedOrder = DottedSegment(start, id)
+	run.StartTime = start.Truncate(time.Microsecond).UTC()
+	x.consume(slotLSTraceID)
+	return nil
+}
+
+// uuidAttr reads an identity override. A present but malformed one is an error: guessing an
+// identity would put the run in the wrong tree.
+func uuidAttr(x *attrIndex, s slot, key string) (uuid.UUID, bool, error) {
+	v, ok := x.get(s)
+	if !ok {
+		return uuid.Nil, false, nil
+	}
+	if v.Type() != pcommon.ValueTypeStr {
+		return uuid.Nil, false, fmt.Errorf("%s is a %s, not a UUID string", key, v.Type())
+	}
+	str := strings.TrimSpace(v.Str())
+	if str == "" {
+		return uuid.Nil, false, nil
+	}
+	id, err := uuid.Parse(str)
+	if err != nil {
+		return uuid.Nil, false, fmt.Errorf("invalid %s %q: %w", key, str, err)
+	}
+	return id, true, nil
+}

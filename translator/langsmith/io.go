@@ -1,0 +1,466 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// ioSide holds what differs between inputs and outputs.
+type ioSide struct {
+	langfuse, langfuseTrace slot   // langfuse.observation.*, langfuse.trace.*
+	messages                slot   // gen_ai.input|output.messages
+	toolCall                slot   // gen_ai.tool.call.arguments|result
+	flatGenAI               family // gen_ai.prompt|completion.N.*
+	flatGenAIPrefix         string
+	flatOI                  family // llm.input|output_messages.N.*
+	flatOIPrefix            string
+	value                   slot // input.value|output.value
+	traceloop               slot // traceloop.entity.input|output
+	genAI                   slot // gen_ai.prompt|completion (JSON of the LangSmith SDK's inputs|outputs)
+	wrapKey                 string
+}
+
+var (
+	inputSide = ioSide{
+		langfuse: slotLangfuseObsInput, langfuseTrace: slotLangfuseTraceInput,
+		messages: slotGenAIInputMessages, toolCall: slotGenAIToolCallArgs,
+		flatGenAI: famGenAIPromptN, flatGenAIPrefix: attrGenAIPrompt,
+		flatOI: famOIInputMessages, flatOIPrefix: attrOpenInferenceInputMessages,
+		value: slotInputValue, traceloop: slotTraceloopInput, genAI: slotGenAIPrompt,
+		wrapKey: wrapInputKey,
+	}
+	outputSide = ioSide{
+		langfuse: slotLangfuseObsOutput, langfuseTrace: slotLangfuseTraceOutput,
+		messages: slotGenAIOutputMessages, toolCall: slotGenAIToolCallResult,
+		flatGenAI: famGenAICompletionN, flatGenAIPrefix: attrGenAICompletion,
+		flatOI: famOIOutputMessages, flatOIPrefix: attrOpenInferenceOutputMessages,
+		value: slotOutputValue, traceloop: slotTraceloopOutput, genAI: slotGenAICompletion,
+		wrapKey: wrapOutputKey,
+	}
+)
+
+// appendInputs writes the run's inputs object, taking the first convention that has one. The
+// other conventions' input attributes are then consumed too: instrumentations often write the
+// same payload twice (OpenInference input.value and llm.input_messages), and copying the
+// duplicates into metadata would double the run's size.
+func (t *translation) appendInputs() {
+	t.appendIO(&inputSide, true)
+}
+
+// appendOutputs writes the outputs object, then adds usage_metadata to it.
+func (t *translation) appendOutputs() {
+	start := len(t.buf)
+	t.appendIO(&outputSide, false)
+	t.appendUsage(start)
+}
+
+func (t *translation) appendIO(side *ioSide, input bool) {
+	start := len(t.buf)
+	wrap := side.wrapKey
+	if t.run.RunType == RunTypeRetriever && input {
+		wrap = wrapQueryKey // what LangSmith's retriever view reads
+	}
+	found := t.payloadFrom(side.langfuse, wrap) ||
+		t.payloadFrom(side.langfuseTrace, wrap) ||
+		t.messagesFrom(side.messages, input) ||
+		t.payloadFrom(side.toolCall, wrap) ||
+		t.flatMessages(side.flatGenAI, side.flatGenAIPrefix, false) ||
+		t.eventMessages(input) ||
+		(!input && t.run.RunType == RunTypeRetriever && t.documents()) ||
+		t.flatMessages(side.flatOI, side.flatOIPrefix, true) ||
+		t.payloadFrom(side.value, wrap) ||
+		t.payloadFrom(side.traceloop, wrap) ||
+		t.payloadFrom(side.genAI, wrap)
+	if !found || len(t.buf) == start {
+		return
+	}
+	x := &t.idx
+	for _, s := range [...]slot{side.langfuse, side.langfuseTrace, side.messages, side.toolCall, side.value, side.traceloop, side.genAI} {
+		x.consume(s)
+	}
+	if input {
+		x.consume(slotGenAISystemInstructions)
+	}
+	fams := side.flatGenAI | side.flatOI
+	if !input {
+		fams |= famOIDocuments
+	}
+	t.consumeFamilies(fams)
+}
+
+// consumeFamilies marks every attribute of the given families consumed.
+func (t *translation) consumeFamilies(fams family) {
+	if t.idx.families&fams == 0 {
+		return
+	}
+	i := 0
+	for k := range t.attrs.All() {
+		if familyOf(k)&fams != 0 {
+			t.idx.consumeAt(i)
+		}
+		i++
+	}
+}
+
+// payloadFrom writes the slot's value as an inputs/outputs object.
+func (t *translation) payloadFrom(s slot, wrap string) bool {
+	v, ok := t.idx.get(s)
+	if !ok {
+		return false
+	}
+	n := len(t.buf)
+	t.buf = appendPayload(t.buf, v, wrap)
+	if len(t.buf) == n {
+		return false
+	}
+	t.idx.consume(s)
+	return true
+}
+
+// appendPayload writes v as a JSON object. JSON object text is used as is; a list of chat
+// messages becomes {"messages":[…]}, which LangSmith renders as a conversation; any other JSON
+// value or plain text is wrapped as {wrap: value}. An empty value writes nothing.
+func appendPayload(dst []byte, v pcommon.Value, wrap string) []byte {
+	switch v.Type() {
+	case pcommon.ValueTypeEmpty:
+		return dst
+	case pcommon.ValueTypeMap:
+		return appendMapJSON(dst, v.Map())
+	case pcommon.ValueTypeSlice:
+		if isMessageSlice(v.Slice()) {
+			wrap = messagesKey
+		}
+		return appendWrapped(dst, wrap, func(dst []byte) []byte { return appendValueJSON(dst, v) })
+	case pcommon.ValueTypeStr:
+		s := trimJSONSpace(v.Str())
+		switch classifyJSON(s) {
+		case jsonObject:
+			return append(dst, s...)
+		case jsonArray:
+			if isMessageArray(stringBytes(s)) {
+				wrap = messagesKey
+			}
+			return appendWrapped(dst, wrap, func(dst []byte) []byte { return append(dst, s...) })
+		case jsonScalar:
+			return appendWrapped(dst, wrap, func(dst []byte) []byte { return append(dst, s...) })
+		}
+		if s == "" {
+			return dst
+		}
+		return appendWrapped(dst, wrap, func(dst []byte) []byte { return appendJSONString(dst, v.Str()) })
+	default:
+		return appendWrapped(dst, wrap, func(dst []byte) []byte { return appendValueJSON(dst, v) })
+	}
+}
+
+func appendWrapped(dst []byte, key string, value func([]byte) []byte) []byte {
+	dst = append(dst, '{')
+	dst = appendJSONString(dst, key)
+	dst = append(dst, ':')
+	dst = value(dst)
+	return append(dst, '}')
+}
+
+// isMessageArray reports whether the JSON array holds chat messages: objects with a role.
+func isMessageArray(arr []byte) bool {
+	ok, n := true, 0
+	eachJSONElement(arr, func(el []byte) bool {
+		n++
+		ok = len(el) > 0 && el[0] == '{' && jsonHasMember(el, "role")
+		return ok
+	})
+	return ok && n > 0
+}
+
+func isMessageSlice(s pcommon.Slice) bool {
+	if s.Len() == 0 {
+		return false
+	}
+	for i := 0; i < s.Len(); i++ {
+		e := s.At(i)
+		if e.Type() != pcommon.ValueTypeMap {
+			return false
+		}
+		if _, ok := e.Map().Get("role"); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// messagesFrom writes semconv 1.37 gen_ai.input|output.messages (a JSON array of messages) as
+// {"messages":[…]}. On the input side gen_ai.system_instructions is prepended as a system
+// message, as Langfuse does, since LangSmith shows the system prompt as part of the conversation.
+func (t *translation) messagesFrom(s slot, input bool) bool {
+	v, ok := t.idx.get(s)
+	if !ok {
+		return false
+	}
+	var elems func(dst []byte) ([]byte, bool)
+	switch v.Type() {
+	case pcommon.ValueTypeSlice:
+		if v.Slice().Len() == 0 {
+			return false
+		}
+		elems = func(dst []byte) ([]byte, bool) {
+			sl := v.Slice()
+			for i := 0; i < sl.Len(); i++ {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendValueJSON(dst, sl.At(i))
+			}
+			return dst, true
+		}
+	case pcommon.ValueTypeStr:
+		str := trimJSONSpace(v.Str())
+		if classifyJSON(str) != jsonArray {
+			return t.payloadFrom(s, messagesKey)
+		}
+		inner := trimJSONSpace(str[1 : len(str)-1])
+		if inner == "" {
+			return false
+		}
+		elems = func(dst []byte) ([]byte, bool) { return append(dst, inner...), true }
+	default:
+		return false
+	}
+	t.buf = append(t.buf, `{"messages":[`...)
+	if input {
+		if sys, ok := t.idx.get(slotGenAISystemInstructions); ok {
+			n := len(t.buf)
+			t.buf = appendSystemMessage(t.buf, sys)
+			if len(t.buf) > n {
+				t.buf = append(t.buf, ',')
+				t.idx.consume(slotGenAISystemInstructions)
+			}
+		}
+	}
+	t.buf, _ = elems(t.buf)
+	t.buf = append(t.buf, "]}"...)
+	t.idx.consume(s)
+	return true
+}
+
+// appendSystemMessage writes gen_ai.system_instructions as a system message: a JSON array of
+// parts keeps the semconv shape ({"role":"system","parts":[…]}), plain text becomes content.
+func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
+	switch v.Type() {
+	case pcommon.ValueTypeSlice:
+		dst = append(dst, `{"role":"system","parts":`...)
+		dst = appendValueJSON(dst, v)
+		return append(dst, '}')
+	case pcommon.ValueTypeStr:
+		s := trimJSONSpace(v.Str())
+		if s == "" {
+			return dst
+		}
+		if classifyJSON(s) == jsonArray {
+			dst = append(dst, `{"role":"system","parts":`...)
+			dst = append(dst, s...)
+			return append(dst, '}')
+		}
+		dst = append(dst, `{"role":"system","content":`...)
+		dst = appendJSONString(dst, v.Str())
+		return append(dst, '}')
+	}
+	return dst
+}
+
+// flatMessages rebuilds a flattened message list (prefix.N.*) as {"messages":[…]}.
+func (t *translation) flatMessages(fam family, prefix string, openInference bool) bool {
+	if t.idx.families&fam == 0 {
+		return false
+	}
+	tree := &t.tree
+	tree.reset(kindArray)
+	i := 0
+	for k, v := range t.attrs.All() {
+		if indexedUnder(k, prefix) && tree.insert(k[len(prefix)+1:], v) {
+			t.idx.consumeAt(i)
+		}
+		i++
+	}
+	if tree.empty() {
+		return false
+	}
+	t.buf = append(t.buf, `{"messages":`...)
+	t.buf = tree.appendJSON(t.buf, treeStyle{unwrap: openInference})
+	t.buf = append(t.buf, '}')
+	return true
+}
+
+// documents writes OpenInference retrieval.documents.N.document.* as LangSmith's retriever
+// output, {"documents":[{"page_content","metadata","type":"Document",…}]}.
+func (t *translation) documents() bool {
+	if t.idx.families&famOIDocuments == 0 {
+		return false
+	}
+	tree := &t.tree
+	tree.reset(kindArray)
+	i := 0
+	for k, v := range t.attrs.All() {
+		if indexedUnder(k, attrOpenInferenceDocuments) && tree.insert(k[len(attrOpenInferenceDocuments)+1:], v) {
+			t.idx.consumeAt(i)
+		}
+		i++
+	}
+	if tree.empty() {
+		return false
+	}
+	t.buf = append(t.buf, `{"documents":[`...)
+	first := true
+	for c := tree.nodes[0].first; c != 0; c = tree.nodes[c].next {
+		doc := tree.unwrapped(c)
+		if tree.nodes[doc].kind != kindObject {
+			continue
+		}
+		if !first {
+			t.buf = append(t.buf, ',')
+		}
+		first = false
+		t.buf = append(t.buf, '{')
+		for m := tree.nodes[doc].first; m != 0; m = tree.nodes[m].next {
+			node := &tree.nodes[m]
+			if node.kind == kindUnset {
+				continue
+			}
+			key := node.key
+			if key == "content" {
+				key = "page_content"
+			}
+			t.buf = appendJSONString(t.buf, key)
+			t.buf = append(t.buf, ':')
+			// OpenInference stores document metadata as a JSON string.
+			if s := trimJSONSpace(leafString(node)); key == "metadata" && classifyJSON(s) == jsonObject {
+				t.buf = append(t.buf, s...)
+			} else {
+				t.buf = tree.appendNode(t.buf, m, treeStyle{unwrap: true}, false)
+			}
+			t.buf = append(t.buf, ',')
+		}
+		if tree.lookup(doc, "type") == 0 {
+			t.buf = append(t.buf, `"type":"Document",`...)
+		}
+		t.buf[len(t.buf)-1] = '}' // every member above ends with a comma
+	}
+	t.buf = append(t.buf, "]}"...)
+	return true
+}
+
+// leafString returns a string leaf's value, or "".
+func leafString(n *flatNode) string {
+	if n.kind != kindLeaf || n.val.Type() != pcommon.ValueTypeStr {
+		return ""
+	}
+	return n.val.Str()
+}
+
+// isMessageEvent reports the GenAI events that carry prompt or completion content. They become
+// inputs and outputs, never run events.
+func isMessageEvent(name string) bool {
+	switch name {
+	case eventGenAISystemMessage, eventGenAIUserMessage, eventGenAIAssistantMessage, eventGenAIToolMessage,
+		eventGenAIChoice, eventGenAIContentPrompt, eventGenAIContentCompletion:
+		return true
+	}
+	return false
+}
+
+// eventMessages writes the GenAI message events. Inputs: the system/user/assistant/tool message
+// events in order — per the semantic conventions all four describe the conversation sent to the
+// model — as {"messages":[…]}, else a gen_ai.content.prompt event's gen_ai.prompt. Outputs:
+// gen_ai.choice events as {"choices":[…]} (the OpenAI shape LangSmith renders), else a
+// gen_ai.content.completion event's gen_ai.completion.
+func (t *translation) eventMessages(input bool) bool {
+	events := t.span.Events()
+	if events.Len() == 0 {
+		return false
+	}
+	start := len(t.buf)
+	n := 0
+	var content ptrace.SpanEvent
+	hasContent := false
+	for _, e := range events.All() {
+		role := ""
+		switch e.Name() {
+		case eventGenAISystemMessage:
+			role = "system"
+		case eventGenAIUserMessage:
+			role = "user"
+		case eventGenAIAssistantMessage:
+			role = "assistant"
+		case eventGenAIToolMessage:
+			role = "tool"
+		case eventGenAIChoice:
+			if input {
+				continue
+			}
+		case eventGenAIContentPrompt:
+			if input && !hasContent {
+				content, hasContent = e, true
+			}
+			continue
+		case eventGenAIContentCompletion:
+			if !input && !hasContent {
+				content, hasContent = e, true
+			}
+			continue
+		default:
+			continue
+		}
+		if (role != "") != input {
+			continue
+		}
+		if n == 0 {
+			if input {
+				t.buf = append(t.buf, `{"messages":[`...)
+			} else {
+				t.buf = append(t.buf, `{"choices":[`...)
+			}
+		} else {
+			t.buf = append(t.buf, ',')
+		}
+		n++
+		t.buf = t.appendEventObject(t.buf, e, role)
+	}
+	if n > 0 {
+		t.buf = append(t.buf, "]}"...)
+		return true
+	}
+	if hasContent {
+		key, wrap := attrGenAIPrompt, wrapInputKey
+		if !input {
+			key, wrap = attrGenAICompletion, wrapOutputKey
+		}
+		if v, ok := content.Attributes().Get(key); ok {
+			t.buf = appendPayload(t.buf, v, wrap)
+		}
+	}
+	return len(t.buf) > start
+}
+
+// appendEventObject writes one message or choice event as an object built from its attributes
+// (message.content → {"message":{"content":…}}). Semantic Kernel puts the whole message in
+// gen_ai.event.content as JSON, which is used as is.
+func (t *translation) appendEventObject(dst []byte, e ptrace.SpanEvent, role string) []byte {
+	attrs := e.Attributes()
+	if v, ok := attrs.Get(attrGenAIEventContent); ok && v.Type() == pcommon.ValueTypeStr {
+		if s := trimJSONSpace(v.Str()); classifyJSON(s) == jsonObject {
+			return append(dst, s...)
+		}
+	}
+	tree := &t.tree
+	tree.reset(kindObject)
+	for k, v := range attrs.All() {
+		switch k {
+		case attrGenAISystem, attrGenAIProviderName, "event.name":
+			continue // the provider belongs to the run, not to each message
+		}
+		tree.insert(k, v)
+	}
+	return tree.appendJSON(dst, treeStyle{defaultRole: role})
+}

@@ -1,0 +1,259 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+
+import (
+	"slices"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/tracebridge/tracebridge/translator/conventions"
+)
+
+// memberSet writes a JSON object whose members come from several sources that may name the same
+// key. The first source to name a key wins, so sources are visited in precedence order; a
+// repeated name would make the object ambiguous to LangSmith.
+type memberSet struct {
+	w objectWriter
+	// The names written so far: in the fixed array (no allocation, the set lives on the stack)
+	// and beyond it in more. seen is a 128-bit filter over them that spares most lookups the
+	// linear scan.
+	fixed [48]string
+	n     int
+	more  []string
+	seen  [2]uint64
+}
+
+// add writes the separator and name of a new member and reports false, writing nothing, for a
+// name already present.
+func (m *memberSet) add(dst []byte, key string) ([]byte, bool) {
+	h := uint(len(key)) * 31
+	if len(key) > 0 {
+		h += uint(key[0])*7 + uint(key[len(key)-1])
+	}
+	word, bit := (h/64)%2, uint64(1)<<(h%64)
+	if m.seen[word]&bit != 0 && m.has(key) {
+		return dst, false
+	}
+	m.seen[word] |= bit
+	if m.n < len(m.fixed) {
+		m.fixed[m.n] = key
+	} else {
+		m.more = append(m.more, key)
+	}
+	m.n++
+	return m.w.key(dst, key), true
+}
+
+func (m *memberSet) has(key string) bool {
+	for _, k := range m.fixed[:min(m.n, len(m.fixed))] {
+		if k == key {
+			return true
+		}
+	}
+	return slices.Contains(m.more, key)
+}
+
+func (m *memberSet) addValue(dst []byte, key string, v pcommon.Value) []byte {
+	dst, ok := m.add(dst, key)
+	if ok {
+		dst = appendValueJSON(dst, v)
+	}
+	return dst
+}
+
+// addObjectMembers adds the members of a JSON object held by v (JSON text or a map value) and
+// reports whether v was one.
+func (m *memberSet) addObjectMembers(dst []byte, v pcommon.Value) ([]byte, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeMap:
+		for k, mv := range v.Map().All() {
+			dst = m.addValue(dst, k, mv)
+		}
+		return dst, true
+	case pcommon.ValueTypeStr:
+		s := trimJSONSpace(v.Str())
+		if classifyJSON(s) != jsonObject {
+			return dst, false
+		}
+		eachJSONMember(stringBytes(s), func(rawKey, val []byte) bool {
+			var ok bool
+			if dst, ok = m.add(dst, unquoteJSONKey(rawKey)); ok {
+				dst = append(dst, val...)
+			}
+			return true
+		})
+		return dst, true
+	}
+	return dst, false
+}
+
+// appendExtra writes extra: {"invocation_params":{…},"metadata":{…}}. Parameters go first
+// because gathering them consumes attributes that metadata would otherwise repeat.
+func (t *translation) appendExtra() {
+	t.buf = append(t.buf, '{')
+	if t.appendInvocationParams() {
+		t.buf = append(t.buf, ',')
+	}
+	t.buf = append(t.buf, `"metadata":`...)
+	t.appendMetadata()
+	t.buf = append(t.buf, '}')
+}
+
+// appendInvocationParams writes "invocation_params" from gen_ai.request.<name> (keyed by the
+// name's last segment), OpenInference llm.invocation_parameters and Langfuse
+// model.parameters (JSON objects). It writes nothing when there are none.
+func (t *translation) appendInvocationParams() bool {
+	x := &t.idx
+	start := len(t.buf)
+	t.buf = append(t.buf, `"invocation_params":{`...)
+	var m memberSet
+	if x.families&famGenAIRequest != 0 {
+		i := 0
+		for k, v := range t.attrs.All() {
+			if strings.HasPrefix(k, attrGenAIRequestPrefix) && len(k) > len(attrGenAIRequestPrefix) {
+				t.buf = m.addValue(t.buf, k[strings.LastIndexByte(k, '.')+1:], v)
+				x.consumeAt(i)
+			}
+			i++
+		}
+	}
+	for _, s := range [...]slot{slotOIInvocationParams, slotLangfuseModelParams} {
+		if v, ok := x.get(s); ok {
+			var isObject bool
+			if t.buf, isObject = m.addObjectMembers(t.buf, v); isObject {
+				x.consume(s)
+			}
+		}
+	}
+	if m.n == 0 {
+		t.buf = t.buf[:start]
+		return false
+	}
+	t.buf = append(t.buf, '}')
+	return true
+}
+
+// appendMetadata writes extra.metadata, most specific source first: the OTel identity of the
+// span, explicit LangSmith metadata, the keys LangSmith gives meaning to (ls_provider,
+// ls_model_name, user_id, session_id), the metadata of the other conventions, and finally every
+// span and resource attribute the mapping did not consume, under its own name.
+func (t *translation) appendMetadata() {
+	x := &t.idx
+	var m memberSet
+	t.buf = m.w.open(t.buf)
+
+	var ok bool
+	if t.buf, ok = m.add(t.buf, metaTraceID); ok {
+		tid := t.span.TraceID()
+		t.buf = appendHexString(t.buf, tid[:])
+	}
+	if t.buf, ok = m.add(t.buf, metaSpanID); ok {
+		sid := t.span.SpanID()
+		t.buf = appendHexString(t.buf, sid[:])
+	}
+	if name := t.scope.Name(); name != "" {
+		if t.buf, ok = m.add(t.buf, metaScopeName); ok {
+			t.buf = appendJSONString(t.buf, name)
+		}
+		if ver := t.scope.Version(); ver != "" {
+			if t.buf, ok = m.add(t.buf, metaScopeVer); ok {
+				t.buf = appendJSONString(t.buf, ver)
+			}
+		}
+	}
+
+	t.addPrefixed(&m, famLSMetadata, conventions.LangSmithMetadataPrefix)
+	t.addFirst(&m, metaProvider, true, slotGenAIProviderName, slotGenAISystem, slotOIProvider, slotOISystem)
+	t.addFirst(&m, metaModelName, true, slotGenAIRequestModel, slotGenAIResponseModel, slotOIModelName, slotLangfuseModelName)
+	t.addFirst(&m, metaUserID, false, slotLangfuseUserID, slotUserID)
+	t.addFirst(&m, metaSessionID, false, slotLangfuseSessionID, slotSessionID, slotGenAIConversationID)
+	t.addPrefixed(&m, famLangfuseObsMetadata, conventions.LangfuseObservationMetadataPrefix)
+	t.addJSONObject(&m, slotLangfuseObsMetadataJSON)
+	t.addPrefixed(&m, famLangfuseTraceMetadata, conventions.LangfuseTraceMetadataPrefix)
+	t.addJSONObject(&m, slotLangfuseTraceMetadataJSON)
+	t.addPrefixed(&m, famTraceloopAssociation, attrTraceloopAssociationPrefix)
+	t.addJSONObject(&m, slotOpenInferenceMetadataJSON)
+
+	i := 0
+	for k, v := range t.attrs.All() {
+		if !x.consumed(i) {
+			t.buf = m.addValue(t.buf, k, v)
+		}
+		i++
+	}
+	for k, v := range t.res.Attributes().All() {
+		if !resourceConsumed(k) {
+			t.buf = m.addValue(t.buf, k, v)
+		}
+	}
+	t.buf = m.w.close(t.buf)
+}
+
+// addPrefixed adds the members of a metadata prefix family, named by what follows the prefix.
+func (t *translation) addPrefixed(m *memberSet, fam family, prefix string) {
+	if t.idx.families&fam == 0 {
+		return
+	}
+	i := 0
+	for k, v := range t.attrs.All() {
+		if len(k) > len(prefix) && strings.HasPrefix(k, prefix) {
+			t.buf = m.addValue(t.buf, k[len(prefix):], v)
+			t.idx.consumeAt(i)
+		}
+		i++
+	}
+}
+
+// addFirst adds key from the first slot holding a usable value: a non-empty string, or when
+// stringOnly is false any scalar. Later slots are left alone, so a differing
+// gen_ai.response.model, say, still shows in metadata under its own name.
+func (t *translation) addFirst(m *memberSet, key string, stringOnly bool, slots ...slot) {
+	for _, s := range slots {
+		v, ok := t.idx.get(s)
+		if !ok {
+			continue
+		}
+		switch v.Type() {
+		case pcommon.ValueTypeStr:
+			if v.Str() == "" {
+				continue
+			}
+		case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
+			if stringOnly {
+				continue
+			}
+		default:
+			continue
+		}
+		var added bool
+		if t.buf, added = m.add(t.buf, key); added {
+			t.buf = appendValueJSON(t.buf, v)
+			t.idx.consume(s)
+		}
+		return
+	}
+}
+
+// addJSONObject merges a metadata object held by the slot (JSON text or a map value).
+func (t *translation) addJSONObject(m *memberSet, s slot) {
+	v, ok := t.idx.get(s)
+	if !ok {
+		return
+	}
+	var isObject bool
+	if t.buf, isObject = m.addObjectMembers(t.buf, v); isObject {
+		t.idx.consume(s)
+	}
+}
+
+// appendHexString appends b as a quoted lower-case hex string, the way OTel shows IDs.
+func appendHexString(dst, b []byte) []byte {
+	dst = append(dst, '"')
+	for _, c := range b {
+		dst = append(dst, hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return append(dst, '"')
+}

@@ -1,0 +1,210 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/google/uuid"
+)
+
+// The /runs/multipart body, written the way the Python and Go SDKs write it (langsmith.md §1.6):
+// for each run a post.<id> (or patch.<id>) part with the run's own fields, then one part per
+// non-empty payload field (post.<id>.inputs, .outputs, .extra, .events, .error). Every part has
+// Content-Disposition, Content-Type: application/json and Content-Length, which LangSmith
+// requires. The writer is hand-rolled rather than mime/multipart's so that sizes are known
+// exactly in advance (EncodedSize) and no per-part header maps are built.
+
+const (
+	partDisposition = "Content-Disposition: form-data; name=\""
+	partTypeLength  = "\"\r\nContent-Type: application/json\r\nContent-Length: "
+)
+
+// MultipartContentType is the Content-Type header of a body written with boundary.
+func MultipartContentType(boundary string) string {
+	return "multipart/form-data; boundary=" + boundary
+}
+
+// WriteMultipart writes the multipart body of runs to w, one run at a time so a large batch
+// can stream into a compressor.
+func WriteMultipart(w io.Writer, boundary string, runs []Run) error {
+	if err := checkBoundary(boundary); err != nil {
+		return err
+	}
+	// One buffer, sized for the largest run, holds each run's parts in turn.
+	largest := ClosingDelimiterSize(len(boundary))
+	for i := range runs {
+		if err := checkRunIdentity(&runs[i]); err != nil {
+			return fmt.Errorf("run %d: %w", i, err)
+		}
+		largest = max(largest, MultipartSize(&runs[i], len(boundary)))
+	}
+	buf := make([]byte, 0, largest)
+	for i := range runs {
+		buf = appendRunParts(buf[:0], boundary, &runs[i])
+		if _, err := w.Write(buf); err != nil {
+			return fmt.Errorf("write multipart body: %w", err)
+		}
+	}
+	if _, err := w.Write(appendClosingDelimiter(buf[:0], boundary)); err != nil {
+		return fmt.Errorf("write multipart body: %w", err)
+	}
+	return nil
+}
+
+// AppendMultipart appends the multipart body of runs to dst.
+func AppendMultipart(dst []byte, boundary string, runs []Run) ([]byte, error) {
+	if err := checkBoundary(boundary); err != nil {
+		return dst, err
+	}
+	size := ClosingDelimiterSize(len(boundary))
+	for i := range runs {
+		if err := checkRunIdentity(&runs[i]); err != nil {
+			return dst, fmt.Errorf("run %d: %w", i, err)
+		}
+		size += MultipartSize(&runs[i], len(boundary))
+	}
+	dst = slices.Grow(dst, size)
+	for i := range runs {
+		dst = appendRunParts(dst, boundary, &runs[i])
+	}
+	return appendClosingDelimiter(dst, boundary), nil
+}
+
+// MaxBoundaryLen is the longest boundary RFC 2046 allows.
+const MaxBoundaryLen = 70
+
+// EncodedSize bounds the bytes run adds to a request body: exact for a multipart body with a
+// boundary of MaxBoundaryLen characters, an upper bound for any shorter boundary and for the
+// run's share of a /runs/batch body. The uploader splits batches under LangSmith's
+// size_limit_bytes with it, without encoding them twice.
+func EncodedSize(run *Run) int { return MultipartSize(run, MaxBoundaryLen) }
+
+// MultipartSize is the exact number of bytes run adds to a multipart body whose boundary is
+// boundaryLen characters long. A body is the sum over its runs plus ClosingDelimiterSize.
+func MultipartSize(run *Run, boundaryLen int) int {
+	event := eventName(run)
+	n := partSize(boundaryLen, event, "", 2+runFieldsLen(run))
+	for _, p := range payloadParts(run) {
+		if p.name == "error" {
+			if run.Error != "" {
+				n += partSize(boundaryLen, event, p.name, jsonStringLen(run.Error))
+			}
+		} else if len(p.data) > 0 {
+			n += partSize(boundaryLen, event, p.name, len(p.data))
+		}
+	}
+	return n
+}
+
+// ClosingDelimiterSize is the size of the delimiter that ends a multipart body.
+func ClosingDelimiterSize(boundaryLen int) int { return boundaryLen + 6 }
+
+func eventName(run *Run) string {
+	if run.Patch {
+		return "patch"
+	}
+	return "post"
+}
+
+// partSize is the size of a part whose body is bodyLen bytes.
+func partSize(boundaryLen int, event, field string, bodyLen int) int {
+	n := 2 + boundaryLen + 2 + len(partDisposition) + len(event) + 1 + 36
+	if field != "" {
+		n += 1 + len(field)
+	}
+	return n + len(partTypeLength) + decimalLen(bodyLen) + 4 + bodyLen + 2
+}
+
+func decimalLen(n int) int {
+	d := 1
+	for n >= 10 {
+		n /= 10
+		d++
+	}
+	return d
+}
+
+func appendRunParts(dst []byte, boundary string, run *Run) []byte {
+	event := eventName(run)
+	dst = appendPartHeader(dst, boundary, event, run.ID, "", 2+runFieldsLen(run))
+	dst = append(dst, '{')
+	dst = appendRunFields(dst, run)
+	dst = append(dst, "}\r\n"...)
+	for _, p := range payloadParts(run) {
+		if p.name == "error" {
+			if run.Error != "" {
+				dst = appendPartHeader(dst, boundary, event, run.ID, p.name, jsonStringLen(run.Error))
+				dst = appendJSONString(dst, run.Error)
+				dst = append(dst, "\r\n"...)
+			}
+			continue
+		}
+		if len(p.data) > 0 {
+			dst = appendPartHeader(dst, boundary, event, run.ID, p.name, len(p.data))
+			dst = append(dst, p.data...)
+			dst = append(dst, "\r\n"...)
+		}
+	}
+	return dst
+}
+
+func appendPartHeader(dst []byte, boundary, event string, id uuid.UUID, field string, bodyLen int) []byte {
+	dst = append(dst, "--"...)
+	dst = append(dst, boundary...)
+	dst = append(dst, "\r\n"+partDisposition...)
+	dst = append(dst, event...)
+	dst = append(dst, '.')
+	dst = appendUUID(dst, id)
+	if field != "" {
+		dst = append(dst, '.')
+		dst = append(dst, field...)
+	}
+	dst = append(dst, partTypeLength...)
+	dst = strconv.AppendInt(dst, int64(bodyLen), 10)
+	return append(dst, "\r\n\r\n"...)
+}
+
+func appendClosingDelimiter(dst []byte, boundary string) []byte {
+	dst = append(dst, "--"...)
+	dst = append(dst, boundary...)
+	return append(dst, "--\r\n"...)
+}
+
+// checkBoundary applies RFC 2046's rules (as mime/multipart's SetBoundary does).
+func checkBoundary(boundary string) error {
+	if len(boundary) < 1 || len(boundary) > MaxBoundaryLen {
+		return fmt.Errorf("multipart boundary %q must be 1 to 70 characters", boundary)
+	}
+	for i := 0; i < len(boundary); i++ {
+		c := boundary[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '\'' || c == '(' || c == ')' || c == '+' || c == '_' || c == ',' || c == '-' ||
+			c == '.' || c == '/' || c == ':' || c == '=' || c == '?':
+		case c == ' ' && i != len(boundary)-1:
+		default:
+			return fmt.Errorf("multipart boundary %q has invalid character %q", boundary, c)
+		}
+	}
+	return nil
+}
+
+// checkRunIdentity refuses runs LangSmith's batch endpoints would reject: multipart and batch
+// ingestion need id, trace_id and dotted_order on posts and patches alike.
+func checkRunIdentity(run *Run) error {
+	switch {
+	case run.ID == uuid.Nil:
+		return errors.New("run has no id")
+	case run.TraceID == uuid.Nil:
+		return fmt.Errorf("run %s has no trace_id", run.ID)
+	case run.DottedOrder == "":
+		return fmt.Errorf("run %s has no dotted_order", run.ID)
+	}
+	return nil
+}

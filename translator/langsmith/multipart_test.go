@@ -1,0 +1,249 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const testBoundary = "9f6b6c1e1d2a4c7b8e5f0a3b2c1d0e9f"
+
+// testRuns covers a root post with every field, a child post with odd strings, and a patch.
+func testRuns() []Run {
+	root := uuid.MustParse("00000000-0000-0000-0123-456789abcdef")
+	child := uuid.MustParse("00000000-0000-0000-fedc-ba9876543210")
+	start := time.Date(2024, 1, 2, 3, 4, 5, 678901000, time.UTC)
+	return []Run{
+		{
+			ID: root, TraceID: root, DottedOrder: DottedSegment(start, root),
+			Name: "chat gpt-4o", RunType: RunTypeLLM, SessionName: "my-project",
+			StartTime: start, EndTime: start.Add(421099 * time.Microsecond),
+			Inputs:  json.RawMessage(`{"messages":[{"role":"user","content":"hi"}]}`),
+			Outputs: json.RawMessage(`{"messages":[{"role":"assistant","content":"hello"}],"usage_metadata":{"input_tokens":5,"output_tokens":2,"total_tokens":7}}`),
+			Extra:   json.RawMessage(`{"metadata":{"ls_provider":"openai","ls_model_name":"gpt-4o"}}`),
+			Events:  json.RawMessage(`[{"name":"new_token","time":"2024-01-02T03:04:05.7Z"}]`),
+			Tags:    []string{"prod"},
+		},
+		{
+			ID: child, TraceID: root, ParentRunID: root,
+			DottedOrder: DottedSegment(start, root) + "." + DottedSegment(start.Add(time.Millisecond), child),
+			Name:        "tool \"quoted\"\n\u2028 é \x01 \xff", RunType: RunTypeTool,
+			StartTime:          start.Add(time.Millisecond),
+			Error:              "boom\n\nStacktrace:\n\tat x",
+			Tags:               []string{"a,b", "ü"},
+			ReferenceExampleID: uuid.MustParse("11111111-2222-3333-4444-555555555555"),
+		},
+		{
+			ID: root, TraceID: root, DottedOrder: DottedSegment(start, root), Patch: true,
+			EndTime: start.Add(time.Second), Outputs: json.RawMessage(`{"answer":"done"}`),
+		},
+	}
+}
+
+type parsedPart struct {
+	name          string
+	contentType   string
+	contentLength string
+	body          []byte
+}
+
+func readParts(t *testing.T, body []byte, boundary string) []parsedPart {
+	t.Helper()
+	r := multipart.NewReader(bytes.NewReader(body), boundary)
+	var parts []parsedPart
+	for {
+		p, err := r.NextPart()
+		if errors.Is(err, io.EOF) {
+			return parts
+		}
+		require.NoError(t, err)
+		b, err := io.ReadAll(p)
+		require.NoError(t, err)
+		_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+		require.NoError(t, err)
+		parts = append(parts, parsedPart{
+			name: params["name"], contentType: p.Header.Get("Content-Type"),
+			contentLength: p.Header.Get("Content-Length"), body: b,
+		})
+	}
+}
+
+func TestWriteMultipartRoundTrip(t *testing.T) {
+	runs := testRuns()
+	var buf bytes.Buffer
+	require.NoError(t, WriteMultipart(&buf, testBoundary, runs))
+	parts := readParts(t, buf.Bytes(), testBoundary)
+
+	names := make([]string, len(parts))
+	for i, p := range parts {
+		names[i] = p.name
+		assert.Equal(t, "application/json", p.contentType, p.name)
+		assert.Equal(t, strconv.Itoa(len(p.body)), p.contentLength, p.name)
+		assert.True(t, json.Valid(p.body), "%s: %s", p.name, p.body)
+	}
+	root, child := runs[0].ID.String(), runs[1].ID.String()
+	assert.Equal(t, []string{
+		"post." + root, "post." + root + ".inputs", "post." + root + ".outputs", "post." + root + ".extra", "post." + root + ".events",
+		"post." + child, "post." + child + ".error",
+		"patch." + root, "patch." + root + ".outputs",
+	}, names)
+
+	var main map[string]any
+	require.NoError(t, json.Unmarshal(parts[0].body, &main))
+	assert.Equal(t, map[string]any{
+		"id": root, "trace_id": root, "dotted_order": "20240102T030405678901Z" + root,
+		"name": "chat gpt-4o", "run_type": "llm", "session_name": "my-project",
+		"start_time": "2024-01-02T03:04:05.678901Z", "end_time": "2024-01-02T03:04:06.100000Z",
+		"tags": []any{"prod"},
+	}, main, "a root has no parent_run_id, and status is left to the server")
+	assert.Equal(t, string(runs[0].Inputs), string(parts[1].body))
+
+	main = nil
+	require.NoError(t, json.Unmarshal(parts[5].body, &main))
+	assert.Equal(t, root, main["parent_run_id"])
+	assert.Equal(t, strings.ToValidUTF8(runs[1].Name, "\uFFFD"), main["name"], "invalid UTF-8 becomes U+FFFD")
+	assert.Equal(t, []any{"a,b", "ü"}, main["tags"])
+	assert.Equal(t, "11111111-2222-3333-4444-555555555555", main["reference_example_id"])
+	assert.NotContains(t, main, "end_time", "a run in progress has no end_time")
+	var errText string
+	require.NoError(t, json.Unmarshal(parts[6].body, &errText))
+	assert.Equal(t, runs[1].Error, errText, "error travels as a JSON string")
+
+	var patch map[string]any
+	require.NoError(t, json.Unmarshal(parts[7].body, &patch))
+	assert.Equal(t, map[string]any{
+		"id": root, "trace_id": root, "dotted_order": "20240102T030405678901Z" + root,
+		"end_time": "2024-01-02T03:04:06.678901Z",
+	}, patch, "a patch carries its identity and only what it sets")
+
+	appended, err := AppendMultipart(nil, testBoundary, runs)
+	require.NoError(t, err)
+	assert.Equal(t, buf.String(), string(appended), "AppendMultipart writes the same bytes")
+}
+
+// TestWriteMultipartBytes pins the exact wire form of one part, as the Python and Go SDKs write it.
+func TestWriteMultipartBytes(t *testing.T) {
+	id := uuid.MustParse("00000000-0000-0000-0123-456789abcdef")
+	start := time.Date(2024, 1, 2, 3, 4, 5, 678901000, time.UTC)
+	run := Run{ID: id, TraceID: id, DottedOrder: DottedSegment(start, id), Name: "r", RunType: RunTypeChain, StartTime: start,
+		Inputs: json.RawMessage(`{"q":1}`)}
+	got, err := AppendMultipart(nil, "b1", []Run{run})
+	require.NoError(t, err)
+	main := `{"id":"00000000-0000-0000-0123-456789abcdef","trace_id":"00000000-0000-0000-0123-456789abcdef",` +
+		`"dotted_order":"20240102T030405678901Z00000000-0000-0000-0123-456789abcdef","name":"r","run_type":"chain",` +
+		`"start_time":"2024-01-02T03:04:05.678901Z"}`
+	want := "--b1\r\n" +
+		"Content-Disposition: form-data; name=\"post.00000000-0000-0000-0123-456789abcdef\"\r\n" +
+		"Content-Type: application/json\r\n" +
+		"Content-Length: " + strconv.Itoa(len(main)) + "\r\n\r\n" +
+		main + "\r\n" +
+		"--b1\r\n" +
+		"Content-Disposition: form-data; name=\"post.00000000-0000-0000-0123-456789abcdef.inputs\"\r\n" +
+		"Content-Type: application/json\r\n" +
+		"Content-Length: 7\r\n\r\n" +
+		`{"q":1}` + "\r\n" +
+		"--b1--\r\n"
+	assert.Equal(t, want, string(got))
+}
+
+func TestMultipartSize(t *testing.T) {
+	runs := testRuns()
+	for _, boundary := range []string{"b", testBoundary, string(bytes.Repeat([]byte("x"), MaxBoundaryLen))} {
+		t.Run(strconv.Itoa(len(boundary)), func(t *testing.T) {
+			body, err := AppendMultipart(nil, boundary, runs)
+			require.NoError(t, err)
+			total := ClosingDelimiterSize(len(boundary))
+			for i := range runs {
+				one, err := AppendMultipart(nil, boundary, runs[i:i+1])
+				require.NoError(t, err)
+				size := MultipartSize(&runs[i], len(boundary))
+				assert.Equal(t, len(one)-ClosingDelimiterSize(len(boundary)), size, "run %d", i)
+				assert.GreaterOrEqual(t, EncodedSize(&runs[i]), size, "EncodedSize bounds every boundary")
+				assert.GreaterOrEqual(t, EncodedSize(&runs[i]), BatchEncodedSize(&runs[i]), "and the batch encoding")
+				total += size
+			}
+			assert.Equal(t, len(body), total)
+		})
+	}
+}
+
+func TestWriteMultipartErrors(t *testing.T) {
+	good := testRuns()[:1]
+	tests := []struct {
+		name     string
+		boundary string
+		runs     []Run
+		w        io.Writer
+		wantErr  string
+	}{
+		{name: "empty boundary", boundary: "", runs: good, wantErr: "1 to 70"},
+		{name: "long boundary", boundary: string(bytes.Repeat([]byte("x"), 71)), runs: good, wantErr: "1 to 70"},
+		{name: "boundary with quote", boundary: `a"b`, runs: good, wantErr: "invalid character"},
+		{name: "boundary ending in space", boundary: "ab ", runs: good, wantErr: "invalid character"},
+		{name: "run without dotted order", boundary: "b", runs: []Run{{ID: uuid.New(), TraceID: uuid.New()}}, wantErr: "run 0: run"},
+		{name: "run without id", boundary: "b", runs: []Run{{}}, wantErr: "has no id"},
+		{name: "failing writer", boundary: "b", runs: good, w: failingWriter{}, wantErr: "write multipart body: disk full"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := tt.w
+			if w == nil {
+				w = io.Discard
+			}
+			err := WriteMultipart(w, tt.boundary, tt.runs)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			if tt.w == nil {
+				_, err = AppendMultipart(nil, tt.boundary, tt.runs)
+				assert.Error(t, err)
+			}
+		})
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestAppendBatchJSON(t *testing.T) {
+	runs := testRuns()
+	body := AppendBatchJSON(nil, runs)
+	require.True(t, json.Valid(body), "%s", body)
+	var batch struct {
+		Post  []map[string]any `json:"post"`
+		Patch []map[string]any `json:"patch"`
+	}
+	require.NoError(t, json.Unmarshal(body, &batch))
+	require.Len(t, batch.Post, 2)
+	require.Len(t, batch.Patch, 1)
+	assert.Equal(t, map[string]any{"messages": []any{map[string]any{"role": "user", "content": "hi"}}}, batch.Post[0]["inputs"])
+	assert.Equal(t, map[string]any{"metadata": map[string]any{"ls_provider": "openai", "ls_model_name": "gpt-4o"}}, batch.Post[0]["extra"])
+	assert.Equal(t, runs[1].Error, batch.Post[1]["error"])
+	assert.NotContains(t, batch.Post[1], "inputs")
+	assert.Equal(t, map[string]any{"answer": "done"}, batch.Patch[0]["outputs"])
+	assert.NotContains(t, batch.Patch[0], "name")
+
+	// Every run's size is known in advance; the first run of each array has no separating comma.
+	want := BatchOverheadSize - 2
+	for i := range runs {
+		want += BatchEncodedSize(&runs[i])
+	}
+	assert.Len(t, body, want)
+
+	assert.JSONEq(t, `{"post":[],"patch":[]}`, string(AppendBatchJSON(nil, nil)))
+	assert.Len(t, AppendBatchJSON(nil, nil), BatchOverheadSize)
+}

@@ -1,0 +1,199 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/translator/conventions"
+)
+
+// Options tune SpanToRun.
+type Options struct {
+	// IDMode derives a run's id when the span carries no langsmith.span.id.
+	IDMode IDMode
+	// DefaultProject is the LangSmith project (session_name) of spans that name none.
+	DefaultProject string
+	// ProjectResourceAttribute optionally names a resource attribute holding the project, such
+	// as "service.namespace".
+	ProjectResourceAttribute string
+}
+
+// SpanToRun maps one span to a run. It never fails on odd attribute values (they become
+// metadata); it fails only when identity can't be formed: a malformed or inconsistent
+// langsmith.* identity attribute, or a child span without a stamped dotted_order (ErrUnresolved).
+//
+// Identity comes from the langsmith.span.id, langsmith.trace.id, langsmith.span.parent_id and
+// langsmith.span.dotted_order attributes the exporter's assembler stamps (or a user set). A
+// stamped dotted_order is authoritative: it gives the trace and parent ids when those are absent,
+// must agree with them when present, and its last segment's time is the run's start_time. Only
+// a root may lack one; its id then derives from opts.IDMode and its dotted_order from its start.
+//
+// Attributes the mapping places in the run are consumed, and so are the other conventions'
+// copies of the inputs and outputs it chose; every other attribute, span and resource alike,
+// goes into extra.metadata under its own name.
+func SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span ptrace.Span, opts Options) (Run, error) {
+	t := translation{res: res, scope: scope, span: span, attrs: span.Attributes(), opts: opts}
+	t.idx.build(t.attrs)
+	if err := t.resolveIdentity(); err != nil {
+		return Run{}, fmt.Errorf("span %s: %w", span.SpanID(), err)
+	}
+	t.run.EndTime = t.endTime()
+	// The patch stamp is the exporter's business (it decides what a patch carries), not metadata.
+	t.idx.consume(slotPatch)
+	t.run.RunType = t.runType()
+	t.run.Name = t.name()
+	t.run.Tags = t.tags()
+	t.run.SessionName = t.project()
+	t.run.ReferenceExampleID = t.referenceExample()
+	t.run.Error = t.errorText()
+
+	// Inputs, outputs, events and extra share one buffer, sized from the attributes up front, so
+	// a run costs one large allocation rather than one per field.
+	t.buf = make([]byte, 0, t.sizeHint())
+	var offs [5]int
+	offs[0] = len(t.buf)
+	t.appendInputs()
+	offs[1] = len(t.buf)
+	t.appendOutputs()
+	offs[2] = len(t.buf)
+	t.appendEvents()
+	offs[3] = len(t.buf)
+	t.appendExtra()
+	offs[4] = len(t.buf)
+	field := func(i int) json.RawMessage {
+		if offs[i] == offs[i+1] {
+			return nil
+		}
+		return json.RawMessage(t.buf[offs[i]:offs[i+1]:offs[i+1]])
+	}
+	t.run.Inputs, t.run.Outputs, t.run.Events, t.run.Extra = field(0), field(1), field(2), field(3)
+	return t.run, nil
+}
+
+// translation is the working state of one SpanToRun call.
+type translation struct {
+	res   pcommon.Resource
+	scope pcommon.InstrumentationScope
+	span  ptrace.Span
+	attrs pcommon.Map
+	opts  Options
+	idx   attrIndex
+	run   Run
+	buf   []byte
+	tree  flatTree // reused by every flattened structure of the span
+}
+
+// endTime is the span's end, or zero for an observation still in progress. A child whose start
+// the assembler clamped forward may end before its new start; the end is clamped with it, since
+// a run cannot end before it starts.
+func (t *translation) endTime() time.Time {
+	if v, ok := t.idx.get(slotObservationOpen); ok {
+		if open, ok := boolValue(v); ok {
+			t.idx.consume(slotObservationOpen)
+			if open {
+				return time.Time{}
+			}
+		}
+	}
+	end := t.span.EndTimestamp()
+	if end == 0 {
+		return time.Time{}
+	}
+	e := end.AsTime().Truncate(time.Microsecond).UTC()
+	if e.Before(t.run.StartTime) {
+		return t.run.StartTime
+	}
+	return e
+}
+
+// name is the run name: langsmith.trace.name, traceloop.entity.name, else the span name.
+func (t *translation) name() string {
+	for _, s := range [...]slot{slotLSTraceName, slotTraceloopEntityName} {
+		if v, ok := t.idx.str(s); ok {
+			t.idx.consume(s)
+			return v
+		}
+	}
+	if n := t.span.Name(); n != "" {
+		return n
+	}
+	return unnamedRunName
+}
+
+// project is the run's session_name. The tenant stamp wins over everything: a tenant's key must
+// never write into another project, whatever its spans claim.
+func (t *translation) project() string {
+	resAttrs := t.res.Attributes()
+	if v, ok := resAttrs.Get(conventions.TenantProject); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+		return v.Str()
+	}
+	if v, ok := t.idx.str(slotLSSessionName); ok {
+		t.idx.consume(slotLSSessionName)
+		return v
+	}
+	if v, ok := resAttrs.Get(conventions.LangSmithSessionName); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+		return v.Str()
+	}
+	if k := t.opts.ProjectResourceAttribute; k != "" {
+		if v, ok := resAttrs.Get(k); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
+			return v.Str()
+		}
+	}
+	return t.opts.DefaultProject
+}
+
+// resourceConsumed reports resource attributes that are routing stamps, not metadata. The
+// attribute named by ProjectResourceAttribute is ordinary resource information and stays.
+func resourceConsumed(key string) bool {
+	return key == conventions.TenantProject || key == conventions.LangSmithSessionName
+}
+
+// sizeHint estimates the JSON the span's payload fields will take, so the shared buffer rarely
+// grows.
+func (t *translation) sizeHint() int {
+	n := 256
+	add := func(m pcommon.Map) {
+		for k, v := range m.All() {
+			n += len(k) + 8
+			switch v.Type() {
+			case pcommon.ValueTypeStr:
+				n += len(v.Str()) + len(v.Str())/16
+			case pcommon.ValueTypeMap, pcommon.ValueTypeSlice, pcommon.ValueTypeBytes:
+				n += 64
+			default:
+				n += 12
+			}
+		}
+	}
+	add(t.attrs)
+	add(t.res.Attributes())
+	for _, e := range t.span.Events().All() {
+		n += len(e.Name()) + 48
+		add(e.Attributes())
+	}
+	return n
+}
+
+// referenceExample reads langsmith.reference_example_id; a value that is not a UUID stays in
+// metadata instead.
+func (t *translation) referenceExample() uuid.UUID {
+	v, ok := t.idx.str(slotLSReferenceExample)
+	if !ok {
+		return uuid.Nil
+	}
+	id, err := uuid.Parse(strings.TrimSpace(v))
+	if err != nil {
+		return uuid.Nil
+	}
+	t.idx.consume(slotLSReferenceExample)
+	return id
+}
