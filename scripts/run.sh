@@ -12,8 +12,11 @@ export TRACEBRIDGE_DATA_DIR=${TRACEBRIDGE_DATA_DIR:-./tmp/data}
 mkdir -p "$TRACEBRIDGE_DATA_DIR"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Newest first: the collector flushes what it holds into the emulator before that stops.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT INT TERM
 

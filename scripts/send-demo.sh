@@ -23,8 +23,8 @@ otlp() {
 kv() { printf '{"key":"%s","value":{"stringValue":"%s"}}' "$1" "$2"; }
 ki() { printf '{"key":"%s","value":{"intValue":"%s"}}' "$1" "$2"; }
 
-llm_attrs="[$(kv gen_ai.operation.name chat),$(kv gen_ai.system openai),$(kv gen_ai.request.model gpt-4o),$(ki gen_ai.usage.input_tokens 42),$(ki gen_ai.usage.output_tokens 7),$(kv gen_ai.input.messages '[{\\"role\\":\\"user\\",\\"parts\\":[{\\"type\\":\\"text\\",\\"content\\":\\"What is the weather in Paris?\\"}]}]'),$(kv gen_ai.output.messages '[{\\"role\\":\\"assistant\\",\\"parts\\":[{\\"type\\":\\"text\\",\\"content\\":\\"Let me check.\\"}]}]')]"
-tool_attrs="[$(kv gen_ai.operation.name execute_tool),$(kv gen_ai.tool.name get_weather),$(kv input.value '{\\"city\\":\\"Paris\\"}'),$(kv output.value '{\\"temp_c\\":18}')]"
+llm_attrs="[$(kv gen_ai.operation.name chat),$(kv gen_ai.system openai),$(kv gen_ai.request.model gpt-4o),$(ki gen_ai.usage.input_tokens 42),$(ki gen_ai.usage.output_tokens 7),$(kv gen_ai.input.messages '[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"What is the weather in Paris?\"}]}]'),$(kv gen_ai.output.messages '[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Let me check.\"}]}]')]"
+tool_attrs="[$(kv gen_ai.operation.name execute_tool),$(kv gen_ai.tool.name get_weather),$(kv input.value '{\"city\":\"Paris\"}'),$(kv output.value '{\"temp_c\":18}')]"
 root_attrs="[$(kv langsmith.span.kind chain),$(kv input.value 'What is the weather in Paris?'),$(kv output.value 'It is 18°C in Paris.')]"
 
 RAW_KEY=${TRACEBRIDGE_RAW_API_KEY:-tracebridge-local}

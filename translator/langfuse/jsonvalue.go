@@ -192,9 +192,6 @@ func (v *value) input() any {
 	}
 }
 
-// errInvalidJSON is wrapped by parseJSON's syntax errors.
-var errInvalidJSON = errors.New("invalid JSON")
-
 // syntaxError is a body that is not JSON, with the byte offset where that became clear.
 type syntaxError struct {
 	offset int64
@@ -203,11 +200,9 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.msg }
 
-func (*syntaxError) Unwrap() error { return errInvalidJSON }
-
 // parseJSON checks data and splits it into values. A body of whitespace only is (nil, false,
 // nil): the caller decides what an absent body means.
-func parseJSON(data []byte, p *parser) (value, bool, error) {
+func parseJSON(data []byte, p *parser) (value, bool, *syntaxError) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return value{}, false, nil
 	}

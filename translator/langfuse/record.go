@@ -5,7 +5,6 @@ package langfuse // import "github.com/tracebridge/tracebridge/translator/langfu
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -88,9 +87,9 @@ func DecodeRecords(body []byte, format Format, maxRecords int) ([]Record, error)
 	if format == FormatNDJSON {
 		return decodeNDJSON(body, maxRecords, p, &ps)
 	}
-	v, ok, err := parseJSON(body, p)
-	if err != nil {
-		return nil, jsonInvalid([]any{"body", offsetOf(err)}, err)
+	v, ok, serr := parseJSON(body, p)
+	if serr != nil {
+		return nil, jsonInvalid(serr)
 	}
 	if !ok {
 		return nil, missingBody()
@@ -143,11 +142,11 @@ func decodeNDJSON(body []byte, maxRecords int, p *parser, ps *problems) ([]Recor
 	lineNo := -1
 	for line := range bytes.Lines(body) {
 		lineNo++
-		v, ok, err := parseJSON(line, p)
+		v, ok, serr := parseJSON(line, p)
 		switch {
-		case err != nil:
+		case serr != nil:
 			ps.add([]any{"body", lineNo}, typeJSONInvalid, msgJSONInvalid, map[string]any{},
-				map[string]any{"error": fmt.Sprintf("%s (offset %d in the line)", syntaxMessage(err), offsetOf(err))})
+				map[string]any{"error": fmt.Sprintf("%s (offset %d in the line)", serr.msg, serr.offset)})
 		case !ok:
 			// blank line
 		case v.kind != kindObject:
@@ -259,23 +258,9 @@ func missingBody() error {
 
 // jsonInvalid answers a body that is not JSON the way FastAPI does: loc ends with the byte
 // offset, input is {}, and ctx.error says what the parser expected.
-func jsonInvalid(loc []any, err error) error {
+func jsonInvalid(serr *syntaxError) error {
 	return &ValidationError{Status: http.StatusUnprocessableEntity, Details: []Detail{{
-		Loc: loc, Msg: msgJSONInvalid, Type: typeJSONInvalid, Input: map[string]any{},
-		Ctx: map[string]any{"error": syntaxMessage(err)},
+		Loc: []any{"body", serr.offset}, Msg: msgJSONInvalid, Type: typeJSONInvalid, Input: map[string]any{},
+		Ctx: map[string]any{"error": serr.msg},
 	}}}
-}
-
-func offsetOf(err error) int64 {
-	if se, ok := errors.AsType[*syntaxError](err); ok {
-		return se.offset
-	}
-	return 0
-}
-
-func syntaxMessage(err error) string {
-	if se, ok := errors.AsType[*syntaxError](err); ok {
-		return se.msg
-	}
-	return err.Error()
 }

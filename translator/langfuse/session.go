@@ -101,9 +101,9 @@ var sessionSpanSchema = newSchema(
 func DecodeSession(body []byte, maxSpans int) (*Session, error) {
 	p := getParser()
 	defer putParser(p)
-	v, ok, err := parseJSON(body, p)
-	if err != nil {
-		return nil, jsonInvalid([]any{"body", offsetOf(err)}, err)
+	v, ok, serr := parseJSON(body, p)
+	if serr != nil {
+		return nil, jsonInvalid(serr)
 	}
 	if !ok {
 		return nil, missingBody()
