@@ -26,7 +26,7 @@ $(OCB):
 $(COLLECTOR): $(OCB) builder-config.yaml $(GO_SOURCES)
 	$(OCB) --config builder-config.yaml --skip-strict-versioning=false
 	@mkdir -p $(BIN)
-	cp _build/otelcol-tracebridge $(COLLECTOR)
+	cp --remove-destination _build/otelcol-tracebridge $(COLLECTOR)
 
 $(SMITHEMU): $(GO_SOURCES)
 	$(GO) build -o $@ ./cmd/smithemu

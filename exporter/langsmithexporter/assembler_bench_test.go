@@ -6,6 +6,7 @@ package langsmithexporter
 import (
 	"context"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,16 +18,23 @@ import (
 // benchBatch builds tracesPerBatch traces of 5 spans (root, two children, two grandchildren),
 // children first, with attributes of a typical LLM span.
 func benchBatch(first uint32, tracesPerBatch int, withRoot bool) ptrace.Traces {
+	return benchBatchOrdered(first, tracesPerBatch, withRoot, false)
+}
+
+func benchBatchOrdered(first uint32, tracesPerBatch int, withRoot, rootFirst bool) ptrace.Traces {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
 	rs.Resource().Attributes().PutStr("service.name", "bench")
 	ss := rs.ScopeSpans().AppendEmpty()
 	for t := range tracesPerBatch {
 		var traceID pcommon.TraceID
-		n := first + uint32(t) //nolint:gosec // small
+		n := first + uint32(t)
 		traceID[0], traceID[1], traceID[2], traceID[3], traceID[15] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n), 1
 		// id: parent
 		shape := [][2]byte{{4, 2}, {5, 3}, {2, 1}, {3, 1}, {1, 0}}
+		if rootFirst {
+			slices.Reverse(shape)
+		}
 		for _, s := range shape {
 			if s[1] == 0 && !withRoot {
 				continue
@@ -52,57 +60,22 @@ func benchBatch(first uint32, tracesPerBatch int, withRoot bool) ptrace.Traces {
 	return td
 }
 
-// BenchmarkAssemblerConsume measures the hot path: 100-span batches of 5-span traces whose
-// children arrive before their root (so every span but the roots is parked, then released).
-// It also measures what a parked span costs in memory.
+// BenchmarkAssemblerConsume measures the hot path: 100-span batches of 5-span traces, children
+// first (every span but the roots is parked, then released by its root) and, for comparison, root
+// first (nothing parks). It also measures what a parked span costs in memory.
 func BenchmarkAssemblerConsume(b *testing.B) {
 	const tracesPerBatch = 20
-	const spansPerBatch = tracesPerBatch * 5
 	cfg := testAssemblyConfig()
 	cfg.MaxSpans = 1 << 30
 	cfg.ResolvedMaxTraces = 100_000
 	ctx := context.Background()
 
-	b.Run("children_first", func(b *testing.B) {
-		a, _ := newTestAssembler(b, cfg, consumertest.NewNop(), nil)
-		var pool []ptrace.Traces
-		var nextTrace uint32
-		var ms0, ms1, r0, r1 runtime.MemStats
-		var refillMallocs uint64
-		var refillCPU time.Duration
-		b.ReportAllocs()
-		runtime.ReadMemStats(&ms0)
-		cpu0 := processCPU()
-		for b.Loop() {
-			if len(pool) == 0 {
-				// Fresh trace IDs, built outside the timed and counted part.
-				b.StopTimer()
-				c0 := processCPU()
-				runtime.ReadMemStats(&r0)
-				for range 256 {
-					pool = append(pool, benchBatch(nextTrace, tracesPerBatch, true))
-					nextTrace += tracesPerBatch
-				}
-				runtime.ReadMemStats(&r1)
-				refillMallocs += r1.Mallocs - r0.Mallocs
-				refillCPU += processCPU() - c0
-				b.StartTimer()
-			}
-			td := pool[len(pool)-1]
-			pool = pool[:len(pool)-1]
-			if err := a.ConsumeTraces(ctx, td); err != nil {
-				b.Fatal(err)
-			}
-		}
-		cpu := processCPU() - cpu0 - refillCPU
-		runtime.ReadMemStats(&ms1)
-		spans := float64(b.N * spansPerBatch)
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/spans, "ns/span")
-		// CPU time of the whole process (GC workers included) per span: what the 2-core budget
-		// pays, and less sensitive than wall time to other load on a shared machine.
-		b.ReportMetric(float64(cpu.Nanoseconds())/spans, "cpu-ns/span")
-		b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs-refillMallocs)/spans, "allocs/span")
-	})
+	for _, mode := range []struct {
+		name      string
+		rootFirst bool
+	}{{"children_first", false}, {"root_first", true}} {
+		b.Run(mode.name, func(b *testing.B) { benchConsume(b, cfg, mode.rootFirst) })
+	}
 
 	b.Run("parked_memory", func(b *testing.B) {
 		// Spans whose roots never come stay parked: live heap per parked span.
@@ -114,7 +87,7 @@ func BenchmarkAssemblerConsume(b *testing.B) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			for i := range batches {
-				td := benchBatch(uint32(i)*tracesPerBatch, tracesPerBatch, false) //nolint:gosec // small
+				td := benchBatch(uint32(i)*tracesPerBatch, tracesPerBatch, false)
 				b.StartTimer()
 				if err := p.ConsumeTraces(ctx, td); err != nil {
 					b.Fatal(err)
@@ -130,4 +103,50 @@ func BenchmarkAssemblerConsume(b *testing.B) {
 			b.StartTimer()
 		}
 	})
+}
+
+func benchConsume(b *testing.B, cfg AssemblyConfig, rootFirst bool) {
+	const tracesPerBatch = 20
+	const spansPerBatch = tracesPerBatch * 5
+	ctx := context.Background()
+	a, _ := newTestAssembler(b, cfg, consumertest.NewNop(), nil)
+	var pool []ptrace.Traces
+	var nextTrace uint32
+	var ms0, ms1, r0, r1 runtime.MemStats
+	var refillMallocs, refillBytes uint64
+	var refillCPU time.Duration
+	b.ReportAllocs()
+	runtime.ReadMemStats(&ms0)
+	cpu0 := processCPU()
+	for b.Loop() {
+		if len(pool) == 0 {
+			// Fresh trace IDs, built outside the timed and counted part.
+			b.StopTimer()
+			c0 := processCPU()
+			runtime.ReadMemStats(&r0)
+			for range 256 {
+				pool = append(pool, benchBatchOrdered(nextTrace, tracesPerBatch, true, rootFirst))
+				nextTrace += tracesPerBatch
+			}
+			runtime.ReadMemStats(&r1)
+			refillMallocs += r1.Mallocs - r0.Mallocs
+			refillBytes += r1.TotalAlloc - r0.TotalAlloc
+			refillCPU += processCPU() - c0
+			b.StartTimer()
+		}
+		td := pool[len(pool)-1]
+		pool = pool[:len(pool)-1]
+		if err := a.ConsumeTraces(ctx, td); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := processCPU() - cpu0 - refillCPU
+	runtime.ReadMemStats(&ms1)
+	spans := float64(b.N * spansPerBatch)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/spans, "ns/span")
+	// CPU time of the whole process (GC workers included) per span: what the 2-core budget
+	// pays, and less sensitive than wall time to other load on a shared machine.
+	b.ReportMetric(float64(cpu.Nanoseconds())/spans, "cpu-ns/span")
+	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs-refillMallocs)/spans, "allocs/span")
+	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc-refillBytes)/spans, "alloc-B/span")
 }

@@ -59,12 +59,12 @@ func (a *assembler) hashSpan(span ptrace.Span) uint64 {
 	var sh spanHasher
 	sh.h.SetSeed(a.seed)
 	sh.str(span.Name())
-	sh.u64(uint64(span.Kind())) //nolint:gosec // small enum
+	sh.u64(uint64(span.Kind()))
 	sh.u64(uint64(span.StartTimestamp()))
 	sh.u64(uint64(span.EndTimestamp()))
 	pid := span.ParentSpanID()
 	_, _ = sh.h.Write(pid[:])
-	sh.u64(uint64(span.Status().Code())) //nolint:gosec // small enum
+	sh.u64(uint64(span.Status().Code()))
 	sh.str(span.Status().Message())
 	sh.attrs(span.Attributes())
 	for _, e := range span.Events().All() {
@@ -91,7 +91,7 @@ func (sh *spanHasher) str(s string) {
 }
 
 func (sh *spanHasher) attrs(m pcommon.Map) {
-	sh.u64(uint64(m.Len())) //nolint:gosec // a length
+	sh.u64(uint64(m.Len()))
 	for k, v := range m.All() {
 		sh.str(k)
 		sh.value(v)
@@ -104,7 +104,7 @@ func (sh *spanHasher) value(v pcommon.Value) {
 	case pcommon.ValueTypeStr:
 		sh.str(v.Str())
 	case pcommon.ValueTypeInt:
-		sh.u64(uint64(v.Int())) //nolint:gosec // bits, not a quantity
+		sh.u64(uint64(v.Int()))
 	case pcommon.ValueTypeDouble:
 		sh.u64(math.Float64bits(v.Double()))
 	case pcommon.ValueTypeBool:
@@ -115,7 +115,7 @@ func (sh *spanHasher) value(v pcommon.Value) {
 		}
 	case pcommon.ValueTypeBytes:
 		b := v.Bytes()
-		sh.u64(uint64(b.Len())) //nolint:gosec // a length
+		sh.u64(uint64(b.Len()))
 		for i := range b.Len() {
 			_ = sh.h.WriteByte(b.At(i))
 		}
@@ -123,7 +123,7 @@ func (sh *spanHasher) value(v pcommon.Value) {
 		sh.attrs(v.Map())
 	case pcommon.ValueTypeSlice:
 		s := v.Slice()
-		sh.u64(uint64(s.Len())) //nolint:gosec // a length
+		sh.u64(uint64(s.Len()))
 		for _, e := range s.All() {
 			sh.value(e)
 		}

@@ -70,10 +70,10 @@ func parseUUID(v pcommon.Value) (uuid.UUID, bool) {
 	return id, err == nil && id != uuid.Nil
 }
 
-func micros(t pcommon.Timestamp) int64 { return int64(t / 1000) } //nolint:gosec // nanoseconds since 1970 fit
+func micros(t pcommon.Timestamp) int64 { return int64(t / 1000) }
 
 // resolveRoot gives n the identity of a root run: its own trace, one dotted segment.
-func (a *assembler) resolveRoot(ts *traceState, n *node) {
+func resolveRoot(ts *traceState, n *node) {
 	n.segUs = n.startUs
 	n.traceRun = n.runID
 	n.parentRun = uuid.Nil

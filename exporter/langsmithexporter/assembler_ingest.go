@@ -69,7 +69,7 @@ func (a *assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 	case si.isRoot:
 		parent = pcommon.NewSpanIDEmpty()
 	case si.hasParentRun:
-		// langsmith.span.parent_id names a run, not a span: honour it when that run is known.
+		// langsmith.span.parent_id names a run, not a span: honor it when that run is known.
 		if p := ts.byRunID(si.parentRun); p != nil {
 			parent = p.spanID
 		}
@@ -81,7 +81,7 @@ func (a *assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 	n.parentID = parent
 
 	if parent.IsEmpty() {
-		a.resolveRoot(ts, n)
+		resolveRoot(ts, n)
 		a.deliverInput(c, ts, n, span, in)
 		return
 	}
@@ -132,7 +132,7 @@ func (a *assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.S
 			c.toStore = append(c.toStore, n)
 		}
 	} else {
-		a.releaseCopy(c, in.origin(), span, n, false)
+		releaseCopy(c, in.origin(), span, n, false)
 		n.state = stateReleased
 		if c.reloading {
 			b := c.batch()
@@ -150,7 +150,7 @@ func (a *assembler) deliverParked(c *call, ts *traceState, n *node) {
 		return
 	}
 	a.unpark(ts, n)
-	a.releaseMove(c, n)
+	releaseMove(c, n)
 }
 
 // releaseWaiters resolves everything parked under p, depth first, without recursion: a deep
@@ -159,7 +159,8 @@ func (a *assembler) releaseWaiters(c *call, ts *traceState, p *node) {
 	if len(p.waiters) == 0 {
 		return
 	}
-	stack := append(c.stack[:0], p)
+	stack := c.stack[:0]
+	stack = append(stack, p)
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -214,7 +215,7 @@ func (a *assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 		}
 		if n.state == stateHeld && !n.open {
 			a.unpark(ts, n)
-			a.releaseMove(c, n)
+			releaseMove(c, n)
 		}
 	case stateReleased:
 		wasOpen := n.open
@@ -233,7 +234,7 @@ func (a *assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 			s.body.Attributes().Remove(conventions.ObservationOpen)
 			a.patchSynth(c, ts)
 		default:
-			dst := a.releaseCopy(c, in.origin(), span, n, true)
+			dst := releaseCopy(c, in.origin(), span, n, true)
 			if wasOpen && !n.open {
 				dst.Attributes().Remove(conventions.ObservationOpen)
 			}
@@ -262,14 +263,14 @@ func (a *assembler) orphan(c *call, ts *traceState, top *node) {
 	top.orphaned = true
 	c.orphans++
 	if a.cfg.OrphanPolicy == OrphanAsRoot {
-		a.resolveRoot(ts, top)
+		resolveRoot(ts, top)
 	} else {
 		r := ts.root
 		if r == nil {
 			r = a.synthesizeFrom(c, ts, top.span, top.origin)
 		}
 		if r == nil {
-			a.resolveRoot(ts, top)
+			resolveRoot(ts, top)
 		} else {
 			a.resolveChild(ts, top, r)
 			if r.synth {
@@ -321,11 +322,11 @@ func (a *assembler) releaseHeld(c *call, ts *traceState, n *node) {
 		return
 	}
 	a.unpark(ts, n)
-	a.releaseMove(c, n)
+	releaseMove(c, n)
 }
 
 // releaseCopy puts a stamped copy of src into the pass's release batch.
-func (a *assembler) releaseCopy(c *call, o *origin, src ptrace.Span, n *node, patch bool) ptrace.Span {
+func releaseCopy(c *call, o *origin, src ptrace.Span, n *node, patch bool) ptrace.Span {
 	dst := c.batch().slice(o).AppendEmpty()
 	src.CopyTo(dst)
 	stamp(dst, n, patch)
@@ -337,7 +338,7 @@ func (a *assembler) releaseCopy(c *call, o *origin, src ptrace.Span, n *node, pa
 }
 
 // releaseMove moves a kept body into the release batch; the node keeps only its identity.
-func (a *assembler) releaseMove(c *call, n *node) {
+func releaseMove(c *call, n *node) {
 	b := c.batch()
 	dst := b.slice(n.origin).AppendEmpty()
 	n.span.MoveTo(dst)

@@ -43,7 +43,7 @@ func randomTrace(rng *rand.Rand, trace byte, raw bool) []sp {
 func TestAssemblerPropertyRandomTrees(t *testing.T) {
 	for seed := range uint64(400) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 0x7a11)) //nolint:gosec // a test shuffle
+			rng := rand.New(rand.NewPCG(seed, 0x7a11))
 			cfg := testAssemblyConfig()
 			cfg.OrphanWait = time.Hour // no orphan before the end of the feed
 			sink := new(consumertest.TracesSink)
@@ -94,7 +94,7 @@ func TestAssemblerPropertyRandomTrees(t *testing.T) {
 					assert.Contains(t, posts, spanKey{tr, conventions.TraceLevelSpanID(tr)})
 				}
 			}
-			if !assert.Equal(t, len(present)+synth, len(posts), "every span posted exactly once") {
+			if !assert.Len(t, posts, len(present)+synth, "every span posted exactly once") {
 				return
 			}
 			parents := parentOf(posts)

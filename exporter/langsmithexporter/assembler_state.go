@@ -22,7 +22,7 @@ const (
 	// stateHeld: identity resolved, but an open observation waiting for its end (or OpenRunWait).
 	stateHeld
 	// stateReleased: handed out; only the identity is kept, to parent late spans and to
-	// recognise re-sends.
+	// recognize re-sends.
 	stateReleased
 )
 
@@ -45,7 +45,7 @@ type node struct {
 	parentRun uuid.UUID // uuid.Nil for a root run
 	dotted    string
 	// hashes are the content hashes of the two latest distinct versions received, so a retry of
-	// either is recognised after release.
+	// either is recognized after release.
 	hashes [2]uint64
 
 	// Parked and held nodes only.
@@ -221,8 +221,6 @@ func (q *nodeQueue) pop() {
 		q.items, q.head = q.items[:n], 0
 	}
 }
-
-func (q *nodeQueue) len() int { return len(q.items) - q.head }
 
 // trace returns the state of trace id, creating it, and marks it as just used. A new trace may
 // push the least recently used trace without parked spans out of the identity cache.

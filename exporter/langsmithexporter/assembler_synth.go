@@ -16,11 +16,13 @@ import (
 // synthRoot is the root run tracebridge makes for a trace whose spans are parentless Langfuse-style
 // records (or, under reparent_to_root, for orphans of a trace without a root). Its OTel span ID is
 // conventions.TraceLevelSpanID, the ID the langfuse receiver gives the trace-level record, so that
-// record, arriving later, is recognised as this same run and patches it.
+// record, arriving later, is recognized as this same run and patches it.
 //
-// The body is kept while the trace is known: later children may extend its end or bring the
-// trace output, and the root is then patched once the trace has been quiet for OrphanWait, rather
-// than once per child.
+// The root is posted in progress (no end time, no outputs) and completed by one patch: when the
+// trace-level record arrives, or once the trace has been quiet for OrphanWait. LangSmith takes a
+// run's end time and outputs once (a second time is a 409), so a root posted complete could never
+// take the trace's input and output that a later trace-level record brings. The body is kept
+// while the trace is known, so later children can extend its end and bring the trace output.
 type synthRoot struct {
 	n       *node
 	body    ptrace.Span
@@ -65,6 +67,7 @@ func newSynthBody(traceID pcommon.TraceID, spanID pcommon.SpanID, child ptrace.S
 	}
 	s.SetName(name)
 	attrs.PutBool(conventions.SyntheticRoot, true)
+	attrs.PutBool(conventions.ObservationOpen, true) // until its completing patch
 	return s
 }
 
@@ -160,9 +163,10 @@ func (a *assembler) resolveSynth(c *call, ts *traceState, n *node, s *synthRoot)
 	start := s.body.StartTimestamp()
 	n.startUs = micros(start)
 	n.runID = langsmith.RunID(a.idMode, ts.id, n.spanID, start.AsTime())
-	a.resolveRoot(ts, n)
-	a.releaseCopy(c, s.origin, s.body, n, false)
+	resolveRoot(ts, n)
+	releaseCopy(c, s.origin, s.body, n, false)
 	n.state = stateReleased
+	a.markSynthDirty(c, ts) // the in-progress post still needs its completing patch
 	a.releaseWaiters(c, ts, n)
 }
 
@@ -176,6 +180,12 @@ func (a *assembler) observeSynthChild(c *call, ts *traceState, child ptrace.Span
 	if !widen(s.body, child, false) {
 		return
 	}
+	a.markSynthDirty(c, ts)
+}
+
+// markSynthDirty schedules the synthesized root's patch for when the trace has been quiet.
+func (a *assembler) markSynthDirty(c *call, ts *traceState) {
+	s := ts.synth
 	s.dirty, s.dirtyAt = true, c.now
 	if !s.inDirty {
 		s.inDirty = true
@@ -186,7 +196,8 @@ func (a *assembler) observeSynthChild(c *call, ts *traceState, child ptrace.Span
 // patchSynth releases the synthesized root's current body as a patch of its run.
 func (a *assembler) patchSynth(c *call, ts *traceState) {
 	s := ts.synth
-	a.releaseCopy(c, s.origin, s.body, s.n, true)
+	s.body.Attributes().Remove(conventions.ObservationOpen)
+	releaseCopy(c, s.origin, s.body, s.n, true)
 	s.dirty = false
 	a.stats.patches++
 }

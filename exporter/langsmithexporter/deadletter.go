@@ -39,7 +39,8 @@ func (d *deadLetter) write(reason string, status int, runs []langsmith.Run, now 
 	if err != nil {
 		return "", fmt.Errorf("encode dead-letter header: %w", err)
 	}
-	buf := append(header, '\n')
+	buf := make([]byte, 0, len(header)+1+len(runs)*1024)
+	buf = append(append(buf, header...), '\n')
 	for i := range runs {
 		buf = langsmith.AppendBatchJSON(buf, runs[i:i+1])
 		buf = append(buf, '\n')

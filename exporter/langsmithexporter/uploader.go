@@ -109,7 +109,7 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	st := &pushState{batch: batch}
 	for lo := 0; lo < len(batch.runs); {
 		hi := u.chunkEnd(batch.runs, lo, limits)
-		u.sendRange(ctx, st, lo, hi, limits)
+		u.sendRange(ctx, st, lo, hi)
 		lo = hi
 	}
 	if len(st.retry) > 0 {
@@ -166,7 +166,7 @@ type pushState struct {
 
 // sendRange uploads runs[lo:hi] in one request and acts on the answer, splitting the range on
 // 409 (so each duplicate ends up alone and counts as delivered) and on 413.
-func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int, limits ingestLimits) {
+func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	runs := st.batch.runs[lo:hi]
 	multipart := !u.batchOnly.Load()
 	status, header, body, err := u.post(ctx, runs, multipart)
@@ -184,20 +184,20 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int, lim
 			return
 		}
 		mid := lo + len(runs)/2
-		u.sendRange(ctx, st, lo, mid, limits)
-		u.sendRange(ctx, st, mid, hi, limits)
+		u.sendRange(ctx, st, lo, mid)
+		u.sendRange(ctx, st, mid, hi)
 	case tooLarge:
 		if len(runs) == 1 {
 			u.refuse(ctx, st, runs, status, body)
 			return
 		}
 		mid := lo + len(runs)/2
-		u.sendRange(ctx, st, lo, mid, limits)
-		u.sendRange(ctx, st, mid, hi, limits)
+		u.sendRange(ctx, st, lo, mid)
+		u.sendRange(ctx, st, mid, hi)
 	case noMultipart:
 		u.logger.Info("LangSmith has no /runs/multipart endpoint; using /runs/batch from now on")
 		u.batchOnly.Store(true)
-		u.sendRange(ctx, st, lo, hi, limits)
+		u.sendRange(ctx, st, lo, hi)
 	case retryable:
 		err := fmt.Errorf("upload of %d runs: HTTP %d: %s", len(runs), status, body)
 		if delay, ok := retryAfter(header.Get("Retry-After"), u.now()); ok {
@@ -333,7 +333,7 @@ func (u *uploader) translate(td ptrace.Traces) *runBatch {
 					continue
 				}
 				if v, ok := span.Attributes().Get(conventions.Patch); ok && v.Bool() {
-					asPatch(&run)
+					run.Patch = true
 				}
 				b.runs = append(b.runs, run)
 				b.spans = append(b.spans, spanRef{rs: rs, ss: ss, span: span})
@@ -341,13 +341,6 @@ func (u *uploader) translate(td ptrace.Traces) *runBatch {
 		}
 	}
 	return b
-}
-
-// asPatch keeps what may change after a run was posted; the rest was sent with the post.
-func asPatch(run *langsmith.Run) {
-	run.Patch = true
-	run.Inputs = nil
-	run.Tags = nil
 }
 
 // spansOf copies the spans of the given run ranges into new traces, grouped as they came.

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -80,7 +79,7 @@ func startCollector(t *testing.T, config string) *collector {
 	go func() { c.done <- c.cmd.Wait() }()
 	t.Cleanup(func() {
 		if c.cmd.ProcessState == nil {
-			_ = c.cmd.Process.Kill()
+			_ = c.cmd.Process.Kill() //nolint:errcheck // best effort in cleanup
 			<-c.done
 		}
 		if t.Failed() {
@@ -170,5 +169,5 @@ service:
 	c := startCollector(t, config)
 	waitHealthy(t, c, health)
 	c.stop(t)
-	assert.True(t, strings.Contains(c.output.String(), "Shutdown complete"), "no clean shutdown in the log")
+	assert.Contains(t, c.output.String(), "Shutdown complete", "no clean shutdown in the log")
 }

@@ -220,5 +220,19 @@ func TestPipelineRawRecordsLandInTenantProject(t *testing.T) {
 		return tree != nil && len(tree.Children) == 2
 	}, 20*time.Second, 50*time.Millisecond, "the records never arrived under one synthesized root in the tenant's project")
 	assert.Empty(t, emu.Runs("e2e"), "a tenant's records leaked into the default project")
+
+	// A trace-level record (no span_id) that comes after the observations is the same root:
+	// it updates it with the trace's input and output instead of starting a second tree.
+	traceLevel := fmt.Sprintf(`{"trace_id":%q,"trace_name":"wallet-agent","start_time_unix_nano":%d,"end_time_unix_nano":%d,`+
+		`"input":"{\"task\":\"pay bob\"}","output":"{\"result\":\"paid\"}"}`, trace, now.UnixNano(), now.Add(50*time.Millisecond).UnixNano())
+	require.Equal(t, http.StatusNoContent, postJSON(t, endpoint, "tenant-a-key", traceLevel))
+	require.Eventually(t, func() bool {
+		tree := findTrace(emu, "tenant-a", "wallet-agent")
+		return tree != nil && len(emu.Trees("tenant-a")) == 1 && len(tree.Children) == 2 &&
+			tree.Run.Inputs["task"] == "pay bob" && tree.Run.Outputs["result"] == "paid"
+	}, 20*time.Second, 50*time.Millisecond, "the trace-level record did not update the synthesized root")
+	for _, r := range emu.Runs("tenant-a") {
+		assert.Equal(t, 1, r.Posts, "run %s posted %d times", r.Name, r.Posts)
+	}
 	c.stop(t)
 }

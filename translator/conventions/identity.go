@@ -16,7 +16,7 @@ const traceLevelDomain = "tracebridge/trace-level"
 // synthesizes for a trace whose spans are all parentless Langfuse-style records, and the span
 // the langfuse receiver emits for a trace-level record (which has no span ID of its own). Both
 // sides derive it from the trace ID alone, so a trace-level record that arrives after its
-// observations is recognised as that same root and updates it instead of becoming a second one.
+// observations is recognized as that same root and updates it instead of becoming a second one.
 //
 // It is the first 8 bytes of sha256("tracebridge/trace-level" + trace ID bytes), never zero.
 func TraceLevelSpanID(traceID pcommon.TraceID) pcommon.SpanID {

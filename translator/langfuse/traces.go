@@ -112,7 +112,13 @@ func appendRecordSpan(spans ptrace.SpanSlice, r *Record, opts *Options) {
 	span := spans.AppendEmpty()
 	span.SetTraceID(traceID)
 	span.SetSpanID(spanID)
-	span.SetName(r.SpanName)
+	name := r.SpanName
+	if traceLevel && name == defaultSpanName {
+		// A trace-level record stands for the trace itself: it is named after the trace,
+		// as the root the exporter synthesizes for the trace's records is.
+		name = r.TraceName
+	}
+	span.SetName(name)
 	span.SetKind(ptrace.SpanKindInternal)
 
 	// A record without a start has none to keep; Langfuse itself copies the other edge when
@@ -256,9 +262,11 @@ func putTypedAttributes(attrs pcommon.Map, in []Attribute) {
 }
 
 // traceLevelSpanID is the span of a record that names no span. It is a function of the trace
-// ID alone, so every trace-level record of a trace updates the same span.
+// ID alone, so every trace-level record of a trace updates the same span, and it is the ID the
+// langsmith exporter gives the root it synthesizes for the trace's records, so a trace-level
+// record that comes after them updates that root instead of becoming a second one.
 func traceLevelSpanID(traceID pcommon.TraceID) pcommon.SpanID {
-	return deriveSpanID("tracebridge/langfuse/trace-level", traceID, nil)
+	return conventions.TraceLevelSpanID(traceID)
 }
 
 // sessionRootID is the derived ID of a session tree's root.
