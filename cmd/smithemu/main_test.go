@@ -43,7 +43,7 @@ func TestWaterfall(t *testing.T) {
 	assert.InDelta(t, 100, pt.Rows[0].Width, 0.01)
 	assert.InDelta(t, 100*10.0/1500, pt.Rows[1].Left, 0.01)
 	assert.Equal(t, 32, pt.Rows[2].Indent)
-	assert.Equal(t, 0.4, pt.Rows[2].Width, "tiny runs stay visible")
+	assert.InDelta(t, 0.4, pt.Rows[2].Width, 1e-9, "tiny runs stay visible")
 }
 
 func TestPage(t *testing.T) {

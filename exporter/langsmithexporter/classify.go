@@ -18,7 +18,7 @@ const (
 	conflict                   // 409: already received, which counts as delivered once alone
 	tooLarge                   // 413: split the request and retry the halves
 	noMultipart                // 404 on /runs/multipart: fall back to /runs/batch
-	retryable                  // 408, 425, 429, 5xx: retry later, honouring Retry-After
+	retryable                  // 408, 425, 429, 5xx: retry later, honoring Retry-After
 	permanent                  // any other 4xx: never accepted as sent; dead-letter
 )
 

@@ -84,7 +84,7 @@ type AssemblyConfig struct {
 	MaxSpans int   `mapstructure:"max_spans"`
 	MaxBytes int64 `mapstructure:"max_bytes"`
 	// ResolvedTTL and ResolvedMaxTraces bound the cache of released traces kept to parent late
-	// spans correctly and to recognise re-sent ones.
+	// spans correctly and to recognize re-sent ones.
 	ResolvedTTL       time.Duration `mapstructure:"resolved_ttl"`
 	ResolvedMaxTraces int           `mapstructure:"resolved_max_traces"`
 	// Storage names a storage extension (e.g. file_storage) that keeps parked spans across

@@ -146,7 +146,7 @@ func TestExporterDeliversEveryRunExactlyOnceDespiteFaults(t *testing.T) {
 
 func TestExporterResendIsAConflictNotADuplicate(t *testing.T) {
 	h := newHarness(t, smithemu.DefaultConfig(), func(c *Config) {
-		// Re-sent spans must reach the uploader again, not be recognised by the assembler,
+		// Re-sent spans must reach the uploader again, not be recognized by the assembler,
 		// so the 409 path is what keeps LangSmith free of duplicates.
 		c.Assembly.ResolvedMaxTraces = 1
 	})

@@ -22,7 +22,7 @@ const (
 	RouteInfo      = "info"      // GET /info
 )
 
-// Fault is one scripted misbehaviour. Faults wait in a FIFO queue; a request
+// Fault is one scripted misbehavior. Faults wait in a FIFO queue; a request
 // takes the first fault whose Route matches it, and the fault leaves the
 // queue after firing Count times.
 type Fault struct {

@@ -3,6 +3,7 @@ package smithemu
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -58,7 +59,7 @@ func TestOfficialJSSDK(t *testing.T) {
 			cmd.Dir = sdkDir
 			cmd.Env = append(cleanEnv(), "LANGSMITH_ENDPOINT="+srv.URL, "LANGSMITH_API_KEY="+apiKey, "LANGSMITH_PROJECT="+project)
 			out, err := cmd.Output()
-			if ee, ok := err.(*exec.ExitError); ok {
+			if ee, ok := errors.AsType[*exec.ExitError](err); ok {
 				t.Logf("stderr: %s", ee.Stderr)
 			}
 			require.NoError(t, err, "node trace.mjs")

@@ -192,11 +192,11 @@ func parseDottedOrder(do string) ([]segment, error) {
 			if perr == nil {
 				perr = fmt.Errorf("expected 6 fractional digits")
 			}
-			return nil, fmt.Errorf("invalid timestamp in dotted_order %s at index %d: %v", ts, i, perr)
+			return nil, fmt.Errorf("invalid timestamp in dotted_order %s at index %d: %w", ts, i, perr)
 		}
 		t, err := time.Parse(dottedTimeLayout, ts[:15]+"."+ts[15:])
 		if err != nil {
-			return nil, fmt.Errorf("invalid timestamp in dotted_order %s at index %d: %v", ts, i, err)
+			return nil, fmt.Errorf("invalid timestamp in dotted_order %s at index %d: %w", ts, i, err)
 		}
 		segs = append(segs, segment{t: t, id: id})
 	}

@@ -79,8 +79,8 @@ func startCollector(t *testing.T, config string) *collector {
 	go func() { c.done <- c.cmd.Wait() }()
 	t.Cleanup(func() {
 		if c.cmd.ProcessState == nil {
-			_ = c.cmd.Process.Kill() //nolint:errcheck // best effort in cleanup
-			<-c.done
+			_ = c.cmd.Process.Kill()
+			_ = c.wait() // killed in cleanup: its exit status says nothing
 		}
 		if t.Failed() {
 			t.Logf("collector output:\n%s", c.output.String())
@@ -111,6 +111,13 @@ func waitHealthy(t *testing.T, c *collector, healthPort int) {
 		}
 	}
 	t.Fatal("health_check never answered 200")
+}
+
+// wait returns the process's exit error once it has exited; later calls return the same.
+func (c *collector) wait() error {
+	err := <-c.done
+	c.done <- err
+	return err
 }
 
 // stop sends SIGTERM and requires a clean exit.

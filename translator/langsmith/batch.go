@@ -50,7 +50,7 @@ func appendBatchRuns(dst []byte, runs []Run, patch bool) []byte {
 }
 
 // BatchEncodedSize is the number of bytes run adds to a /runs/batch body, counting the comma
-// that separates it from its neighbour. An empty body ({"post":[],"patch":[]}) is
+// that separates it from its neighbor. An empty body ({"post":[],"patch":[]}) is
 // BatchOverheadSize bytes.
 func BatchEncodedSize(run *Run) int {
 	n := 1 + 2 + runFieldsLen(run)
