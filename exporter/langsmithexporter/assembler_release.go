@@ -26,6 +26,7 @@ type call struct {
 	reloading bool // spans come from storage: already stored, not counted against the caps
 
 	parkedBefore int
+	statsBefore  assemblyStats
 	orphans      int64
 	evictions    int64
 }
@@ -41,6 +42,7 @@ func (a *assembler) beginCall(now time.Time) *call {
 		released:     c.released[:0],
 		stack:        c.stack[:0],
 		parkedBefore: a.parkedSpans,
+		statsBefore:  a.stats,
 	}
 	return c
 }
@@ -105,6 +107,15 @@ func (a *assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	}
 	if c.orphans > 0 {
 		a.tb.ExporterLangsmithAssemblyOrphans.Add(ctx, c.orphans)
+	}
+	if d := a.stats.clamped - c.statsBefore.clamped; d > 0 {
+		a.tb.ExporterLangsmithAssemblyClamped.Add(ctx, d)
+	}
+	if d := a.stats.duplicates - c.statsBefore.duplicates; d > 0 {
+		a.tb.ExporterLangsmithAssemblyDuplicates.Add(ctx, d)
+	}
+	if d := a.stats.patches - c.statsBefore.patches; d > 0 {
+		a.tb.ExporterLangsmithAssemblyPatches.Add(ctx, d)
 	}
 	if c.evictions > 0 {
 		a.tb.ExporterLangsmithAssemblyEvictions.Add(ctx, c.evictions)

@@ -26,8 +26,11 @@ type TelemetryBuilder struct {
 	meter                                     metric.Meter
 	mu                                        sync.Mutex
 	registrations                             []metric.Registration
+	ExporterLangsmithAssemblyClamped          metric.Int64Counter
+	ExporterLangsmithAssemblyDuplicates       metric.Int64Counter
 	ExporterLangsmithAssemblyEvictions        metric.Int64Counter
 	ExporterLangsmithAssemblyOrphans          metric.Int64Counter
+	ExporterLangsmithAssemblyPatches          metric.Int64Counter
 	ExporterLangsmithAssemblySpansParked      metric.Int64UpDownCounter
 	ExporterLangsmithRequestBytesCompressed   metric.Int64Counter
 	ExporterLangsmithRequestBytesUncompressed metric.Int64Counter
@@ -65,6 +68,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ExporterLangsmithAssemblyClamped, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_assembly_clamped",
+		metric.WithDescription("Children whose start was moved up to their parent's (clock skew across services), so the tree stays valid. [Development]"),
+		metric.WithUnit("{spans}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithAssemblyDuplicates, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_assembly_duplicates",
+		metric.WithDescription("Re-sent spans identical to a run already released, dropped (the run is in LangSmith once). [Development]"),
+		metric.WithUnit("{spans}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ExporterLangsmithAssemblyEvictions, err = builder.meter.Int64Counter(
 		"otelcol_exporter_langsmith_assembly_evictions",
 		metric.WithDescription("Traces flushed early because the assembly buffer reached its span or byte cap. [Development]"),
@@ -75,6 +90,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_langsmith_assembly_orphans",
 		metric.WithDescription("Spans uploaded without their parent because it never arrived in time (orphan policy). [Development]"),
 		metric.WithUnit("{spans}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithAssemblyPatches, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_assembly_patches",
+		metric.WithDescription("Released runs updated by a later version of their span (or a trace-level record), sent as patches. [Development]"),
+		metric.WithUnit("{runs}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterLangsmithAssemblySpansParked, err = builder.meter.Int64UpDownCounter(

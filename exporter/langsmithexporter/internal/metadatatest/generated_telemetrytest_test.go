@@ -19,18 +19,30 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.ExporterLangsmithAssemblyClamped.Add(context.Background(), 1)
+	tb.ExporterLangsmithAssemblyDuplicates.Add(context.Background(), 1)
 	tb.ExporterLangsmithAssemblyEvictions.Add(context.Background(), 1)
 	tb.ExporterLangsmithAssemblyOrphans.Add(context.Background(), 1)
+	tb.ExporterLangsmithAssemblyPatches.Add(context.Background(), 1)
 	tb.ExporterLangsmithAssemblySpansParked.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestBytesCompressed.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestBytesUncompressed.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsConflicted.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsDeadLettered.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsSent.Add(context.Background(), 1)
+	AssertEqualExporterLangsmithAssemblyClamped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithAssemblyDuplicates(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithAssemblyEvictions(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithAssemblyOrphans(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithAssemblyPatches(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithAssemblySpansParked(t, testTel,
