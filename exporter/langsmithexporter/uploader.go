@@ -104,7 +104,7 @@ func (u *uploader) start(ctx context.Context, host component.Host) error {
 // answer are handed back through consumererror.NewTraces, so exporterhelper retries only them;
 // the rest are delivered, conflicted (already there) or dead-lettered.
 func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
-	batch := u.translate(td)
+	batch := u.translate(ctx, td)
 	limits := u.ingestLimits(ctx)
 	st := &pushState{batch: batch}
 	for lo := 0; lo < len(batch.runs); {
@@ -319,14 +319,14 @@ type spanRef struct {
 
 // translate maps every span to its run. A span that cannot become a run (its identity is
 // malformed, which the assembler prevents for everything it releases) is logged and counted.
-func (u *uploader) translate(td ptrace.Traces) *runBatch {
+func (u *uploader) translate(ctx context.Context, td ptrace.Traces) *runBatch {
 	b := &runBatch{runs: make([]langsmith.Run, 0, td.SpanCount()), spans: make([]spanRef, 0, td.SpanCount())}
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
 			for _, span := range ss.Spans().All() {
 				run, err := langsmith.SpanToRun(rs.Resource(), ss.Scope(), span, u.options)
 				if err != nil {
-					u.telemetry.ExporterLangsmithRunsDeadLettered.Add(context.Background(), 1)
+					u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, 1)
 					u.logger.Error("span cannot become a LangSmith run; dropped",
 						zap.String("trace_id", span.TraceID().String()),
 						zap.String("span_id", span.SpanID().String()), zap.Error(err))
