@@ -12,13 +12,14 @@ GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
 MDATAGEN      := $(BIN)/mdatagen
 COLLECTOR     := $(BIN)/otelcol-tracebridge
 SMITHEMU      := $(BIN)/smithemu
+REPLAY        := $(BIN)/tracebridge-replay
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './internal/tools/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: build run test unit-test e2e-test test-deps lint bench generate clean
+.PHONY: build run test unit-test e2e-test test-deps lint bench generate testdata clean
 
 ## build: the collector (via the pinned OCB) and the project's own binaries into ./bin
-build: $(COLLECTOR) $(SMITHEMU)
+build: $(COLLECTOR) $(SMITHEMU) $(REPLAY)
 
 $(OCB):
 	GOBIN=$(TOOLS_BIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
@@ -30,6 +31,9 @@ $(COLLECTOR): $(OCB) builder-config.yaml $(GO_SOURCES)
 
 $(SMITHEMU): $(GO_SOURCES)
 	$(GO) build -o $@ ./cmd/smithemu
+
+$(REPLAY): $(GO_SOURCES)
+	$(GO) build -o $@ ./cmd/tracebridge-replay
 
 ## run: start the collector with ./config.yaml; without LANGSMITH_ENDPOINT, also the local emulator
 run: build
@@ -45,7 +49,7 @@ unit-test: test-deps
 	$(GO) test -race -count=1 ./...
 
 e2e-test: build
-	TRACEBRIDGE_COLLECTOR=$(COLLECTOR) TRACEBRIDGE_SMITHEMU=$(SMITHEMU) \
+	TRACEBRIDGE_COLLECTOR=$(COLLECTOR) TRACEBRIDGE_SMITHEMU=$(SMITHEMU) TRACEBRIDGE_REPLAY=$(REPLAY) \
 		$(GO) test -race -count=1 -tags e2e ./test/e2e/...
 
 ## lint: go vet and the pinned golangci-lint
@@ -68,5 +72,33 @@ generate: $(MDATAGEN)
 $(MDATAGEN): internal/tools/go.mod
 	cd internal/tools && $(GO) build -o $@ go.opentelemetry.io/collector/cmd/mdatagen
 
+## testdata: regenerate the synthetic agent traces used by the demo, tests and benchmarks
+testdata:
+	$(GO) run ./cmd/tracebridge-replay --generate 50 --seed 1 --out testdata/replay/agent-traces-50.json
+
 clean:
 	rm -rf _build bin tmp bench.out
+
+.PHONY: loadtest bench-compare
+
+TELEMETRYGEN := $(TOOLS_BIN)/telemetrygen
+BENCHSTAT    := $(TOOLS_BIN)/benchstat
+LOADTEST_FLAGS ?=
+
+## loadtest: end-to-end load test of the built collector (test/load, a few minutes; -list shows the
+## scenarios). Prints one table and writes test/load/results/<timestamp>.json. Take figures you
+## mean to keep on a quiet machine, e.g. LOADTEST_FLAGS='-scenarios otlp-20k-base,otlp-20k'.
+loadtest: build $(TELEMETRYGEN)
+	$(GO) run ./test/load $(LOADTEST_FLAGS)
+
+$(TELEMETRYGEN):
+	GOBIN=$(TOOLS_BIN) $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@v0.161.0
+
+## bench-compare: compare two `make bench` runs with benchstat. bench.out is overwritten by each
+## run, so keep the old one first: make bench && mv bench.out bench-old.out; (change); make bench;
+## make bench-compare
+bench-compare: $(BENCHSTAT)
+	$(BENCHSTAT) bench-old.out bench.out
+
+$(BENCHSTAT):
+	GOBIN=$(TOOLS_BIN) $(GO) install golang.org/x/perf/cmd/benchstat@latest

@@ -58,6 +58,10 @@ type Config struct {
 	// ShiftRecordsToNow does the same for records; it is off unless asked for, since records
 	// usually come from a live system.
 	ShiftRecordsToNow bool
+	// FitWindow, with ShiftToNow, spreads traces over the last FitWindow when their starts
+	// span more than that, so LangSmith's 24 h window accepts all of them; each trace keeps
+	// its own timing. 0 turns it off.
+	FitWindow time.Duration
 	// Shift is an explicit shift for runs and records, used when HasShift.
 	Shift    time.Duration
 	HasShift bool
@@ -66,13 +70,16 @@ type Config struct {
 	NewIDs bool
 	IDSeed string
 
-	Concurrency    int
-	BatchSpans     int
-	BatchBytes     int
-	BatchRecords   int
-	MaxRetryTime   time.Duration // per request, collector mode
-	DrainTimeout   time.Duration // how long Direct waits for uploads to settle
-	RequestTimeout time.Duration
+	Concurrency  int
+	BatchSpans   int
+	BatchBytes   int
+	BatchRecords int
+	MaxRetryTime time.Duration // per request, collector mode
+	// RetryInitialInterval is the first backoff (0: 250 ms to a collector, the exporter's
+	// default with Direct).
+	RetryInitialInterval time.Duration
+	DrainTimeout         time.Duration // how long Direct waits for uploads to settle
+	RequestTimeout       time.Duration
 
 	// FailedPath receives what did not land; empty: replay-failed-<time>.ndjson here.
 	FailedPath string

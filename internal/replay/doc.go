@@ -17,6 +17,10 @@
 //	            ─► spans ─► sink (collector over OTLP/HTTP | in-process exporter)
 //	            ─► ledger (progress, summary, failed-trace file)
 //
+// LangSmith refuses runs more than 24 h from now. When shifting the whole input to now would
+// push its oldest traces out of that window, the traces are spread over it instead (timeFit),
+// each moving whole so its runs keep their exact timing.
+//
 // Memory stays bounded on large inputs: pass 1 keeps only a per-trace key set and writes each
 // run into one of a few bucket files by a hash of its trace; pass 2 loads one bucket at a time.
 //
@@ -25,6 +29,6 @@
 // so fixing the file and re-running gives it fresh IDs. A trace that was sent but not
 // confirmed is written in final form: new IDs and shifted times, marked with
 // "tracebridge_replay":{"final":true}. A re-run keeps final runs exactly as they are, so
-// whatever part of them already landed is recognised as a duplicate (409, which the exporter
+// whatever part of them already landed is recognized as a duplicate (409, which the exporter
 // counts as delivered) instead of being uploaded twice.
 package replay // import "github.com/tracebridge/tracebridge/internal/replay"

@@ -54,7 +54,7 @@ func (f *failedFile) write(lines ...[]byte) {
 		if len(l) == 0 {
 			continue
 		}
-		f.w.Write(l)
+		_, _ = f.w.Write(l) // a bufio.Writer keeps its first error; WriteByte reports it
 		if err := f.w.WriteByte('\n'); err != nil {
 			f.err = fmt.Errorf("write the failed-trace file: %w", err)
 			return

@@ -66,7 +66,7 @@ func (m *IDMapper) RunID(old string, start time.Time) uuid.UUID {
 	binary.BigEndian.PutUint64(ms[:], uint64(us/1000)) //nolint:gosec // clamped to ≥ 0
 	copy(id[:6], ms[2:])
 	subMs := uint16(us % 1000 * 4096 / 1000) //nolint:gosec // < 4096
-	id[6] = 0x70 | byte(subMs>>8)             // version 7
+	id[6] = 0x70 | byte(subMs>>8)            // version 7
 	id[7] = byte(subMs)
 	copy(id[8:], sum[:8])
 	id[8] = 0x80 | id[8]&0x3f // RFC 9562 variant

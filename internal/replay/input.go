@@ -62,7 +62,7 @@ func scanInput(r io.Reader, src int, fn func(scanItem) error) error {
 		br = bufio.NewReaderSize(zr, 1<<20)
 	}
 	first, err := firstByte(br)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil // an empty input holds nothing
 	}
 	if err != nil {
@@ -95,6 +95,7 @@ func firstByte(br *bufio.Reader) (byte, error) {
 
 func scanLines(br *bufio.Reader, src int, fn func(scanItem) error) error {
 	var long []byte
+	var compact bytes.Buffer
 	for n := 1; ; n++ {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -114,14 +115,19 @@ func scanLines(br *bufio.Reader, src int, fn func(scanItem) error) error {
 		}
 		if t := bytes.TrimSpace(line); len(t) > 0 {
 			it := scanItem{raw: t, pos: position{src: src, n: n}}
-			if t[0] != '{' || !json.Valid(t) {
+			// Compacting validates too, and makes every payload a function of its value
+			// alone, so later stages copy it instead of compacting it again.
+			compact.Reset()
+			if t[0] != '{' || json.Compact(&compact, t) != nil {
 				it.err = lineError(t)
+			} else {
+				it.raw = compact.Bytes()
 			}
 			if ferr := fn(it); ferr != nil {
 				return ferr
 			}
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 	}
@@ -204,7 +210,7 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 
 // finalMark is written on the runs of a trace that was sent but not confirmed: the run already
 // has its new ID and shifted times, and a re-run must keep both so that whatever landed is
-// recognised as a duplicate.
+// recognized as a duplicate.
 type finalMark struct {
 	Final bool   `json:"final"`
 	Error string `json:"error,omitempty"`

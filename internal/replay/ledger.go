@@ -63,9 +63,14 @@ func (l *ledger) delivered(tp *tracePlan) {
 // refused records a trace held back before anything of it was sent. Its runs are written as
 // they were read, so once the cause is fixed a re-run gives them fresh IDs.
 func (l *ledger) refused(g *traceItems, reason string) {
+	l.note("%s", reason)
+	l.refusedQuietly(g)
+}
+
+// refusedQuietly is refused without a note, for traces skipped for a reason told once.
+func (l *ledger) refusedQuietly(g *traceItems) {
 	l.tracesFailed.Add(1)
 	l.runsFailed.Add(int64(len(g.items)))
-	l.note("%s", reason)
 	lines := make([][]byte, len(g.items))
 	for i, it := range g.items {
 		lines[i] = it.raw
@@ -73,9 +78,10 @@ func (l *ledger) refused(g *traceItems, reason string) {
 	l.failed.write(lines...)
 }
 
-// notSent records a planned trace that was never attempted (the destination refused the whole
-// replay); nothing of it can have landed, so it is written as read, like a refused one.
-func (l *ledger) notSent(tp *tracePlan, reason string) {
+// notSent records a planned trace that was never attempted, or that the destination refused
+// whole before reading it (a wrong key); nothing of it can have landed, so it is written as
+// read, like a refused one. The reason is reported once, by whoever stopped the sends.
+func (l *ledger) notSent(tp *tracePlan) {
 	l.tracesFailed.Add(1)
 	l.runsFailed.Add(int64(len(tp.runs)))
 	lines := make([][]byte, len(tp.runs))
@@ -83,7 +89,6 @@ func (l *ledger) notSent(tp *tracePlan, reason string) {
 		lines[i] = p.raw
 	}
 	l.failed.write(lines...)
-	_ = reason // reported once, by whoever decided not to send
 }
 
 // undelivered records a trace that was sent but not confirmed. Part of it may have landed, so
@@ -92,7 +97,7 @@ func (l *ledger) notSent(tp *tracePlan, reason string) {
 func (l *ledger) undelivered(tp *tracePlan, reason string) {
 	l.tracesFailed.Add(1)
 	l.runsFailed.Add(int64(len(tp.runs)))
-	l.note("trace %s (root %q, %d runs): %s", tp.traceID, string(tp.root().in.Name), len(tp.runs), reason)
+	l.note("trace %s (root %q, %d runs): %s", tp.traceID, tp.root().in.Name, len(tp.runs), reason)
 	lines := make([][]byte, 0, len(tp.runs))
 	for _, p := range tp.runs {
 		b, err := finalRunJSON(tp, p, reason)

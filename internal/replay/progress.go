@@ -153,11 +153,11 @@ func (p *progress) print(now time.Time) {
 
 // progressState is one reading of the counters.
 type progressState struct {
-	done, failed, total    int64
-	recDone, recFailed     int64
-	records                int64
-	elapsed                time.Duration
-	perSecond              float64
+	done, failed, total int64
+	recDone, recFailed  int64
+	records             int64
+	elapsed             time.Duration
+	perSecond           float64
 }
 
 func (p *progress) snapshot(now time.Time) progressState {
@@ -184,7 +184,7 @@ func (s progressState) eta() string {
 	if s.perSecond <= 0 || left <= 0 {
 		return ""
 	}
-	return FormatShift((time.Duration(float64(left)/s.perSecond*float64(time.Second))).Round(time.Second))
+	return FormatShift((time.Duration(float64(left) / s.perSecond * float64(time.Second))).Round(time.Second))
 }
 
 // line is the plain form: "Uploaded 412/1000 traces (41.2%), 3 failed, 123.4 traces/s, ETA 0:00:05".

@@ -16,8 +16,8 @@ type inputRun struct {
 	ID          looseString     `json:"id"`
 	TraceID     looseString     `json:"trace_id"`
 	ParentRunID looseString     `json:"parent_run_id"`
-	Name        looseString     `json:"name"`
-	RunType     looseString     `json:"run_type"`
+	Name        string          `json:"name"`
+	RunType     string          `json:"run_type"`
 	Inputs      json.RawMessage `json:"inputs"`
 	Outputs     json.RawMessage `json:"outputs"`
 	Error       json.RawMessage `json:"error"`
@@ -26,8 +26,8 @@ type inputRun struct {
 	Events      json.RawMessage `json:"events"`
 	StartTime   json.RawMessage `json:"start_time"`
 	EndTime     json.RawMessage `json:"end_time"`
-	SessionName looseString     `json:"session_name"`
-	DottedOrder looseString     `json:"dotted_order"`
+	SessionName string          `json:"session_name"`
+	DottedOrder string          `json:"dotted_order"`
 	Replay      *finalMark      `json:"tracebridge_replay"`
 }
 
@@ -84,8 +84,8 @@ func (r *inputRun) tags() []string {
 // invocation parameters. Other members (the SDK's runtime block) describe the machine that
 // recorded the run, not the run.
 type runExtra struct {
-	Metadata         json.RawMessage `json:"metadata"`
-	InvocationParams json.RawMessage `json:"invocation_params"`
+	Metadata         map[string]json.RawMessage `json:"metadata"`
+	InvocationParams json.RawMessage            `json:"invocation_params"`
 }
 
 func (r *inputRun) extra() runExtra {

@@ -120,3 +120,34 @@ func ShiftToNow(latest, now time.Time) time.Duration {
 	}
 	return now.Sub(latest).Truncate(time.Microsecond)
 }
+
+// DefaultFitWindow is how far back replayed traces may start. LangSmith refuses runs whose
+// start_time is more than 24 h from now (research langsmith.md §3.1); an hour is left for the
+// replay itself and for clock skew.
+const DefaultFitWindow = 23 * time.Hour
+
+// timeFit spreads traces over the window before now when shifting them all by one amount would
+// push the earliest out of it: trace starts are mapped linearly from [earliest, latest] onto
+// [now-window, now], and each trace moves whole, so its runs keep their exact timing and traces
+// keep their order.
+type timeFit struct {
+	earliest, latest time.Time // unshifted
+	now              time.Time
+	window           time.Duration
+}
+
+// newTimeFit returns a fit when the input spans more than window, else nil.
+func newTimeFit(earliest, latest, now time.Time, window time.Duration) *timeFit {
+	if window <= 0 || earliest.IsZero() || latest.Sub(earliest) <= window {
+		return nil
+	}
+	return &timeFit{earliest: earliest, latest: latest, now: now, window: window}
+}
+
+// shiftFor is the shift of a trace that starts at start.
+func (f *timeFit) shiftFor(start time.Time) time.Duration {
+	span := f.latest.Sub(f.earliest)
+	pos := min(max(start.Sub(f.earliest), 0), span)
+	target := f.now.Add(-f.window).Add(time.Duration(float64(f.window) * (float64(pos) / float64(span))))
+	return target.Sub(start).Truncate(time.Microsecond)
+}

@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -32,6 +35,9 @@ type collectorSink struct {
 	retry      retryPolicy
 	enc        *zstd.Encoder
 	gate       fatalGate
+	// reached is set by the first answer from the collector. Until then a refused connection
+	// is most likely a wrong address, not a restart, and is retried only for connectGrace.
+	reached atomic.Bool
 }
 
 func newCollectorSink(cfg *Config, led *ledger) *collectorSink {
@@ -39,6 +45,9 @@ func newCollectorSink(cfg *Config, led *ledger) *collectorSink {
 	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	p := defaultRetryPolicy(cfg.MaxRetryTime)
 	p.now, p.sleep = cfg.Now, cfg.Sleep
+	if cfg.RetryInitialInterval > 0 {
+		p.initial = cfg.RetryInitialInterval
+	}
 	return &collectorSink{
 		cfg:        cfg,
 		led:        led,
@@ -68,7 +77,7 @@ func (s *collectorSink) sendTraces(ctx context.Context, b *traceBatch) {
 func (s *collectorSink) sendTraceSlice(ctx context.Context, traces []*tracePlan) {
 	if err := s.gate.get(); err != nil {
 		for _, tp := range traces {
-			s.led.notSent(tp, err.Error())
+			s.led.notSent(tp)
 		}
 		return
 	}
@@ -90,10 +99,10 @@ func (s *collectorSink) sendTraceSlice(ctx context.Context, traces []*tracePlan)
 		mid := len(traces) / 2
 		s.sendTraceSlice(ctx, traces[:mid])
 		s.sendTraceSlice(ctx, traces[mid:])
-	case fatalStatus(status):
+	case fatalStatus(status) || errors.Is(err, errUnreachable):
 		s.refuseAll(err)
 		for _, tp := range traces {
-			s.led.notSent(tp, err.Error())
+			s.led.notSent(tp)
 		}
 	default:
 		for _, tp := range traces {
@@ -128,7 +137,7 @@ func (s *collectorSink) sendRecords(ctx context.Context, b *recordBatch) {
 		lo, hi := b.split()
 		s.sendRecords(ctx, lo)
 		s.sendRecords(ctx, hi)
-	case fatalStatus(status):
+	case fatalStatus(status) || errors.Is(err, errUnreachable):
 		s.refuseAll(err)
 		s.led.recordsUndelivered(b.orig, err.Error())
 	default:
@@ -140,6 +149,7 @@ func (s *collectorSink) sendRecords(ctx context.Context, b *recordBatch) {
 // the last status (0 when no answer came) and the error that ended the attempts.
 func (s *collectorSink) post(ctx context.Context, url, contentType string, body []byte, check func(*http.Response, []byte) error) (int, error) {
 	status := 0
+	began := s.cfg.Now()
 	err := s.retry.do(ctx, func() attempt {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
@@ -154,10 +164,14 @@ func (s *collectorSink) post(ctx context.Context, url, contentType string, body 
 		resp, err := s.client.Do(req)
 		if err != nil {
 			status = 0
+			if !s.reached.Load() && isDialError(err) && s.cfg.Now().Sub(began) >= connectGrace {
+				return attempt{err: fmt.Errorf("%w: %w", errUnreachable, err)}
+			}
 			// The request may or may not have been processed; a retry is safe because the
-			// collector recognises an identical re-send of a span.
+			// collector recognizes an identical re-send of a span.
 			return attempt{err: fmt.Errorf("POST %s: %w", url, err), retryable: ctx.Err() == nil}
 		}
+		s.reached.Store(true)
 		defer resp.Body.Close()
 		respBody, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		status = resp.StatusCode
@@ -196,6 +210,21 @@ func isPrintable(s string) bool {
 		}
 	}
 	return true
+}
+
+// connectGrace is how long a destination that never answered is retried before the replay
+// stops: long enough for a collector that is still starting, short enough to report a wrong
+// address before a long input has been walked for nothing.
+const connectGrace = 10 * time.Second
+
+// errUnreachable says the destination never answered.
+var errUnreachable = errors.New("the destination is unreachable")
+
+// isDialError reports a failure to connect (refused, no route, unknown host), as opposed to a
+// failure after the request may have been read.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // errPartial is a 200 whose body says some spans were rejected.

@@ -6,9 +6,7 @@ package replay // import "github.com/tracebridge/tracebridge/internal/replay"
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,7 +60,6 @@ func batchTraces(traces []*tracePlan, project string) ptrace.Traces {
 // planned, whatever order or batches the spans travel in.
 func appendTraceSpans(spans ptrace.SpanSlice, tp *tracePlan, perRunProject bool) {
 	traceID := traceIDOf(tp.traceID)
-	var buf bytes.Buffer
 	for _, p := range tp.runs {
 		s := spans.AppendEmpty()
 		s.SetTraceID(traceID)
@@ -70,7 +67,7 @@ func appendTraceSpans(spans ptrace.SpanSlice, tp *tracePlan, perRunProject bool)
 		if p.parent != nil {
 			s.SetParentSpanID(spanIDOf(p.parent.id))
 		}
-		name := string(p.in.Name)
+		name := p.in.Name
 		s.SetName(name)
 		s.SetKind(ptrace.SpanKindInternal)
 		s.SetStartTimestamp(pcommon.NewTimestampFromTime(p.start))
@@ -92,13 +89,13 @@ func appendTraceSpans(spans ptrace.SpanSlice, tp *tracePlan, perRunProject bool)
 			attrs.PutBool(conventions.LangSmithIsRoot, true)
 		}
 		attrs.PutStr(conventions.LangSmithDottedOrder, p.dotted)
-		if rt := strings.TrimSpace(string(p.in.RunType)); rt != "" {
+		if rt := strings.TrimSpace(p.in.RunType); rt != "" {
 			attrs.PutStr(conventions.LangSmithSpanKind, rt)
 		}
 		if name != "" {
 			attrs.PutStr(conventions.LangSmithTraceName, name)
 		}
-		if sn := string(p.in.SessionName); perRunProject && sn != "" {
+		if sn := p.in.SessionName; perRunProject && sn != "" {
 			attrs.PutStr(conventions.LangSmithSessionName, sn)
 		}
 		if tags := p.in.tags(); len(tags) > 0 {
@@ -108,35 +105,29 @@ func appendTraceSpans(spans ptrace.SpanSlice, tp *tracePlan, perRunProject bool)
 				sl.AppendEmpty().SetStr(t)
 			}
 		}
-		putPayload(attrs, attrInputValue, p.in.Inputs, &buf)
-		putPayload(attrs, attrOutputValue, p.in.Outputs, &buf)
+		putPayload(attrs, attrInputValue, p.in.Inputs)
+		putPayload(attrs, attrOutputValue, p.in.Outputs)
 		x := p.in.extra()
 		if isObject(x.InvocationParams) {
-			putPayload(attrs, attrInvocationParams, x.InvocationParams, &buf)
+			putPayload(attrs, attrInvocationParams, x.InvocationParams)
 		}
-		if isObject(x.Metadata) {
-			// A metadata value keeps its JSON type (numbers stay numbers, objects stay
-			// objects), so the run's metadata comes out as it went in.
-			_ = eachMember(x.Metadata, func(key string, dec *json.Decoder) error {
-				return decodeValue(dec, attrs.PutEmpty(conventions.LangSmithMetadataPrefix+key))
-			})
+		// A metadata value keeps its JSON type (numbers stay numbers, objects stay objects), so
+		// the run's metadata comes out as it went in.
+		for _, k := range sortedKeys(x.Metadata) {
+			setJSON(attrs.PutEmpty(conventions.LangSmithMetadataPrefix+k), x.Metadata[k])
 		}
 		appendEvents(s, p)
 	}
 }
 
-// putPayload stores a JSON value as compact text. Compacting makes the attribute a function of
-// the value alone, whatever whitespace the file had, so a re-sent trace is byte-identical and
-// the collector recognises it as a repeat.
-func putPayload(attrs pcommon.Map, key string, raw json.RawMessage, buf *bytes.Buffer) {
+// putPayload stores a JSON value as text. The first pass compacted every item, so the text is a
+// function of the value alone, whatever whitespace the file had: a re-sent trace is
+// byte-identical and the collector recognizes it as a repeat.
+func putPayload(attrs pcommon.Map, key string, raw json.RawMessage) {
 	if isNull(raw) {
 		return
 	}
-	buf.Reset()
-	if json.Compact(buf, raw) != nil {
-		return
-	}
-	attrs.PutStr(key, buf.String())
+	attrs.PutStr(key, string(raw))
 }
 
 func isObject(raw json.RawMessage) bool {
@@ -159,89 +150,66 @@ func appendEvents(s ptrace.Span, p *runPlan) {
 		ev := events.AppendEmpty()
 		ev.SetName(e.Name)
 		ev.SetTimestamp(pcommon.NewTimestampFromTime(t.Add(p.shift)))
-		if isObject(e.Kwargs) {
+		var kwargs map[string]json.RawMessage
+		if isObject(e.Kwargs) && json.Unmarshal(e.Kwargs, &kwargs) == nil {
 			attrs := ev.Attributes()
-			_ = eachMember(e.Kwargs, func(key string, dec *json.Decoder) error {
-				return decodeValue(dec, attrs.PutEmpty(key))
-			})
+			for _, k := range sortedKeys(kwargs) {
+				setJSON(attrs.PutEmpty(k), kwargs[k])
+			}
 		}
 	}
 }
 
-// eachMember calls fn for each member of a JSON object, in order, with the decoder positioned
-// at the member's value; fn must consume the value.
-func eachMember(raw json.RawMessage, fn func(key string, dec *json.Decoder) error) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return fmt.Errorf("not a JSON object")
+// setJSON stores a JSON value as a typed pdata value: objects become maps (members in key
+// order, so the same value always gives the same span), arrays slices, numbers ints or doubles.
+func setJSON(dst pcommon.Value, raw json.RawMessage) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return
 	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
+	switch raw[0] {
+	case 'n': // null: an empty value, which the translator writes back as null
+	case 't', 'f':
+		dst.SetBool(raw[0] == 't')
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			dst.SetStr(s)
 		}
-		key, _ := tok.(string)
-		if err := fn(key, dec); err != nil {
-			return err
+	case '{':
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			return
 		}
-	}
-	return nil
-}
-
-// decodeValue reads the next JSON value into dst, keeping member order (a Go map would not), so
-// the same run always yields the same span.
-func decodeValue(dec *json.Decoder, dst pcommon.Value) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	return setToken(dec, tok, dst)
-}
-
-func setToken(dec *json.Decoder, tok json.Token, dst pcommon.Value) error {
-	switch v := tok.(type) {
-	case nil:
-		// JSON null: an empty value, which the translator writes back as null.
-	case bool:
-		dst.SetBool(v)
-	case string:
-		dst.SetStr(v)
-	case json.Number:
-		if i, err := strconv.ParseInt(v.String(), 10, 64); err == nil {
+		pm := dst.SetEmptyMap()
+		pm.EnsureCapacity(len(m))
+		for _, k := range sortedKeys(m) {
+			setJSON(pm.PutEmpty(k), m[k])
+		}
+	case '[':
+		var a []json.RawMessage
+		if json.Unmarshal(raw, &a) != nil {
+			return
+		}
+		sl := dst.SetEmptySlice()
+		sl.EnsureCapacity(len(a))
+		for _, e := range a {
+			setJSON(sl.AppendEmpty(), e)
+		}
+	default:
+		if i, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
 			dst.SetInt(i)
-		} else if f, err := v.Float64(); err == nil {
+		} else if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
 			dst.SetDouble(f)
-		} else {
-			dst.SetStr(v.String())
-		}
-	case json.Delim:
-		switch v {
-		case '{':
-			m := dst.SetEmptyMap()
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				key, _ := kt.(string)
-				if err := decodeValue(dec, m.PutEmpty(key)); err != nil {
-					return err
-				}
-			}
-		case '[':
-			sl := dst.SetEmptySlice()
-			for dec.More() {
-				if err := decodeValue(dec, sl.AppendEmpty()); err != nil {
-					return err
-				}
-			}
-		default:
-			return errors.New("unexpected JSON delimiter")
-		}
-		if _, err := dec.Token(); err != nil && !errors.Is(err, io.EOF) { // the closing delimiter
-			return err
 		}
 	}
-	return nil
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -166,7 +166,7 @@ func (s *spill) eachRecord(fn func(spilled) error) error {
 	br := bufio.NewReaderSize(f.f, 1<<20)
 	for {
 		it, err := readSpilled(br, false)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
@@ -189,7 +189,7 @@ func (f *spillFile) readAll(keyed bool) ([]spilled, error) {
 	items := make([]spilled, 0, f.items)
 	for {
 		it, err := readSpilled(br, keyed)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -237,7 +237,7 @@ func readSpilled(br *bufio.Reader, keyed bool) (spilled, error) {
 }
 
 func corruptSpill(err error) error {
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
 	return fmt.Errorf("read spill file: %w", err)

@@ -28,14 +28,17 @@ var isoLayouts = [...]struct {
 	layout string
 	naive  bool
 }{
-	{time.RFC3339, false},                 // Z or +00:00 (Python isoformat, JS toISOString)
-	{"2006-01-02T15:04:05Z0700", false},   // +0000
-	{"2006-01-02T15:04:05Z07", false},     // +00
-	{"2006-01-02T15:04:05", true},         // naive: LangSmith exports, Python str(datetime)
-	{"2006-01-02T15:04Z07:00", false},     // no seconds
-	{"2006-01-02T15:04", true},            // no seconds, naive
-	{"2006-01-02", true},                  // a date alone
+	{time.RFC3339, false},               // Z or +00:00 (Python isoformat, JS toISOString)
+	{"2006-01-02T15:04:05Z0700", false}, // +0000
+	{"2006-01-02T15:04:05Z07", false},   // +00
+	{"2006-01-02T15:04:05", true},       // naive: LangSmith exports, Python str(datetime)
+	{"2006-01-02T15:04Z07:00", false},   // no seconds
+	{"2006-01-02T15:04", true},          // no seconds, naive
+	{"2006-01-02", true},                // a date alone
 }
+
+// ParseTime reads a run timestamp as the replay does; see parseTime.
+func ParseTime(raw json.RawMessage) (t time.Time, ok bool, err error) { return parseTime(raw) }
 
 // parseTime reads a run timestamp in every form LangSmith clients write (research langsmith.md
 // §2): ISO 8601 with a zone, ISO without one (read as UTC, as LangSmith reads it), a space in

@@ -64,6 +64,9 @@ func (tp *tracePlan) root() *runPlan { return tp.runs[0] }
 // planOptions are the per-invocation choices planning applies.
 type planOptions struct {
 	shift time.Duration
+	// fit, when set, spreads traces over LangSmith's time window instead of shifting all by
+	// shift: each trace gets its own shift, and keeps its own timing.
+	fit   *timeFit
 	ids   *IDMapper // nil: keep the IDs the file has
 	names []string  // input names, for messages
 }
@@ -75,7 +78,7 @@ func planTrace(g *traceItems, opts planOptions) (*tracePlan, error) {
 	tp := &tracePlan{runs: make([]*runPlan, 0, len(g.items)), size: g.size()}
 	byID := make(map[string]*runPlan, len(g.items))
 	for _, it := range g.items {
-		p, err := readRunPlan(it, opts)
+		p, err := readRunPlan(it)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", it.pos.describe(opts.names), err)
 		}
@@ -86,6 +89,7 @@ func planTrace(g *traceItems, opts planOptions) (*tracePlan, error) {
 		byID[p.oldID] = p
 		tp.runs = append(tp.runs, p)
 	}
+	tp.shift(opts)
 
 	var roots []*runPlan
 	for _, p := range tp.runs {
@@ -155,8 +159,8 @@ func depthFirst(root *runPlan, dst []*runPlan) []*runPlan {
 	return dst
 }
 
-// readRunPlan parses a run and shifts its times.
-func readRunPlan(it spilled, opts planOptions) (*runPlan, error) {
+// readRunPlan parses a run and its times.
+func readRunPlan(it spilled) (*runPlan, error) {
 	in, err := parseRun(it.raw)
 	if err != nil {
 		return nil, err
@@ -182,20 +186,40 @@ func readRunPlan(it spilled, opts planOptions) (*runPlan, error) {
 		}
 		start = end
 	}
-	if !p.final {
-		p.shift = opts.shift
-		start = start.Add(opts.shift)
-		if hasEnd {
-			end = end.Add(opts.shift)
-		}
-	}
-	// LangSmith keeps microseconds; a dotted_order segment and the ID's sub-millisecond bits
-	// must agree with start_time exactly.
-	p.start = start.Truncate(time.Microsecond).UTC()
+	p.start = start
 	if hasEnd {
-		p.end = end.Truncate(time.Microsecond).UTC()
+		p.end = end
 	}
 	return p, nil
+}
+
+// shift moves the times of the runs that are not final, all of a trace by the same amount, and
+// truncates them to microseconds: LangSmith keeps microseconds, and a dotted_order segment and
+// the ID's sub-millisecond bits must agree with start_time exactly.
+func (tp *tracePlan) shift(opts planOptions) {
+	d := opts.shift
+	if opts.fit != nil {
+		var first time.Time
+		for _, p := range tp.runs {
+			if !p.final && (first.IsZero() || p.start.Before(first)) {
+				first = p.start
+			}
+		}
+		d = opts.fit.shiftFor(first)
+	}
+	for _, p := range tp.runs {
+		if !p.final {
+			p.shift = d
+			p.start = p.start.Add(d)
+			if !p.end.IsZero() {
+				p.end = p.end.Add(d)
+			}
+		}
+		p.start = p.start.Truncate(time.Microsecond).UTC()
+		if !p.end.IsZero() {
+			p.end = p.end.Truncate(time.Microsecond).UTC()
+		}
+	}
 }
 
 // resolve clamps p under its (already resolved) parent and gives it its ID and dotted_order. A
