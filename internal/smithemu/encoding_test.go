@@ -72,6 +72,7 @@ func TestContentEncodings(t *testing.T) {
 			req, err := http.NewRequest(http.MethodPost, srv.URL+"/runs/multipart", r)
 			require.NoError(t, err)
 			req.Header.Set("Content-Type", capture.Headers["content-type"])
+			req.Header.Set("X-Api-Key", "emu-test-default-key")
 			if tt.encoding != "" {
 				req.Header.Set("Content-Encoding", tt.encoding)
 			}

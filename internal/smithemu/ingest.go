@@ -70,7 +70,10 @@ func (s *Server) assignProjects(apiKey string, in *ingestRequest) *apiError {
 // this one) already set, is a conflict. A post and a patch of one run in the
 // same request merge.
 func (s *Server) checkConflicts(in *ingestRequest) *apiError {
-	type staged struct{ posted, outputs, endTime bool }
+	// finished: an earlier request ended the run. LangSmith treats a finished run as
+	// immutable: any later update is a 409 (langsmith-sdk#2111, #2078), not only one that
+	// re-sets outputs or end_time.
+	type staged struct{ posted, outputs, endTime, finished bool }
 	stages := map[string]*staged{}
 	for _, o := range in.ops {
 		sg := stages[o.id]
@@ -80,6 +83,7 @@ func (s *Server) checkConflicts(in *ingestRequest) *apiError {
 				sg.posted = rs.post != nil
 				sg.outputs = rs.merged["outputs"] != nil
 				sg.endTime = rs.merged["end_time"] != nil
+				sg.finished = sg.endTime
 			}
 			stages[o.id] = sg
 		}
@@ -90,7 +94,7 @@ func (s *Server) checkConflicts(in *ingestRequest) *apiError {
 			sg.posted = true
 			continue
 		}
-		if (o.has("outputs") && sg.outputs) || (o.has("end_time") && sg.endTime) {
+		if sg.finished || (o.has("outputs") && sg.outputs) || (o.has("end_time") && sg.endTime) {
 			return errConflict()
 		}
 		sg.outputs = sg.outputs || o.has("outputs")

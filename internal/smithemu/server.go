@@ -116,8 +116,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, rec, statusError(http.StatusTooManyRequests))
 		return
 	}
-	if len(s.cfg.APIKeys) > 0 {
-		if _, ok := s.cfg.APIKeys[apiKey]; !ok {
+	// With no keys configured any key is accepted, but like LangSmith the emulator never takes
+	// a request without one.
+	if _, ok := s.cfg.APIKeys[apiKey]; apiKey == "" || (len(s.cfg.APIKeys) > 0 && !ok) {
+		{
 			drain(r.Body)
 			s.writeError(w, rec, errUnauthorized())
 			return

@@ -106,9 +106,11 @@ func TestPostAndPatchInOneRequest(t *testing.T) {
 	// Setting outputs again is now a conflict.
 	r = postMultipart(t, srv, nil, runParts(t, "patch", with(rootRun(), "outputs", map[string]any{"a": 2}))...)
 	assert.Equal(t, http.StatusConflict, r.status)
-	// A patch that leaves outputs and end_time alone is fine.
+	// So is any other update of a run an earlier request finished: LangSmith treats it as
+	// immutable (langsmith-sdk#2111).
 	r = postMultipart(t, srv, nil, runParts(t, "patch", with(rootRun(), "tags", []any{"late"}))...)
-	assert.Equal(t, http.StatusAccepted, r.status, r.raw)
+	assert.Equal(t, http.StatusConflict, r.status, r.raw)
+	assert.Empty(t, s.Runs("")[0].Tags, "a refused patch changes nothing")
 }
 
 func TestRESTRoutes(t *testing.T) {
@@ -216,12 +218,12 @@ func TestTraceTreeAndCompletion(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, r.status, r.raw)
 	assert.Equal(t, []string{"proj/root/3"}, seen())
 
-	// A later change reports the trace again; a rejected request does not.
+	// A finished run takes no more updates, and a rejected request reports nothing again.
 	r = postBatch(t, srv, nil, nil, []map[string]any{with(rootRun(), "tags", []any{"x"})})
-	require.Equal(t, http.StatusAccepted, r.status, r.raw)
+	require.Equal(t, http.StatusConflict, r.status, r.raw)
 	r = postBatch(t, srv, nil, []map[string]any{rootRun()}, nil)
 	require.Equal(t, http.StatusConflict, r.status)
-	assert.Equal(t, []string{"proj/root/3", "proj/root/3"}, seen())
+	assert.Equal(t, []string{"proj/root/3"}, seen())
 
 	roots = s.Trace("proj", rootID)
 	require.Len(t, roots, 1)
@@ -275,6 +277,7 @@ func TestConcurrentIngest(t *testing.T) {
 			run := map[string]any{"id": id, "trace_id": id, "name": "r", "run_type": "chain", "start_time": iso(0),
 				"dotted_order": seg(0, id), "session_name": "proj", "end_time": iso(time.Second)}
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/runs/batch", jsonReader(run))
+			req.Header.Set("X-Api-Key", "emu-test-default-key")
 			resp, err := http.DefaultClient.Do(req)
 			if err == nil {
 				statuses[i] = resp.StatusCode
