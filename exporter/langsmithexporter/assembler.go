@@ -207,6 +207,32 @@ func (a *assembler) admit(c *call, n, size int64) error {
 	return nil
 }
 
+// drainBeforeStop keeps offering pending-out batches to the upload queue for a while: the queue
+// is still sending (it drains after the assembler stops), so a queue that was full a moment ago
+// takes them soon. Bounded by ctx and by shutdownDrainWait. Must hold sendMu.
+func (a *assembler) drainBeforeStop(ctx context.Context) {
+	if a.pendingSpans.Load() == 0 {
+		return
+	}
+	ticker := time.NewTicker(20 * time.Millisecond)
+	defer ticker.Stop()
+	giveUp := time.NewTimer(shutdownDrainWait)
+	defer giveUp.Stop()
+	for a.pendingSpans.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-giveUp.C:
+			return
+		case <-ticker.C:
+			a.drainPending(ctx)
+		}
+	}
+}
+
+// shutdownDrainWait bounds how long a stop waits for a full upload queue to take released spans.
+const shutdownDrainWait = 10 * time.Second
+
 // flushDue applies the timers: orphans whose wait is over, open runs whose wait is over,
 // synthesized roots to patch, expired identity cache, and a retry of pending-out batches.
 func (a *assembler) flushDue(now time.Time) {
@@ -240,7 +266,16 @@ func (a *assembler) flushDue(now time.Time) {
 // It is idempotent and safe without Start.
 func (a *assembler) Shutdown(ctx context.Context) error {
 	a.stopOnce.Do(func() { close(a.stop) })
-	a.wg.Wait()
+	stopped := make(chan struct{})
+	go func() {
+		a.wg.Wait()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		return fmt.Errorf("assembler timer loop did not stop: %w", ctx.Err())
+	}
 
 	a.mu.Lock()
 	if a.shut {
@@ -257,6 +292,7 @@ func (a *assembler) Shutdown(ctx context.Context) error {
 
 	a.sendMu.Lock()
 	defer a.sendMu.Unlock()
+	a.drainBeforeStop(ctx)
 	if left := a.pendingSpans.Load(); left > 0 {
 		if a.client == nil {
 			err = errors.Join(err, fmt.Errorf("%d released spans could not be handed to the upload queue and are lost", left))

@@ -70,7 +70,7 @@ func (a *assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 		parent = pcommon.NewSpanIDEmpty()
 	case si.hasParentRun:
 		// langsmith.span.parent_id names a run, not a span: honor it when that run is known.
-		if p := ts.byRunID(si.parentRun); p != nil {
+		if p := ts.byRunID(si.parentRun, parent); p != nil {
 			parent = p.spanID
 		}
 	case parent.IsEmpty() && si.langfuse && sid != ts.traceLevelID():

@@ -99,8 +99,11 @@ func TestAssemblerBackpressureErrConsumer(t *testing.T) {
 	// A batch that can never fit is refused permanently.
 	err := a.ConsumeTraces(ctx, spans(sp{trace: 3, id: 1}, sp{trace: 3, id: 2}, sp{trace: 3, id: 3}, sp{trace: 3, id: 4}))
 	assert.True(t, consumererror.IsPermanent(err))
-	// Shutdown without storage reports what could not be handed over.
-	require.ErrorContains(t, a.Shutdown(ctx), "2 released spans could not be handed to the upload queue")
+	// Shutdown without storage reports what could not be handed over, once it has waited for
+	// the queue as long as its context allows.
+	stopCtx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	require.ErrorContains(t, a.Shutdown(stopCtx), "2 released spans could not be handed to the upload queue")
 }
 
 func TestAssemblerShutdown(t *testing.T) {

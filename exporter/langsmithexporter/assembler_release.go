@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
@@ -150,12 +151,10 @@ func (a *assembler) send(ctx context.Context, out *outBatch, drain bool) {
 	if out != nil && out.td.SpanCount() > 0 {
 		out.spans = out.td.SpanCount()
 		if len(a.pending) == 0 {
-			err := a.next.ConsumeTraces(ctx, out.td)
-			if err == nil {
+			if a.offer(ctx, out.td) {
 				a.deleteKeys(ctx, out.deletes, "")
 				return
 			}
-			a.logger.Debug("Upload queue refused released spans; keeping them in pending-out", zap.Error(err))
 		}
 		a.pushPending(ctx, out)
 		drain = true
@@ -194,12 +193,31 @@ func (a *assembler) pushPending(ctx context.Context, out *outBatch) {
 	a.pendingBytes.Add(out.bytes)
 }
 
+// offer hands released spans to the upload queue and reports whether they left the assembler.
+// A retryable refusal (the queue is full) keeps them here to try again. A permanent one cannot
+// get better by waiting, and keeping the batch would block every later one behind it, so it is
+// logged and dropped; Config.Validate rules out the queue settings that can cause it.
+func (a *assembler) offer(ctx context.Context, td ptrace.Traces) bool {
+	err := a.next.ConsumeTraces(ctx, td)
+	switch {
+	case err == nil:
+		return true
+	case consumererror.IsPermanent(err):
+		a.logger.Error("Upload queue refused released spans permanently; they are dropped",
+			zap.Int("spans", td.SpanCount()), zap.Error(err))
+		return true
+	default:
+		a.logger.Debug("Upload queue refused released spans; keeping them in pending-out", zap.Error(err))
+		return false
+	}
+}
+
 // drainPending offers the pending-out batches to next in order and stops at the first refusal,
 // keeping their order. Must hold sendMu.
 func (a *assembler) drainPending(ctx context.Context) {
 	sent := 0
 	for _, b := range a.pending {
-		if err := a.next.ConsumeTraces(ctx, b.td); err != nil {
+		if !a.offer(ctx, b.td) {
 			break
 		}
 		a.deleteKeys(ctx, b.deletes, b.key)

@@ -125,7 +125,18 @@ func (ts *traceState) traceLevelID() pcommon.SpanID {
 }
 
 // byRunID finds a resolved node by run ID; only a langsmith.span.parent_id override needs it.
-func (ts *traceState) byRunID(id uuid.UUID) *node {
+// LangSmith's SDKs in OTel mode set that attribute on every child, so the common cases are
+// answered without a scan of the trace: the span's own OTel parent, or an ID in LangSmith's OTLP
+// rule (a span ID right-aligned in zeros), which names that span whatever our run-ID mode.
+func (ts *traceState) byRunID(id uuid.UUID, otelParent pcommon.SpanID) *node {
+	if p := ts.nodes[otelParent]; p != nil && p.resolved() && p.runID == id {
+		return p
+	}
+	if [8]byte(id[:8]) == [8]byte{} {
+		if p := ts.nodes[pcommon.SpanID(id[8:])]; p != nil && p.resolved() {
+			return p
+		}
+	}
 	for _, n := range ts.nodes {
 		if n.resolved() && n.runID == id {
 			return n

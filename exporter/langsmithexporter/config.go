@@ -109,10 +109,31 @@ func (cfg *Config) Validate() error {
 	if cfg.Project == "" {
 		errs = errors.Join(errs, errors.New("`project` must not be empty"))
 	}
+	errs = errors.Join(errs, validateQueue(cfg.QueueConfig.Get()))
 	if cfg.ClientConfig.Compression.IsCompressed() {
 		errs = errors.Join(errs, errors.New("`compression` is not supported: run uploads are always zstd-compressed"))
 	}
 	return errors.Join(errs, cfg.Assembly.Validate())
+}
+
+// validateQueue rules out the queue settings under which a released batch could block the
+// assembler or be refused for good: the assembler hands each released batch to the queue once
+// and must not wait on an upload, nor hold a batch the queue can never take.
+func validateQueue(q *exporterhelper.QueueBatchConfig) error {
+	if q == nil {
+		return errors.New("`sending_queue` must stay enabled: assembled runs wait in it for upload")
+	}
+	var errs error
+	if q.WaitForResult {
+		errs = errors.Join(errs, errors.New("`sending_queue::wait_for_result` is not supported: the assembler must not wait on uploads"))
+	}
+	if q.BlockOnOverflow {
+		errs = errors.Join(errs, errors.New("`sending_queue::block_on_overflow` is not supported: a full queue makes receivers answer 503 instead"))
+	}
+	if q.Sizer != exporterhelper.RequestSizerTypeRequests {
+		errs = errors.Join(errs, errors.New("`sending_queue::sizer` must be `requests`: a released batch larger than an items or bytes capacity could never be queued"))
+	}
+	return errs
 }
 
 // Validate checks the assembly bounds.

@@ -84,6 +84,16 @@ func TestLoadConfig(t *testing.T) {
 				"`assembly::max_spans` must be positive",
 			},
 		},
+		{name: "queue disabled", id: component.NewIDWithName(metadata.Type, "queue_disabled"), errSubstr: []string{"`sending_queue` must stay enabled"}},
+		{
+			name: "queue that blocks or sizes by items",
+			id:   component.NewIDWithName(metadata.Type, "queue_blocking"),
+			errSubstr: []string{
+				"`sending_queue::wait_for_result` is not supported",
+				"`sending_queue::block_on_overflow` is not supported",
+				"`sending_queue::sizer` must be `requests`",
+			},
+		},
 		{name: "unknown orphan policy", id: component.NewIDWithName(metadata.Type, "bad_policy"), loadErr: "unknown orphan policy \"drop\""},
 		{name: "unknown run id mode", id: component.NewIDWithName(metadata.Type, "bad_id_mode"), loadErr: "unknown run id mode \"random\""},
 	}

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
@@ -26,15 +28,13 @@ type deadLetter struct {
 type deadLetterHeader struct {
 	Reason string    `json:"reason"`
 	Status int       `json:"status,omitempty"`
-	Runs   int       `json:"runs"`
+	Runs   int       `json:"runs,omitempty"`
+	Spans  int       `json:"spans,omitempty"`
 	Time   time.Time `json:"time"`
 }
 
 // write stores runs with the reason they were refused and returns the file's path.
 func (d *deadLetter) write(reason string, status int, runs []langsmith.Run, now time.Time) (string, error) {
-	if err := os.MkdirAll(d.dir, 0o750); err != nil {
-		return "", fmt.Errorf("create dead-letter directory: %w", err)
-	}
 	header, err := json.Marshal(deadLetterHeader{Reason: reason, Status: status, Runs: len(runs), Time: now.UTC()})
 	if err != nil {
 		return "", fmt.Errorf("encode dead-letter header: %w", err)
@@ -45,7 +45,31 @@ func (d *deadLetter) write(reason string, status int, runs []langsmith.Run, now 
 		buf = langsmith.AppendBatchJSON(buf, runs[i:i+1])
 		buf = append(buf, '\n')
 	}
-	name := fmt.Sprintf("runs-%s-%06d.jsonl", now.UTC().Format("20060102T150405.000000000Z"), d.seq.Add(1))
+	return d.store("runs", buf, now)
+}
+
+// writeSpans stores spans that could not even become runs (their identity attributes are
+// malformed), as one OTLP/JSON traces document after the header line, so they can be fixed and
+// sent to any OTLP receiver again.
+func (d *deadLetter) writeSpans(reason string, td ptrace.Traces, now time.Time) (string, error) {
+	header, err := json.Marshal(deadLetterHeader{Reason: reason, Spans: td.SpanCount(), Time: now.UTC()})
+	if err != nil {
+		return "", fmt.Errorf("encode dead-letter header: %w", err)
+	}
+	doc, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	if err != nil {
+		return "", fmt.Errorf("encode dead-letter spans: %w", err)
+	}
+	buf := append(append(header, '\n'), doc...)
+	return d.store("spans", append(buf, '\n'), now)
+}
+
+// store writes one dead-letter file atomically and returns its path.
+func (d *deadLetter) store(kind string, buf []byte, now time.Time) (string, error) {
+	if err := os.MkdirAll(d.dir, 0o750); err != nil {
+		return "", fmt.Errorf("create dead-letter directory: %w", err)
+	}
+	name := fmt.Sprintf("%s-%s-%06d.jsonl", kind, now.UTC().Format("20060102T150405.000000000Z"), d.seq.Add(1))
 	// Write to a temporary name first, so a reader never sees half a file.
 	tmp, err := os.CreateTemp(d.dir, ".partial-*")
 	if err != nil {

@@ -204,3 +204,31 @@ func TestExporterDeadLettersPermanentRefusals(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
 }
+
+func TestExporterDeadLettersSpansThatCannotBecomeRuns(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, smithemu.DefaultConfig(), func(c *Config) { c.DeadLetterDirectory = dir })
+	td := testTrace(1, 1)
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	// A user-set identity in upper case: LangSmith's dotted_order wants lower-case UUIDs.
+	const id = "0194C1F2-0000-7000-8000-000000000001"
+	span.Attributes().PutStr("langsmith.span.id", id)
+	span.Attributes().PutStr("langsmith.trace.id", id)
+	span.Attributes().PutStr("langsmith.span.dotted_order", "20260101T000000000000Z"+id)
+	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), td))
+
+	var files []string
+	require.Eventually(t, func() bool {
+		files, _ = filepath.Glob(filepath.Join(dir, "spans-*.jsonl"))
+		return len(files) == 1
+	}, 10*time.Second, 10*time.Millisecond, "the span was dropped silently")
+	content, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(content)), "\n")
+	require.Len(t, lines, 2, "a header and the spans as one OTLP/JSON document")
+	assert.Contains(t, lines[0], `"spans":1`)
+	traces, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces([]byte(lines[1]))
+	require.NoError(t, err)
+	assert.Equal(t, 1, traces.SpanCount())
+	assert.Empty(t, h.emu.Runs("exporter-test"))
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 )
 
 // Limits LangSmith documents when /info says nothing (shared/research/langsmith.md §1.3).
@@ -16,6 +17,10 @@ const (
 	defaultSizeLimit      = 100
 	defaultSizeLimitBytes = 20 << 20
 	maxInfoBody           = 64 << 10
+	// infoTimeout bounds the /info request (the JS SDK gives it 10 s): uploads wait on it.
+	infoTimeout = 10 * time.Second
+	// infoRetryInterval is how long a failed /info is not asked again.
+	infoRetryInterval = time.Minute
 )
 
 // ingestLimits are the batch bounds a LangSmith instance advertises on GET /info.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,8 +56,9 @@ type uploader struct {
 
 	client *http.Client
 
-	limitsMu sync.Mutex
-	limits   *ingestLimits // nil until /info answered
+	limitsMu      sync.Mutex
+	limits        *ingestLimits // nil until /info answered
+	limitsRetryAt time.Time     // after a failed /info, when to ask again
 	// batchOnly is sticky, as in the SDKs: once /runs/multipart answers 404 (or /info says the
 	// instance has no multipart endpoint), every later request goes to /runs/batch.
 	batchOnly atomic.Bool
@@ -65,8 +67,9 @@ type uploader struct {
 }
 
 func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuilder) *uploader {
-	// EncodeAll on one encoder is safe for concurrent use, so all queue consumers share it.
-	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	// All queue consumers share one encoder: EncodeAll is safe for concurrent use and runs up
+	// to as many compressions at once as the encoder's concurrency, so give it one per core.
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)))
 	u := &uploader{
 		cfg:       cfg,
 		logger:    set.Logger,
@@ -109,7 +112,13 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	st := &pushState{batch: batch}
 	for lo := 0; lo < len(batch.runs); {
 		hi := u.chunkEnd(batch.runs, lo, limits)
-		u.sendRange(ctx, st, lo, hi)
+		if len(st.retry) > 0 {
+			// LangSmith just asked us to back off: keep the rest for the retry instead of
+			// sending it into the same 429 or outage.
+			st.retry = append(st.retry, [2]int{lo, hi})
+		} else {
+			u.sendRange(ctx, st, lo, hi)
+		}
 		lo = hi
 	}
 	if len(st.retry) > 0 {
@@ -121,17 +130,26 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	return nil
 }
 
-// ingestLimits returns the instance's limits, asking /info until it has answered once.
+// ingestLimits returns the instance's limits, asking /info until it has answered once. A failed
+// ask is not repeated for infoRetryInterval, so an instance without /info costs one request a
+// minute, not one per upload; the uploads meanwhile use the documented defaults.
 func (u *uploader) ingestLimits(ctx context.Context) ingestLimits {
 	u.limitsMu.Lock()
 	defer u.limitsMu.Unlock()
 	if u.limits != nil {
 		return *u.limits
 	}
+	defaults := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true}
+	if now := u.now(); now.Before(u.limitsRetryAt) {
+		return defaults
+	}
+	ctx, cancel := context.WithTimeout(ctx, infoTimeout)
+	defer cancel()
 	limits, err := u.fetchLimits(ctx)
 	if err != nil {
+		u.limitsRetryAt = u.now().Add(infoRetryInterval)
 		u.logger.Warn("LangSmith /info did not answer; using the documented default limits", zap.Error(err))
-		return limits
+		return defaults
 	}
 	if !limits.multipart {
 		u.batchOnly.Store(true)
@@ -171,6 +189,13 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	multipart := !u.batchOnly.Load()
 	status, header, body, err := u.post(ctx, runs, multipart)
 	if err != nil {
+		if consumererror.IsPermanent(err) {
+			// The runs cannot be encoded or sent as they are: no retry can help them, and a
+			// permanent error joined into the retry error would make exporterhelper drop the
+			// retryable ranges of this push too.
+			u.refuse(ctx, st, runs, 0, err.Error())
+			return
+		}
 		st.retry = append(st.retry, [2]int{lo, hi})
 		st.retryErr = errors.Join(st.retryErr, err)
 		return
@@ -214,6 +239,9 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 // directory with the reason, or, without one, are logged with it.
 func (u *uploader) refuse(ctx context.Context, st *pushState, runs []langsmith.Run, status int, body string) {
 	reason := fmt.Sprintf("LangSmith refused %d runs: HTTP %d: %s", len(runs), status, body)
+	if status == 0 {
+		reason = fmt.Sprintf("%d runs cannot be uploaded: %s", len(runs), body)
+	}
 	st.permanentErr = errors.Join(st.permanentErr, errors.New(reason))
 	u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, int64(len(runs)))
 	if u.deadLetter == nil {
@@ -317,19 +345,19 @@ type spanRef struct {
 	span ptrace.Span
 }
 
-// translate maps every span to its run. A span that cannot become a run (its identity is
-// malformed, which the assembler prevents for everything it releases) is logged and counted.
+// translate maps every span to its run. A span that cannot become a run (a user-set identity
+// attribute is malformed) goes to the dead letters with the reason.
 func (u *uploader) translate(ctx context.Context, td ptrace.Traces) *runBatch {
 	b := &runBatch{runs: make([]langsmith.Run, 0, td.SpanCount()), spans: make([]spanRef, 0, td.SpanCount())}
+	var bad []spanRef
+	var badErr error
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
 			for _, span := range ss.Spans().All() {
 				run, err := langsmith.SpanToRun(rs.Resource(), ss.Scope(), span, u.options)
 				if err != nil {
-					u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, 1)
-					u.logger.Error("span cannot become a LangSmith run; dropped",
-						zap.String("trace_id", span.TraceID().String()),
-						zap.String("span_id", span.SpanID().String()), zap.Error(err))
+					bad = append(bad, spanRef{rs: rs, ss: ss, span: span})
+					badErr = errors.Join(badErr, err)
 					continue
 				}
 				if v, ok := span.Attributes().Get(conventions.Patch); ok && v.Bool() {
@@ -340,7 +368,27 @@ func (u *uploader) translate(ctx context.Context, td ptrace.Traces) *runBatch {
 			}
 		}
 	}
+	if len(bad) > 0 {
+		u.refuseSpans(ctx, bad, badErr)
+	}
 	return b
+}
+
+// refuseSpans dead-letters spans that cannot become runs.
+func (u *uploader) refuseSpans(ctx context.Context, bad []spanRef, cause error) {
+	u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, int64(len(bad)))
+	reason := fmt.Sprintf("%d spans cannot become LangSmith runs: %v", len(bad), cause)
+	if u.deadLetter == nil {
+		u.logger.Error("spans dropped (set dead_letter_directory to keep them)", zap.String("reason", reason))
+		return
+	}
+	all := &runBatch{spans: bad}
+	path, err := u.deadLetter.writeSpans(reason, all.spansOf([][2]int{{0, len(bad)}}), u.now())
+	if err != nil {
+		u.logger.Error("spans cannot become runs and could not be dead-lettered", zap.String("reason", reason), zap.Error(err))
+		return
+	}
+	u.logger.Warn("spans cannot become runs; written to the dead-letter directory", zap.String("reason", reason), zap.String("file", path))
 }
 
 // spansOf copies the spans of the given run ranges into new traces, grouped as they came.

@@ -75,13 +75,15 @@ func newDirectSink(ctx context.Context, cfg *Config, led *ledger) (*directSink, 
 		ecfg.Project = cfg.Project
 	}
 	ecfg.DeadLetterDirectory = deadDir
-	// Upload concurrency is the queue's consumers. Blocking on a full queue, rather than
-	// refusing, turns a slow LangSmith into backpressure on the reader, and bounds memory.
+	// Upload concurrency is the queue's consumers. A full queue keeps released spans in the
+	// assembler until its small caps are reached; it then refuses with a retryable error, which
+	// consume retries: a slow LangSmith becomes backpressure on the reader, in bounded memory.
 	q := exporterhelper.NewDefaultQueueConfig()
 	q.NumConsumers = cfg.Concurrency
 	q.QueueSize = int64(cfg.Concurrency) * 4
-	q.BlockOnOverflow = true
 	ecfg.QueueConfig = configoptional.Some(q)
+	ecfg.Assembly.MaxSpans = 20_000
+	ecfg.Assembly.MaxBytes = 64 << 20
 	// Retry until the drain timeout decides: exporterhelper's own limit would drop runs
 	// silently, while the watch reports whatever is still unconfirmed then.
 	ecfg.RetryConfig.MaxElapsedTime = 0
