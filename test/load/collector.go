@@ -37,7 +37,7 @@ func newPorts() (ports, error) {
 // config.yaml's pipeline (otlp + langfuse → memory_limiter → langsmith) with the exporter's
 // default settings; passthrough is what a plain collector runs (otlp → memory_limiter, batch →
 // otlp_http, default gzip) into the harness's sink.
-func collectorConfig(mode string, p ports, project, workDir string, storage bool, baselineCompression string) string {
+func collectorConfig(mode string, p ports, project, workDir string, storage bool, baselineCompression, exporterYAML string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `extensions:
   health_check:
@@ -88,6 +88,11 @@ func collectorConfig(mode string, p ports, project, workDir string, storage bool
     assembly:
       storage: file_storage
 `)
+		}
+		for line := range strings.SplitSeq(strings.TrimRight(exporterYAML, "\n"), "\n") {
+			if line != "" {
+				b.WriteString("    " + line + "\n")
+			}
 		}
 	} else {
 		fmt.Fprintf(&b, `  batch: {}
@@ -151,13 +156,25 @@ func waitHTTP(ctx context.Context, url string, p *proc, timeout time.Duration) e
 }
 
 // metrics is one scrape of the collector's Prometheus endpoint: each metric name (without a
-// _total suffix) summed over its label sets, plus each labelled series.
+// _total suffix) summed over its label sets, plus each labeled series.
 type metrics struct {
 	sum    map[string]float64
 	series map[string]float64
 }
 
 func (m metrics) get(name string) float64 { return m.sum[name] }
+
+// sumWhere sums the series of name (with or without _total) whose labels contain label.
+func (m metrics) sumWhere(name, label string) float64 {
+	var v float64
+	for series, x := range m.series {
+		n, labels, _ := strings.Cut(series, "{")
+		if strings.TrimSuffix(n, "_total") == name && strings.Contains(labels, label) {
+			v += x
+		}
+	}
+	return v
+}
 
 func scrape(ctx context.Context, port int) (metrics, error) {
 	m := metrics{sum: map[string]float64{}, series: map[string]float64{}}

@@ -9,8 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -24,7 +24,6 @@ type emuWatcher struct {
 	tracker *tracker
 	mu      sync.Mutex
 	partial []byte
-	headers int64
 }
 
 func (w *emuWatcher) Write(b []byte) (int, error) {
@@ -46,7 +45,6 @@ func (w *emuWatcher) Write(b []byte) (int, error) {
 		if !bytes.HasPrefix(line, []byte("trace ")) {
 			continue
 		}
-		w.headers++
 		f := bytes.Fields(line)
 		if len(f) < 4 || !bytes.HasPrefix(f[3], []byte("runs=")) {
 			continue
@@ -61,12 +59,6 @@ func (w *emuWatcher) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (w *emuWatcher) traces() int64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.headers
-}
-
 // slimRun is the part of an emulator run the checks need.
 type slimRun struct {
 	ID          string `json:"id"`
@@ -78,25 +70,27 @@ type slimRun struct {
 
 // verifyResult is the exactly-once and tree check over everything the emulator stored.
 type verifyResult struct {
-	Runs          int      `json:"runs"`
-	Expected      int64    `json:"expected"` // spans the receivers accepted
-	Traces        int      `json:"traces"`
-	Roots         int      `json:"roots"`
-	PostsNot1     int      `json:"posts_not_1"`    // runs posted twice (or only patched)
-	Patched       int      `json:"patched"`        // runs with at least one patch (informational)
-	MissingParent int      `json:"missing_parent"` // parent_run_id that is not a stored run
-	BadRoot       int      `json:"bad_root"`       // parentless run whose id is not its trace_id
-	BadTraces     int      `json:"bad_traces"`     // traces whose run count differs from the generator's
-	OK            bool     `json:"ok"`
-	Problems      []string `json:"problems,omitempty"`
-	FetchSeconds  float64  `json:"fetch_seconds"`
+	Runs          int            `json:"runs"`
+	Expected      int64          `json:"expected"` // spans the receivers accepted
+	Traces        int            `json:"traces"`
+	Roots         int            `json:"roots"`
+	PostsNot1     int            `json:"posts_not_1"`    // runs posted twice (or only patched)
+	Patched       int            `json:"patched"`        // runs with at least one patch (informational)
+	MissingParent int            `json:"missing_parent"` // parent_run_id that is not a stored run
+	BadRoot       int            `json:"bad_root"`       // parentless run whose id is not its trace_id
+	BadTraces     int            `json:"bad_traces"`     // traces whose run count differs from the generator's
+	Conflicts     int64          `json:"conflicts"`      // duplicate posts the downstream refused with 409 (harmless re-sends)
+	TraceSizes    map[string]int `json:"trace_sizes"`    // runs per trace → traces
+	OK            bool           `json:"ok"`
+	Problems      []string       `json:"problems,omitempty"`
+	Notes         []string       `json:"notes,omitempty"`
+	FetchSeconds  float64        `json:"fetch_seconds"`
 }
 
-// verifyRuns streams GET /_emu/runs?project= and checks: run count == spans accepted, every run
-// posted exactly once, every parent present, every root its own trace, and every trace of the
-// expected size (perTrace > 0; probe traces have probeSize runs).
-func verifyRuns(ctx context.Context, emuPort int, project string, expected int64, perTrace int, probeKeys map[string]bool, probeSize int) (verifyResult, error) {
-	v := verifyResult{Expected: expected}
+// verifyRuns streams GET /_emu/runs?project= and counts what judge checks: runs, runs not posted
+// exactly once, missing parents, roots that are not their own trace, runs per trace.
+func verifyRuns(ctx context.Context, emuPort int, project string, perTrace int, probeKeys map[string]bool, probeSize int) (verifyResult, error) {
+	var v verifyResult
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
@@ -113,7 +107,7 @@ func verifyRuns(ctx context.Context, emuPort int, project string, expected int64
 	if _, err := dec.Token(); err != nil {
 		return v, fmt.Errorf("decode runs: %w", err)
 	}
-	ids := make(map[string]struct{}, expected)
+	ids := map[string]struct{}{}
 	var parents []string
 	perTraceCount := map[string]int{}
 	for dec.More() {
@@ -145,47 +139,18 @@ func verifyRuns(ctx context.Context, emuPort int, project string, expected int64
 		}
 	}
 	v.Traces = len(perTraceCount)
-	sizes := map[int]int{}
+	v.TraceSizes = map[string]int{}
 	for tid, n := range perTraceCount {
-		want := perTrace
-		if probeKeys[tid] {
-			want = probeSize
+		if probeKeys[tid] && n == probeSize {
+			n = perTrace // probes have their own size; count them as well-formed
 		}
-		if perTrace > 0 && n != want {
-			v.BadTraces++
-			sizes[n]++
-		}
+		v.TraceSizes[strconv.Itoa(n)]++
 	}
 	v.FetchSeconds = time.Since(t0).Seconds()
-	if int64(v.Runs) != expected {
-		v.Problems = append(v.Problems, fmt.Sprintf("%d runs stored, %d spans accepted", v.Runs, expected))
-	}
-	if v.PostsNot1 > 0 {
-		v.Problems = append(v.Problems, fmt.Sprintf("%d runs with posts != 1", v.PostsNot1))
-	}
-	if v.MissingParent > 0 {
-		v.Problems = append(v.Problems, fmt.Sprintf("%d runs whose parent is missing", v.MissingParent))
-	}
-	if v.BadRoot > 0 {
-		v.Problems = append(v.Problems, fmt.Sprintf("%d roots whose id is not their trace_id", v.BadRoot))
-	}
-	if v.BadTraces > 0 {
-		keys := make([]int, 0, len(sizes))
-		for k := range sizes {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		desc := ""
-		for _, k := range keys {
-			desc += fmt.Sprintf(" %d×%d runs", sizes[k], k)
-		}
-		v.Problems = append(v.Problems, fmt.Sprintf("%d traces not of %d runs:%s", v.BadTraces, perTrace, desc))
-	}
-	v.OK = len(v.Problems) == 0
 	return v, nil
 }
 
-// emuRequests summarises the emulator's request log.
+// emuRequests summarizes the emulator's request log.
 type emuRequests struct {
 	Requests  int            `json:"requests"`
 	ByStatus  map[string]int `json:"by_status"`
@@ -239,4 +204,50 @@ func fetchRequests(ctx context.Context, emuPort int) (emuRequests, error) {
 	}
 	out.BodyMiB = float64(body) / (1 << 20)
 	return out, nil
+}
+
+// judge decides the exactly-once and tree check. Every span the receivers accepted must be a
+// run, once; extra runs can only be roots synthesized for orphans (spans whose parent never
+// came: the exporter's orphans metric) or for raw traces whose trace-level record was refused. Traces of the wrong size are a failure unless some spans
+// were refused or never reached the collector (notAccepted), or were orphaned.
+func judge(v *verifyResult, accepted, orphans, notAccepted int64, perTrace int) {
+	v.Expected = accepted
+	extra := int64(v.Runs) - accepted
+	switch {
+	case extra < 0:
+		v.Problems = append(v.Problems, fmt.Sprintf("%d accepted spans missing: %d runs stored, %d spans accepted", -extra, v.Runs, accepted))
+	case extra > orphans+notAccepted:
+		v.Problems = append(v.Problems, fmt.Sprintf("%d runs stored, %d spans accepted (%d orphans)", v.Runs, accepted, orphans))
+	case extra > 0:
+		v.Notes = append(v.Notes, fmt.Sprintf("%d roots synthesized (%d orphans; %d spans refused or dropped before the collector)", extra, orphans, notAccepted))
+	}
+	if v.PostsNot1 > 0 {
+		v.Problems = append(v.Problems, fmt.Sprintf("%d runs not posted exactly once", v.PostsNot1))
+	}
+	if v.MissingParent > 0 {
+		v.Problems = append(v.Problems, fmt.Sprintf("%d runs whose parent is missing", v.MissingParent))
+	}
+	if v.BadRoot > 0 {
+		v.Problems = append(v.Problems, fmt.Sprintf("%d roots whose id is not their trace_id", v.BadRoot))
+	}
+	if v.Conflicts > 0 {
+		v.Notes = append(v.Notes, fmt.Sprintf("%d duplicate posts refused with 409 (re-sends)", v.Conflicts))
+	}
+	v.BadTraces = 0
+	var odd []string
+	for size, n := range v.TraceSizes {
+		if size != strconv.Itoa(perTrace) {
+			v.BadTraces += n
+			odd = append(odd, fmt.Sprintf("%d×%s", n, size))
+		}
+	}
+	if v.BadTraces > 0 {
+		msg := fmt.Sprintf("%d traces not of %d runs (%s)", v.BadTraces, perTrace, strings.Join(odd, ", "))
+		if notAccepted > 0 || orphans > 0 {
+			v.Notes = append(v.Notes, msg+fmt.Sprintf(": %d spans were refused or never reached the collector", notAccepted))
+		} else {
+			v.Problems = append(v.Problems, msg)
+		}
+	}
+	v.OK = len(v.Problems) == 0
 }

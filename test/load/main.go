@@ -33,7 +33,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -59,6 +58,13 @@ type scenario struct {
 	Baseline string  // pass-through scenario whose CPU per span this one is divided by
 	Profile  bool
 	Default  bool
+	// Downstream of a tracebridge scenario: lite (default) or strict; see test/load/sink.
+	Downstream string
+	// Client of an otlp scenario: telemetrygen (default) or loadgen (tracebridge-loadgen -mode
+	// otlp, for rates telemetrygen cannot reach beside the collector on a small machine).
+	Client string
+	// Duration overrides the default load time (-duration given on the command line wins).
+	Duration time.Duration
 
 	// Targets (0 = none).
 	MinRate  float64 // delivered spans (or accepted records) per second, with zero loss
@@ -69,13 +75,20 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{Name: "otlp-10k-base", Mode: modePassthrough, Load: loadOTLP, Rate: 10_000, Default: true},
+	// 60 s: the exporter's identity cache (resolved_max_traces 100k = 500k spans) fills at
+	// 10k spans/s in 50 s, so a shorter run would report a peak RSS below the steady state.
 	{Name: "otlp-10k", Mode: modeTracebridge, Load: loadOTLP, Rate: 10_000, Baseline: "otlp-10k-base", Default: true,
-		MaxRatio: 2, MaxRSS: 250, MaxP99: 2000},
-	{Name: "otlp-20k-base", Mode: modePassthrough, Load: loadOTLP, Rate: 20_000, Default: true},
-	{Name: "otlp-20k", Mode: modeTracebridge, Load: loadOTLP, Rate: 20_000, Baseline: "otlp-20k-base", Profile: true, Default: true,
+		Duration: 60 * time.Second, MaxRatio: 2, MaxRSS: 250, MaxP99: 2000},
+	{Name: "otlp-20k-base", Mode: modePassthrough, Load: loadOTLP, Client: "loadgen", Rate: 20_000, Default: true},
+	{Name: "otlp-20k", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Rate: 20_000, Baseline: "otlp-20k-base", Profile: true, Default: true,
+		MinRate: 20_000, MaxRatio: 2, MaxP99: 2000},
+	{Name: "otlp-20k-tg-base", Mode: modePassthrough, Load: loadOTLP, Rate: 20_000},
+	{Name: "otlp-20k-tg", Mode: modeTracebridge, Load: loadOTLP, Rate: 20_000, Baseline: "otlp-20k-tg-base",
 		MinRate: 20_000, MaxRatio: 2, MaxP99: 2000},
 	{Name: "raw-ndjson-20k", Mode: modeTracebridge, Load: loadRawNDJSON, Rate: 20_000, Default: true, MinRate: 20_000},
 	{Name: "raw-single-3k", Mode: modeTracebridge, Load: loadRawSingle, Rate: 3_000, Default: true, MinRate: 3_000},
+	{Name: "otlp-3k-strict", Mode: modeTracebridge, Load: loadOTLP, Rate: 3_000, Downstream: "strict", Default: true,
+		MaxP99: 2000},
 	{Name: "otlp-10k-storage", Mode: modeTracebridge, Load: loadOTLP, Rate: 10_000, Storage: true, Baseline: "otlp-10k-base",
 		MaxRatio: 2, MaxRSS: 250, MaxP99: 2000},
 }
@@ -83,24 +96,31 @@ var scenarios = []scenario{
 type options struct {
 	scenarios       string
 	duration        time.Duration
+	durationSet     bool
 	rateScale       float64
 	probeRate       float64
 	collector       string
-	smithemu        string
+	sinkBin         string
+	downstream      string
 	telemetrygen    string
 	loadgen         string
 	tgProcs         int
 	tgWorkers       int
-	tgBatch         int
+	otlpBatch       int
+	otlpClient      string
 	transport       string
 	ndjsonBatch     int
 	rawConcurrency  int
 	storage         bool
 	profile         string
 	profileSeconds  int
+	profileDown     bool
 	results         string
 	work            string
 	drainTimeout    time.Duration
+	drainQuiet      time.Duration
+	exporterYAML    string
+	collectorEnv    string
 	baselineCompr   string
 	listOnly        bool
 	stamp           string
@@ -126,24 +146,34 @@ func run() (int, error) {
 	flag.Float64Var(&o.rateScale, "rate-scale", 1, "multiply every scenario's rate (e.g. 0.5 for a quick look)")
 	flag.Float64Var(&o.probeRate, "probe-rate", 20, "latency probe traces per second (5 spans each)")
 	flag.StringVar(&o.collector, "collector", "bin/otelcol-tracebridge", "collector binary")
-	flag.StringVar(&o.smithemu, "smithemu", "bin/smithemu", "emulator binary")
+	flag.StringVar(&o.downstream, "downstream", "", "downstream of every tracebridge scenario, instead of each scenario's own: lite, strict (see test/load/sink), or the path of a cmd/smithemu binary such as bin/smithemu (completions read from its stdout)")
 	flag.StringVar(&o.telemetrygen, "telemetrygen", ".tools/telemetrygen", "telemetrygen binary (v0.161.0)")
-	flag.StringVar(&o.loadgen, "loadgen", "bin/tracebridge-loadgen", "tracebridge-loadgen binary (built when missing)")
+	flag.StringVar(&o.loadgen, "loadgen", "", "tracebridge-loadgen binary (default: built from ./cmd/tracebridge-loadgen into the work directory)")
 	flag.IntVar(&o.tgProcs, "tg-procs", 2, "telemetrygen processes (each its own SDK and batch span processor, like separate services)")
 	flag.IntVar(&o.tgWorkers, "tg-workers", 4, "telemetrygen workers per process")
-	flag.IntVar(&o.tgBatch, "tg-batch", 100, "telemetrygen --batch-size (spans per export request)")
+	flag.IntVar(&o.otlpBatch, "otlp-batch", 512, "spans per OTLP request (telemetrygen --batch-size; 512 is the OTel SDKs' default)")
+	flag.StringVar(&o.otlpClient, "otlp-client", "", "OTLP client of every otlp scenario, instead of each scenario's own: telemetrygen or loadgen")
 	flag.StringVar(&o.transport, "otlp", "http", "telemetrygen transport: http or grpc")
 	flag.IntVar(&o.ndjsonBatch, "ndjson-batch", 100, "records per NDJSON request")
 	flag.IntVar(&o.rawConcurrency, "raw-concurrency", 32, "tracebridge-loadgen requests in flight")
 	flag.BoolVar(&o.storage, "storage", false, "use file_storage for the exporter's queue and assembly in every tracebridge scenario")
 	flag.StringVar(&o.profile, "profile", "auto", "scenarios to CPU-profile: auto (those marked), none, or names")
 	flag.IntVar(&o.profileSeconds, "profile-seconds", 20, "CPU profile length")
+	flag.BoolVar(&o.profileDown, "profile-downstream", false, "also profile the downstream process (sink or emulator) of profiled scenarios")
 	flag.StringVar(&o.results, "results", "test/load/results", "results directory")
 	flag.StringVar(&o.work, "work", "tmp/loadtest", "directory for configs and process logs")
 	flag.DurationVar(&o.drainTimeout, "drain-timeout", 60*time.Second, "how long to wait for the pipeline to drain after the load")
+	flag.DurationVar(&o.drainQuiet, "drain-quiet", 10*time.Second, "when the downstream never reaches the accepted count: drained = collector empty and nothing new downstream for this long")
 	flag.StringVar(&o.baselineCompr, "baseline-compression", "gzip", "otlp_http compression of the pass-through baseline (its default is gzip)")
 	flag.BoolVar(&o.listOnly, "list", false, "list the scenarios and exit")
+	flag.StringVar(&o.exporterYAML, "exporter-yaml", "", "extra YAML under the langsmith exporter, to try settings (e.g. $'assembly:\\n  resolved_max_traces: 10000')")
+	flag.StringVar(&o.collectorEnv, "collector-env", "", "comma-separated KEY=VALUE environment of the collector (e.g. GOMEMLIMIT=300MiB)")
 	flag.Parse()
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "duration" {
+			o.durationSet = true
+		}
+	})
 
 	if o.listOnly {
 		for _, s := range scenarios {
@@ -151,7 +181,19 @@ func run() (int, error) {
 			if s.Default {
 				def = " (default)"
 			}
-			fmt.Printf("%-18s %-12s %-11s %7.0f/s%s\n", s.Name, s.Mode, s.Load, s.Rate, def)
+			client := s.Client
+			if client == "" && s.Load == loadOTLP {
+				client = "telemetrygen"
+			} else if client == "" {
+				client = "loadgen"
+			}
+			down := s.Downstream
+			if s.Mode == modePassthrough {
+				down = "otlp sink"
+			} else if down == "" {
+				down = "lite"
+			}
+			fmt.Printf("%-18s %-12s %-11s %-13s %-10s %7.0f/s%s\n", s.Name, s.Mode, s.Load, client, down, s.Rate, def)
 		}
 		return 0, nil
 	}
@@ -171,9 +213,9 @@ func run() (int, error) {
 			o.selectedProfile[strings.TrimSpace(n)] = true
 		}
 	}
-	o.goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(o.goBin); err != nil {
-		o.goBin = "go"
+	o.goBin = "go"
+	if p, err := exec.LookPath("go"); err == nil {
+		o.goBin = p
 	}
 	if err := prepareBinaries(&o, selected); err != nil {
 		return 2, err
@@ -192,11 +234,12 @@ func run() (int, error) {
 		return 2, err
 	}
 	rep := report{
-		StartedAt: time.Now().UTC(), Machine: machineInfo(), Options: optionsJSON(o),
+		StartedAt: time.Now().UTC(), Machine: machineInfo(o.collector), Options: optionsJSON(o),
 		Note: "figures from a shared 2-core machine are indicative; take final figures on a quiet machine",
 	}
 	rep.Machine.LoadAvgStart = loadAvg()
 	fmt.Printf("tracebridge load test: %d scenario(s), %s each, work dir %s\n", len(selected), o.duration, o.work)
+	fmt.Printf("collector: %s\n", rep.Machine.Collector)
 	fmt.Printf("machine: %d CPUs, load average %.2f %.2f %.2f at start\n", runtime.NumCPU(),
 		rep.Machine.LoadAvgStart[0], rep.Machine.LoadAvgStart[1], rep.Machine.LoadAvgStart[2])
 
@@ -205,8 +248,12 @@ func run() (int, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		fmt.Printf("\n== %s (%s, %s, %.0f/s) ==\n", sc.Name, sc.Mode, sc.Load, sc.Rate*o.rateScale)
-		r := runScenario(ctx, sc, o)
+		so := o
+		if sc.Duration > 0 && !o.durationSet {
+			so.duration = sc.Duration
+		}
+		fmt.Printf("\n== %s (%s, %s via %s, %.0f/s, %s) ==\n", sc.Name, sc.Mode, sc.Load, clientOf(sc, o), sc.Rate*o.rateScale, so.duration)
+		r := runScenario(ctx, sc, so)
 		stopAll()
 		if b := byName[sc.Baseline]; b != nil && b.CPUPer100k > 0 && r.CPUPer100k > 0 {
 			r.CPURatio = r.CPUPer100k / b.CPUPer100k
@@ -268,40 +315,61 @@ func selectScenarios(spec string) ([]scenario, error) {
 	return out, nil
 }
 
-// prepareBinaries checks the binaries and builds tracebridge-loadgen when it is missing.
+// clientOf is the load generator of a scenario: telemetrygen or loadgen.
+func clientOf(sc scenario, o options) string {
+	if sc.Load != loadOTLP {
+		return "loadgen"
+	}
+	if o.otlpClient != "" {
+		return o.otlpClient
+	}
+	if sc.Client != "" {
+		return sc.Client
+	}
+	return "telemetrygen"
+}
+
+// prepareBinaries checks the collector and telemetrygen and builds the harness's own programs
+// (the sink and, unless -loadgen names one, tracebridge-loadgen) into the work directory.
 func prepareBinaries(o *options, selected []scenario) error {
-	needOTLP, needRaw := false, false
+	needTG := false
 	for _, s := range selected {
-		if s.Load == loadOTLP {
-			needOTLP = true
-		} else {
-			needRaw = true
+		if clientOf(s, *o) == "telemetrygen" {
+			needTG = true
 		}
 	}
-	for _, b := range []struct{ path, hint string }{
-		{o.collector, "run make build"},
-		{o.smithemu, "run make build"},
-	} {
-		if _, err := os.Stat(b.path); err != nil {
-			return fmt.Errorf("%s: %w (%s)", b.path, err, b.hint)
+	if _, err := os.Stat(o.collector); err != nil {
+		return fmt.Errorf("%s: %w (run make build)", o.collector, err)
+	}
+	o.sinkBin = filepath.Join(o.work, "bin", "lt-sink")
+	builds := [][2]string{{o.sinkBin, "./test/load/sink"}}
+	if o.loadgen == "" {
+		o.loadgen = filepath.Join(o.work, "bin", "tracebridge-loadgen")
+		builds = append(builds, [2]string{o.loadgen, "./cmd/tracebridge-loadgen"})
+	}
+	for _, b := range builds {
+		cmd := exec.Command(o.goBin, "build", "-o", b[0], b[1]) //nolint:gosec // fixed packages
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("build %s: %w", b[1], err)
 		}
 	}
-	if needOTLP {
+	switch o.downstream {
+	case "", "lite", "strict":
+	default:
+		if _, err := os.Stat(o.downstream); err != nil {
+			return fmt.Errorf("-downstream %s: %w", o.downstream, err)
+		}
+		if abs, err := filepath.Abs(o.downstream); err == nil {
+			o.downstream = abs
+		}
+	}
+	if needTG {
 		if _, err := os.Stat(o.telemetrygen); err != nil {
 			return fmt.Errorf("%s: %w (GOBIN=$PWD/.tools go install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@v0.161.0)", o.telemetrygen, err)
 		}
 	}
-	if needRaw {
-		if _, err := os.Stat(o.loadgen); err != nil {
-			fmt.Printf("building %s\n", o.loadgen)
-			cmd := exec.Command(o.goBin, "build", "-o", o.loadgen, "./cmd/tracebridge-loadgen") //nolint:gosec // fixed package
-			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-			if err := cmd.Run(); err != nil {
-				return fmt.Errorf("build tracebridge-loadgen: %w", err)
-			}
-		}
-	}
-	for _, p := range []*string{&o.collector, &o.smithemu, &o.telemetrygen, &o.loadgen} {
+	for _, p := range []*string{&o.collector, &o.sinkBin, &o.telemetrygen, &o.loadgen} {
 		if abs, err := filepath.Abs(*p); err == nil {
 			*p = abs
 		}
@@ -315,6 +383,7 @@ type result struct {
 	Mode       string  `json:"mode"`
 	Load       string  `json:"load"`
 	Storage    bool    `json:"storage"`
+	Downstream string  `json:"downstream"`
 	TargetRate float64 `json:"target_rate"`
 
 	LoadSeconds  float64    `json:"load_seconds"`
@@ -328,6 +397,7 @@ type result struct {
 	Accepted       int64   `json:"accepted"`        // spans the receivers accepted
 	Refused        int64   `json:"refused"`         // spans the receivers refused
 	Delivered      int64   `json:"delivered"`       // runs stored by the emulator, or spans received by the sink
+	ClientDropped  int64   `json:"client_dropped"`  // generated - accepted - refused: lost before the collector (telemetrygen's batch span processor drops when its queue is full)
 	Lost           int64   `json:"lost"`            // generated - delivered
 	OfferedPerS    float64 `json:"offered_per_s"`   // generated / load time
 	DeliveredPerS  float64 `json:"delivered_per_s"` // delivered / (load + drain time)
@@ -341,14 +411,18 @@ type result struct {
 	MachineBusyPct float64            `json:"machine_busy_pct"` // all CPUs, % of the machine, load window
 	OtherCPU       map[string]float64 `json:"other_cpu_seconds"`
 
-	Latency  latency            `json:"latency"`
-	Verify   *verifyResult      `json:"verify,omitempty"`
-	Emulator *emuRequests       `json:"emulator_requests,omitempty"`
-	Metrics  map[string]float64 `json:"collector_metrics"`
-	Loadgen  json.RawMessage    `json:"loadgen,omitempty"`
-	Profile  *profileResult     `json:"profile,omitempty"`
-	Errors   []string           `json:"errors,omitempty"`
-	Logs     string             `json:"logs"`
+	Latency     latency            `json:"latency"`
+	Verify      *verifyResult      `json:"verify,omitempty"`
+	Emulator    *emuRequests       `json:"emulator_requests,omitempty"`
+	Sink        *sinkSummary       `json:"sink,omitempty"`
+	Metrics     map[string]float64 `json:"collector_metrics"`
+	Loadgen     json.RawMessage    `json:"loadgen,omitempty"`
+	Profile     *profileResult     `json:"profile,omitempty"`
+	DownProfile *profileResult     `json:"downstream_profile,omitempty"`
+	HeapProfile *profileResult     `json:"heap_profile,omitempty"`
+	Timeline    []timePoint        `json:"timeline,omitempty"`
+	Errors      []string           `json:"errors,omitempty"`
+	Logs        string             `json:"logs"`
 }
 
 func (r *result) fail(format string, args ...any) {
@@ -357,275 +431,14 @@ func (r *result) fail(format string, args ...any) {
 	fmt.Println("  error:", msg)
 }
 
-func runScenario(ctx context.Context, sc scenario, o options) *result {
-	r := &result{Name: sc.Name, Mode: sc.Mode, Load: sc.Load, Storage: sc.Storage || (o.storage && sc.Mode == modeTracebridge),
-		TargetRate: sc.Rate * o.rateScale, OtherCPU: map[string]float64{}}
-	work := filepath.Join(o.work, sc.Name)
-	r.Logs = work
-	if err := os.MkdirAll(work, 0o750); err != nil {
-		r.fail("%v", err)
-		return r
-	}
-	p, err := newPorts()
-	if err != nil {
-		r.fail("ports: %v", err)
-		return r
-	}
-	project := "loadtest-" + sc.Name
-	tr := newTracker()
-
-	// Downstream: the emulator as its own process, or the sink in the harness.
-	var emu *proc
-	var sk *sink
-	if sc.Mode == modeTracebridge {
-		emu, err = startProc(work, "smithemu", o.smithemu,
-			[]string{"-addr", fmt.Sprintf("127.0.0.1:%d", p.downstream), "-api-key", emuAPIKey},
-			nil, &emuWatcher{tracker: tr})
-		if err != nil {
-			r.fail("%v", err)
-			return r
-		}
-		defer emu.stop(10 * time.Second)
-		if err := waitHTTP(ctx, fmt.Sprintf("http://127.0.0.1:%d/_emu/projects", p.downstream), emu, 15*time.Second); err != nil {
-			r.fail("emulator: %v", err)
-			return r
-		}
-	} else {
-		sk, err = startSink(p.downstream, tr)
-		if err != nil {
-			r.fail("sink: %v", err)
-			return r
-		}
-		defer sk.close()
-	}
-
-	cfgPath := filepath.Join(work, "collector.yaml")
-	if err := writeFile(cfgPath, collectorConfig(sc.Mode, p, project, work, r.Storage, o.baselineCompr)); err != nil {
-		r.fail("%v", err)
-		return r
-	}
-	col, err := startProc(work, "collector", o.collector, []string{"--config", cfgPath}, nil, nil)
-	if err != nil {
-		r.fail("%v", err)
-		return r
-	}
-	defer col.stop(30 * time.Second)
-	if err := waitHTTP(ctx, fmt.Sprintf("http://127.0.0.1:%d/", p.health), col, 30*time.Second); err != nil {
-		r.fail("collector: %v", err)
-		return r
-	}
-	time.Sleep(time.Second) // let start-up settle before the baseline readings
-
-	m0, err := scrape(ctx, p.metrics)
-	if err != nil {
-		r.fail("metrics: %v", err)
-	}
-	r.LoadAvgStart = loadAvg()
-	cpu0 := col.cpuTime()
-	emuCPU0 := time.Duration(0)
-	if emu != nil {
-		emuCPU0 = emu.cpuTime()
-	}
-	self0 := selfCPU()
-	mb0, mt0 := machineCPU()
-	t0 := time.Now()
-
-	// RSS sampler.
-	samplerCtx, stopSampler := context.WithCancel(ctx)
-	var rssSum, rssN float64
-	var samplerWG sync.WaitGroup
-	samplerWG.Go(func() {
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-samplerCtx.Done():
-				return
-			case <-tick.C:
-				if rss, _, err := procMem(col.pid()); err == nil {
-					rssSum += float64(rss)
-					rssN++
-				}
-			}
-		}
-	})
-
-	// Load: probes, clients, and the profile.
-	loadCtx, stopLoad := context.WithTimeout(ctx, o.duration)
-	defer stopLoad()
-	pr := newProber(p.otlpHTTP, tr, sc.Mode == modePassthrough)
-	var probeWG sync.WaitGroup
-	probeWG.Go(func() { pr.run(loadCtx, o.probeRate) })
-
-	var profWG sync.WaitGroup
-	if o.selectedProfile[sc.Name] {
-		profWG.Go(func() { r.Profile = grabProfile(ctx, o, sc.Name, p.pprof) })
-	}
-
-	clients, err := startClients(sc, o, p, work)
-	if err != nil {
-		r.fail("%v", err)
-		stopLoad()
-	}
-	deadline := time.Now().Add(o.duration + 60*time.Second)
-	for _, c := range clients {
-		if !c.wait(time.Until(deadline)) {
-			r.fail("%s did not finish in time; stopped", c.name)
-			c.stop(5 * time.Second)
-		}
-	}
-	probeWG.Wait()
-	t1 := time.Now()
-	cpu1 := col.cpuTime()
-	mb1, mt1 := machineCPU()
-	stopSampler()
-	samplerWG.Wait()
-	r.LoadSeconds = t1.Sub(t0).Seconds()
-
-	// Drain: wait until the collector holds nothing and has stopped sending.
-	var m2 metrics
-	r.Drained, m2 = drain(ctx, sc.Mode, p.metrics, sk, o.drainTimeout)
-	t2 := time.Now()
-	r.DrainSeconds = t2.Sub(t1).Seconds()
-	cpu2 := col.cpuTime()
-	if _, hwm, err := procMem(col.pid()); err == nil {
-		r.RSSPeakMiB = float64(hwm) / (1 << 20)
-	}
-	if rssN > 0 {
-		r.RSSAvgMiB = rssSum / rssN / (1 << 20)
-	}
-	// Probes still in flight downstream get a few more seconds.
-	for end := time.Now().Add(5 * time.Second); tr.pending() > 0 && time.Now().Before(end); {
-		time.Sleep(100 * time.Millisecond)
-	}
-	r.LoadAvgEnd = loadAvg()
-	if mt1 > mt0 {
-		r.MachineBusyPct = 100 * (mb1 - mb0) / (mt1 - mt0)
-	}
-
-	// Counts.
-	r.Metrics = map[string]float64{}
-	for _, name := range []string{mAccepted, mRefused, mSent, mSendFailed, mEnqueueFailed, mRunsSent, mConflicted,
-		mDeadLettered, mOrphans, mEvictions, mBytesZ, mBytesRaw, mQueueSize, mParked} {
-		r.Metrics[strings.TrimPrefix(name, "otelcol_")] = m2.get(name) - m0.get(name)
-	}
-	r.Accepted = int64(m2.get(mAccepted) - m0.get(mAccepted))
-	r.Refused = int64(m2.get(mRefused) - m0.get(mRefused))
-	_, probeSpans := pr.counts()
-	r.Generated = probeSpans
-	for _, c := range clients {
-		r.OtherCPU[c.name] = c.cpuTime().Seconds()
-		n, rejected, raw, err := clientCount(sc, c)
-		if err != nil {
-			r.fail("%s: %v", c.name, err)
-		}
-		r.Generated += n
-		r.ClientRejected += rejected
-		if raw != nil {
-			r.Loadgen = raw
-		}
-	}
-	if emu != nil {
-		r.OtherCPU["smithemu"] = (emu.cpuTime() - emuCPU0).Seconds()
-	}
-	r.OtherCPU["harness"] = (selfCPU() - self0).Seconds()
-	r.CPUSeconds = (cpu2 - cpu0).Seconds()
-	if r.Accepted > 0 {
-		r.CPUPer100k = r.CPUSeconds / float64(r.Accepted) * 1e5
-	}
-	if d := t1.Sub(t0).Seconds(); d > 0 {
-		r.CPUPctLoad = 100 * (cpu1 - cpu0).Seconds() / d
-		r.OfferedPerS = float64(r.Generated) / d
-	}
-	r.Latency = tr.summary()
-
-	if sc.Mode == modeTracebridge {
-		perTrace := spansPerTrace
-		if sc.Load != loadOTLP {
-			perTrace = 5 // tracebridge-loadgen -records-per-trace
-		}
-		v, err := verifyRuns(ctx, p.downstream, project, r.Accepted, perTrace, tr.keys(), probeSize)
-		if err != nil {
-			r.fail("verify: %v", err)
-		} else {
-			r.Verify = &v
-			r.Delivered = int64(v.Runs)
-		}
-		if er, err := fetchRequests(ctx, p.downstream); err == nil {
-			r.Emulator = &er
-		}
-	} else {
-		r.Delivered = sk.spans.Load()
-		if n := sk.bad.Load(); n > 0 {
-			r.fail("sink rejected %d requests", n)
-		}
-	}
-	r.Lost = r.Generated - r.ClientRejected - r.Delivered
-	if sc.Load == loadOTLP {
-		r.Lost = r.Generated - r.Delivered
-	}
-	if d := t2.Sub(t0).Seconds(); d > 0 {
-		r.DeliveredPerS = float64(r.Delivered) / d
-	}
-	if !r.Drained {
-		r.fail("pipeline did not drain within %s", o.drainTimeout)
-	}
-	if col.exited() {
-		r.fail("collector exited during the run:\n%s", col.tail(20))
-	}
-	profWG.Wait()
-	if r.Profile != nil && r.Profile.Error == "" {
-		// After the load, so that pprof's own CPU does not land in the figures.
-		r.Profile.Top = pprofTop(o, r.Profile.File, false)
-		r.Profile.TopCum = pprofTop(o, r.Profile.File, true)
-	}
-	return r
-}
-
-// drain polls the collector's metrics until its queue, in-flight requests and assembly buffer
-// are empty and nothing more was sent for a second.
-func drain(ctx context.Context, mode string, metricsPort int, sk *sink, timeout time.Duration) (bool, metrics) {
-	deadline := time.Now().Add(timeout)
-	var last metrics
-	var lastSent float64 = -1
-	stable := 0
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		m, err := scrape(ctx, metricsPort)
-		if err == nil {
-			last = m
-			sent := m.get(mSent) + m.get(mSendFailed)
-			if sk != nil {
-				sent = float64(sk.spans.Load())
-			}
-			empty := m.get(mQueueSize) == 0 && m.get(mInFlight) == 0 && m.get(mParked) == 0
-			if mode == modePassthrough {
-				empty = empty && float64(sk.spans.Load()) >= m.get(mAccepted)
-			} else {
-				empty = empty && sent >= m.get(mAccepted)
-			}
-			if empty && sent == lastSent {
-				stable++
-			} else {
-				stable = 0
-			}
-			lastSent = sent
-			if stable >= 2 {
-				return true, last
-			}
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	return false, last
-}
-
 var tgGenerated = regexp.MustCompile(`traces generated.*"traces": (\d+)`)
 
 // startClients starts the load generators of a scenario.
 func startClients(sc scenario, o options, p ports, work string) ([]*proc, error) {
 	rate := sc.Rate * o.rateScale
 	secs := strconv.Itoa(int(o.duration.Seconds())) + "s"
-	switch sc.Load {
-	case loadOTLP:
+	switch {
+	case clientOf(sc, o) == "telemetrygen":
 		perWorker := rate / float64(o.tgProcs*o.tgWorkers)
 		endpoint := fmt.Sprintf("127.0.0.1:%d", p.otlpHTTP)
 		if o.transport == "grpc" {
@@ -638,7 +451,7 @@ func startClients(sc scenario, o options, p ports, work string) ([]*proc, error)
 				"--duration", secs, "--rate", strconv.FormatFloat(perWorker, 'f', 2, 64),
 				"--workers", strconv.Itoa(o.tgWorkers),
 				"--child-spans", strconv.Itoa(spansPerTrace - 1), "--span-duration", "20ms",
-				"--batch-size", strconv.Itoa(o.tgBatch),
+				"--batch-size", strconv.Itoa(o.otlpBatch),
 				"--allow-export-failures",
 				"--service", fmt.Sprintf("agent-svc-%d", i),
 			}
@@ -656,15 +469,18 @@ func startClients(sc scenario, o options, p ports, work string) ([]*proc, error)
 		}
 		return out, nil
 	default:
-		batch := o.ndjsonBatch
-		conc := o.rawConcurrency
-		if sc.Load == loadRawSingle {
+		batch, conc := o.ndjsonBatch, o.rawConcurrency
+		mode, endpoint := "raw", fmt.Sprintf("http://127.0.0.1:%d", p.raw)
+		switch sc.Load {
+		case loadRawSingle:
 			batch = 1
+		case loadOTLP:
+			mode, endpoint, batch, conc = "otlp", fmt.Sprintf("http://127.0.0.1:%d", p.otlpHTTP), o.otlpBatch, 8
 		}
 		args := []string{
-			"-endpoint", fmt.Sprintf("http://127.0.0.1:%d", p.raw), "-api-key", rawAPIKey,
+			"-mode", mode, "-endpoint", endpoint, "-api-key", rawAPIKey,
 			"-rate", strconv.FormatFloat(rate, 'f', 2, 64), "-duration", secs,
-			"-batch", strconv.Itoa(batch), "-concurrency", strconv.Itoa(conc), "-records-per-trace", "5",
+			"-batch", strconv.Itoa(batch), "-concurrency", strconv.Itoa(conc), "-records-per-trace", strconv.Itoa(spansPerTrace),
 		}
 		outPath := filepath.Join(work, "loadgen.json")
 		f, err := os.Create(outPath)
@@ -696,8 +512,8 @@ var genAIAttributes = []string{
 }
 
 // clientCount reads what a finished client produced.
-func clientCount(sc scenario, c *proc) (generated, rejected int64, raw json.RawMessage, err error) {
-	if sc.Load == loadOTLP {
+func clientCount(c *proc) (generated, rejected int64, raw json.RawMessage, err error) {
+	if strings.HasPrefix(c.name, "telemetrygen") {
 		b, err := os.ReadFile(c.log)
 		if err != nil {
 			return 0, 0, nil, err
@@ -741,12 +557,14 @@ type profileResult struct {
 	Top     []string `json:"top"`
 	TopCum  []string `json:"top_cum"`
 	Error   string   `json:"error,omitempty"`
+	binary  string
+	heap    bool
 }
 
-func grabProfile(ctx context.Context, o options, name string, port int) *profileResult {
+func grabProfile(ctx context.Context, o options, name string, port int, bin string) *profileResult {
 	warm := min(5*time.Second, o.duration/4)
 	secs := min(o.profileSeconds, int((o.duration-warm).Seconds())-1)
-	pr := &profileResult{Seconds: secs, File: filepath.Join(o.results, o.stamp+"-"+name+".cpu.pprof")}
+	pr := &profileResult{Seconds: secs, File: filepath.Join(o.results, o.stamp+"-"+name+".cpu.pprof"), binary: bin}
 	if secs < 1 {
 		pr.Error = "load too short to profile"
 		return pr
@@ -778,12 +596,37 @@ func grabProfile(ctx context.Context, o options, name string, port int) *profile
 	return pr
 }
 
-func pprofTop(o options, file string, cum bool) []string {
+// grabHeap saves the collector's heap profile (in-use memory at the end of the load).
+func grabHeap(ctx context.Context, o options, name string, port int) *profileResult {
+	pr := &profileResult{File: filepath.Join(o.results, o.stamp+"-"+name+".heap.pprof"), binary: o.collector, heap: true}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap", port), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		pr.Error = err.Error()
+		return pr
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(pr.File, b, 0o600)
+	}
+	if err != nil {
+		pr.Error = err.Error()
+	}
+	return pr
+}
+
+func pprofTop(o options, pr *profileResult, cum bool) []string {
 	args := []string{"tool", "pprof", "-top", "-nodecount=25"}
+	if pr.heap {
+		args = append(args, "-sample_index=inuse_space")
+	}
 	if cum {
 		args = append(args, "-cum")
 	}
-	args = append(args, o.collector, file)
+	args = append(args, pr.binary, pr.File)
 	out, err := exec.Command(o.goBin, args...).Output() //nolint:gosec // fixed tool
 	if err != nil {
 		return []string{"go tool pprof: " + err.Error()}

@@ -35,6 +35,7 @@ const (
 )
 
 type probe struct {
+	runIDs   []string // LangSmith run IDs of the probe's spans (tracebridge mode)
 	sent     time.Time
 	done     time.Time
 	got      int
@@ -76,6 +77,51 @@ func (t *tracker) observe(key string, n int, cumulative bool, now time.Time) {
 	}
 }
 
+// resolve asks lookup (the load emulator's /_lt/accepted) when each probe run was accepted and
+// completes the probes whose runs all were: at the latest of those times.
+func (t *tracker) resolve(lookup func(ids []string) ([]int64, error)) error {
+	t.mu.Lock()
+	var ids []string
+	var ps []*probe
+	for _, p := range t.byKey {
+		if !p.failed && p.done.IsZero() {
+			ids = append(ids, p.runIDs...)
+			ps = append(ps, p)
+		}
+	}
+	t.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	times, err := lookup(ids)
+	if err != nil {
+		return err
+	}
+	if len(times) != len(ids) {
+		return fmt.Errorf("accepted: %d times for %d ids", len(times), len(ids))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := 0
+	for _, p := range ps {
+		var last int64
+		all := true
+		for range p.runIDs {
+			if times[i] == 0 {
+				all = false
+			}
+			last = max(last, times[i])
+			i++
+		}
+		p.got = 0
+		if all {
+			p.got = p.expected
+			p.done = time.Unix(0, last)
+		}
+	}
+	return nil
+}
+
 func (t *tracker) keys() map[string]bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -86,7 +132,7 @@ func (t *tracker) keys() map[string]bool {
 	return out
 }
 
-// latency summarises probe completion latency, in milliseconds.
+// latency summarizes probe completion latency, in milliseconds.
 type latency struct {
 	Probes  int     `json:"probes"`
 	Failed  int     `json:"failed"`  // the collector refused the probe's requests
@@ -172,7 +218,7 @@ func (p *prober) run(ctx context.Context, rate float64) {
 	}
 }
 
-var probeMessages = `[{"role":"user","parts":[{"type":"text","content":"Summarise the last three wallet transfers and flag anything unusual."}]}]`
+var probeMessages = `[{"role":"user","parts":[{"type":"text","content":"Summarize the last three wallet transfers and flag anything unusual."}]}]`
 var probeOutput = `[{"role":"assistant","parts":[{"type":"text","content":"Three transfers, all to known addresses; nothing unusual."}],"finish_reason":"stop"}]`
 
 func (p *prober) one(ctx context.Context) {
@@ -189,6 +235,7 @@ func (p *prober) one(ctx context.Context) {
 		ss.Scope().SetName("loadtest")
 		return td, ss.Spans()
 	}
+	var runIDs []string
 	children, cs := mk()
 	for i := range probeChildren {
 		s := cs.AppendEmpty()
@@ -202,6 +249,11 @@ func (p *prober) one(ctx context.Context) {
 		cStart := start.Add(time.Duration(i) * time.Millisecond)
 		s.SetStartTimestamp(pcommon.NewTimestampFromTime(cStart))
 		s.SetEndTimestamp(pcommon.NewTimestampFromTime(cStart.Add(time.Millisecond)))
+		if p.sinkKeys {
+			runIDs = append(runIDs, hex.EncodeToString(sid[:]))
+		} else {
+			runIDs = append(runIDs, langsmith.RunID(langsmith.IDModeUUIDv7, tid, sid, cStart).String())
+		}
 		a := s.Attributes()
 		a.PutStr("gen_ai.operation.name", "chat")
 		a.PutStr("gen_ai.provider.name", "openai")
@@ -223,10 +275,11 @@ func (p *prober) one(ctx context.Context) {
 	r.Attributes().PutStr("gen_ai.agent.name", "wallet-agent")
 
 	key := langsmith.RunID(langsmith.IDModeUUIDv7, tid, rootID, start).String()
-	if p.sinkKeys {
-		key = hex.EncodeToString(tid[:])
+	if p.sinkKeys { // the pass-through sink records probe spans by span ID
+		key = hex.EncodeToString(rootID[:])
 	}
-	pr := &probe{expected: probeSize}
+	runIDs = append(runIDs, key)
+	pr := &probe{expected: probeSize, runIDs: runIDs}
 	if err := p.post(ctx, children); err != nil {
 		return // load over or refused: not a probe
 	}

@@ -248,16 +248,6 @@ func loadAvg() [3]float64 {
 	return la
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 func freePorts(n int) ([]int, error) {
 	// Hold every listener until all are chosen so the ports differ.
 	ls := make([]net.Listener, 0, n)

@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -31,12 +32,16 @@ type machine struct {
 	Kernel       string     `json:"kernel"`
 	GitRevision  string     `json:"git_revision"`
 	GitDirty     bool       `json:"git_dirty"`
+	Collector    string     `json:"collector_binary"` // path, size and modification time: rebuild (make build) before comparing runs
 	LoadAvgStart [3]float64 `json:"loadavg_start"`
 	LoadAvgEnd   [3]float64 `json:"loadavg_end"`
 }
 
-func machineInfo() machine {
-	m := machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+func machineInfo(collector string) machine {
+	m := machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), GOMAXPROCS: os.Getenv("GOMAXPROCS")}
+	if st, err := os.Stat(collector); err == nil {
+		m.Collector = fmt.Sprintf("%s, %d bytes, built %s", collector, st.Size(), st.ModTime().UTC().Format(time.RFC3339))
+	}
 	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
 		m.Kernel = strings.TrimSpace(string(out))
 	}
@@ -52,9 +57,9 @@ func machineInfo() machine {
 func optionsJSON(o options) map[string]any {
 	return map[string]any{
 		"scenarios": o.scenarios, "duration": o.duration.String(), "rate_scale": o.rateScale,
-		"probe_rate": o.probeRate, "tg_procs": o.tgProcs, "tg_workers": o.tgWorkers, "tg_batch": o.tgBatch,
+		"probe_rate": o.probeRate, "tg_procs": o.tgProcs, "tg_workers": o.tgWorkers, "otlp_batch": o.otlpBatch, "otlp_client": o.otlpClient,
 		"otlp_transport": o.transport, "ndjson_batch": o.ndjsonBatch, "raw_concurrency": o.rawConcurrency,
-		"storage": o.storage, "baseline_compression": o.baselineCompr, "drain_timeout": o.drainTimeout.String(),
+		"storage": o.storage, "baseline_compression": o.baselineCompr, "exporter_yaml": o.exporterYAML, "collector_env": o.collectorEnv, "drain_timeout": o.drainTimeout.String(),
 	}
 }
 
@@ -109,14 +114,14 @@ func printSummaryLine(r *result) {
 			check = strings.Join(r.Verify.Problems, "; ")
 		}
 	}
-	fmt.Printf("  offered %.0f/s, accepted %d, delivered %d (%.0f/s), lost %d, drain %.1fs; collector %.1f%% of a core, %.3f CPU-s/100k, peak RSS %.0f MiB; p50/p99 %.0f/%.0f ms (%d probes); check: %s; load avg %.2f→%.2f\n",
-		r.OfferedPerS, r.Accepted, r.Delivered, r.DeliveredPerS, r.Lost, r.DrainSeconds, r.CPUPctLoad, r.CPUPer100k,
+	fmt.Printf("  offered %.0f/s, accepted %d, delivered %d (%.0f/s), lost %d (refused %d, client dropped %d), drain %.1fs; collector %.1f%% of a core, %.3f CPU-s/100k, peak RSS %.0f MiB; p50/p99 %.0f/%.0f ms (%d probes); check: %s; load avg %.2f→%.2f\n",
+		r.OfferedPerS, r.Accepted, r.Delivered, r.DeliveredPerS, r.Lost, r.Refused, r.ClientDropped, r.DrainSeconds, r.CPUPctLoad, r.CPUPer100k,
 		r.RSSPeakMiB, r.Latency.P50, r.Latency.P99, r.Latency.Probes, check, r.LoadAvgStart[0], r.LoadAvgEnd[0])
 }
 
 func printTable(w io.Writer, rep *report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	_, _ = io.WriteString(tw, "scenario\toffered/s\tdelivered/s\tlost\tdrain s\tCPU s/100k\t× base\tCPU %core\tRSS peak MiB\tp50 ms\tp99 ms\tmachine busy %\tload avg\tcheck\t\n")
+	_, _ = io.WriteString(tw, "scenario\toffered/s\tdelivered/s\tlost (refused/client)\tdrain s\tCPU s/100k\t× base\tCPU %core\tRSS peak MiB\tp50 ms\tp99 ms\tmachine busy %\tload avg\tcheck\t\n")
 	for _, r := range rep.Scenarios {
 		ratio := "-"
 		if r.CPURatio > 0 {
@@ -136,8 +141,8 @@ func printTable(w io.Writer, rep *report) {
 		if r.Latency.Probes > 0 {
 			lat50, lat99 = fmt.Sprintf("%.0f", r.Latency.P50), fmt.Sprintf("%.0f", r.Latency.P99)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%d\t%.1f\t%.3f\t%s\t%.0f\t%.0f\t%s\t%s\t%.0f\t%.2f\t%s\t\n",
-			r.Name, r.OfferedPerS, r.DeliveredPerS, r.Lost, r.DrainSeconds, r.CPUPer100k, ratio, r.CPUPctLoad,
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%d (%d/%d)\t%.1f\t%.3f\t%s\t%.0f\t%.0f\t%s\t%s\t%.0f\t%.2f\t%s\t\n",
+			r.Name, r.OfferedPerS, r.DeliveredPerS, r.Lost, r.Refused, r.ClientDropped, r.DrainSeconds, r.CPUPer100k, ratio, r.CPUPctLoad,
 			r.RSSPeakMiB, lat50, lat99, r.MachineBusyPct, r.LoadAvgStart[0], check)
 	}
 	_ = tw.Flush()
@@ -152,11 +157,30 @@ func printTable(w io.Writer, rep *report) {
 		}
 	}
 	for _, r := range rep.Scenarios {
-		if r.Profile != nil && len(r.Profile.Top) > 0 {
-			fmt.Fprintf(w, "\nCPU profile of the collector, %s (%ds, %s):\n", r.Name, r.Profile.Seconds, r.Profile.File)
-			for _, l := range r.Profile.Top {
-				fmt.Fprintln(w, "  "+l)
-			}
+		printProfile(w, "CPU profile of the collector, "+r.Name, r.Profile, 20)
+		printProfile(w, "in-use heap of the collector at the end of the load, "+r.Name, r.HeapProfile, 12)
+		printProfile(w, "CPU profile of the downstream, "+r.Name, r.DownProfile, 10)
+	}
+}
+
+// printProfile prints the head of a pprof -top listing: its summary lines and n functions.
+func printProfile(w io.Writer, title string, pr *profileResult, n int) {
+	if pr == nil || len(pr.Top) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s (%s):\n", title, pr.File)
+	rows := 0
+	for _, l := range pr.Top {
+		if strings.HasPrefix(l, "File:") || strings.HasPrefix(l, "Build ID:") || strings.HasPrefix(l, "Time:") ||
+			strings.HasPrefix(l, "Type:") || strings.HasPrefix(l, "Dropped") || strings.HasPrefix(l, "Showing top") {
+			continue
+		}
+		fmt.Fprintln(w, "  "+l)
+		if strings.HasPrefix(strings.TrimSpace(l), "flat") {
+			continue
+		}
+		if rows++; rows > n {
+			break
 		}
 	}
 }

@@ -1,0 +1,132 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+)
+
+// spanGen produces OTLP/HTTP protobuf requests of LLM-like spans. One request template with the
+// attributes already set is reused: each request only gets fresh IDs and timestamps, so a span
+// costs about a microsecond to produce.
+type spanGen struct {
+	rng      *rand.Rand
+	perTrace int
+	td       ptrace.Traces
+	spans    ptrace.SpanSlice
+	n        int64 // spans produced
+	traces   int64
+	traceID  pcommon.TraceID
+	rootID   pcommon.SpanID
+	start    time.Time
+}
+
+const (
+	inputMessages = `[{"role":"system","parts":[{"type":"text","content":"You are a wallet assistant. Answer briefly and never move funds without confirmation."}]},` +
+		`{"role":"user","parts":[{"type":"text","content":"What did I spend on gas this week, and which transfer was the largest?"}]}]`
+	outputMessages = `[{"role":"assistant","parts":[{"type":"text","content":"You spent 0.012 ETH on gas across 9 transactions; the largest transfer was 1.5 ETH to 0xabc on Tuesday."}],"finish_reason":"stop"}]`
+)
+
+func newSpanGen(seed uint64, perTrace, batch int) *spanGen {
+	g := &spanGen{
+		rng: rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), byte(seed >> 16), byte(seed >> 24), //nolint:gosec // load data
+			byte(seed >> 32), byte(seed >> 40), byte(seed >> 48), byte(seed >> 56)})),
+		perTrace: perTrace,
+		td:       ptrace.NewTraces(),
+	}
+	rs := g.td.ResourceSpans().AppendEmpty()
+	ra := rs.Resource().Attributes()
+	ra.PutStr("service.name", "wallet-agent")
+	ra.PutStr("service.version", "1.4.2")
+	ra.PutStr("deployment.environment.name", "load")
+	ra.PutStr("telemetry.sdk.language", "go")
+	ss := rs.ScopeSpans().AppendEmpty()
+	ss.Scope().SetName("tracebridge-loadgen")
+	g.spans = ss.Spans()
+	for range batch {
+		s := g.spans.AppendEmpty()
+		s.Attributes().EnsureCapacity(10)
+	}
+	return g
+}
+
+func (g *spanGen) traceCount() int64 { return g.traces }
+
+// body fills the template's spans with the next batch of the span stream: for each trace its
+// children (chat calls, ending before the root) and then its root (the agent invocation).
+func (g *spanGen) body(batch int) ([]byte, string) {
+	for i := range batch {
+		s := g.spans.At(i)
+		idx := int(g.n % int64(g.perTrace))
+		if idx == 0 {
+			g.traceID = g.traceIDNext()
+			g.rootID = g.spanIDNext()
+			g.traces++
+			g.start = time.Now().Add(-time.Duration(g.perTrace) * 300 * time.Millisecond)
+		}
+		g.n++
+		s.SetTraceID(g.traceID)
+		a := s.Attributes()
+		if idx == g.perTrace-1 { // the root, last
+			s.SetSpanID(g.rootID)
+			s.SetParentSpanID(pcommon.SpanID{})
+			s.SetName("invoke_agent wallet-agent")
+			s.SetKind(ptrace.SpanKindServer)
+			s.SetStartTimestamp(pcommon.NewTimestampFromTime(g.start))
+			s.SetEndTimestamp(pcommon.NewTimestampFromTime(g.start.Add(time.Duration(g.perTrace) * 300 * time.Millisecond)))
+			a.Clear()
+			a.PutStr("gen_ai.operation.name", "invoke_agent")
+			a.PutStr("gen_ai.agent.name", "wallet-agent")
+			a.PutStr("gen_ai.conversation.id", "conv-42")
+			a.PutStr("user.id", "user-7")
+			continue
+		}
+		s.SetSpanID(g.spanIDNext())
+		s.SetParentSpanID(g.rootID)
+		s.SetName("chat gpt-4o-mini")
+		s.SetKind(ptrace.SpanKindClient)
+		st := g.start.Add(time.Duration(idx)*300*time.Millisecond + time.Millisecond)
+		s.SetStartTimestamp(pcommon.NewTimestampFromTime(st))
+		s.SetEndTimestamp(pcommon.NewTimestampFromTime(st.Add(250 * time.Millisecond)))
+		a.Clear()
+		a.PutStr("gen_ai.operation.name", "chat")
+		a.PutStr("gen_ai.provider.name", "openai")
+		a.PutStr("gen_ai.request.model", "gpt-4o-mini")
+		a.PutStr("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
+		a.PutStr("gen_ai.input.messages", inputMessages)
+		a.PutStr("gen_ai.output.messages", outputMessages)
+		a.PutInt("gen_ai.usage.input_tokens", int64(700+g.rng.IntN(300)))
+		a.PutInt("gen_ai.usage.output_tokens", int64(20+g.rng.IntN(60)))
+		a.PutDouble("gen_ai.request.temperature", 0.2)
+		a.PutStr("gen_ai.conversation.id", "conv-42")
+	}
+	b, err := ptraceotlp.NewExportRequestFromTraces(g.td).MarshalProto()
+	if err != nil {
+		panic(err) // a fixed, valid template
+	}
+	return b, "application/x-protobuf"
+}
+
+func (g *spanGen) traceIDNext() pcommon.TraceID {
+	var id pcommon.TraceID
+	a, b := g.rng.Uint64()|1, g.rng.Uint64()
+	for i := range 8 {
+		id[i], id[8+i] = byte(a>>(8*i)), byte(b>>(8*i))
+	}
+	return id
+}
+
+func (g *spanGen) spanIDNext() pcommon.SpanID {
+	var id pcommon.SpanID
+	a := g.rng.Uint64() | 1
+	for i := range 8 {
+		id[i] = byte(a >> (8 * i))
+	}
+	return id
+}

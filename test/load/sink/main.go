@@ -1,0 +1,680 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Command sink is the load harness's downstream, run as its own process on loopback so that its
+// CPU is measured apart from the collector's. Three modes:
+//
+//   - strict: the LangSmith emulator (internal/smithemu, as cmd/smithemu serves it: same
+//     validation, API key, 24 h time window) without cmd/smithemu's per-trace tree printing,
+//     plus a record of when each run's post was accepted. The harness verifies exactly-once from
+//     the emulator's own store (GET /_emu/runs).
+//   - lite: a LangSmith /runs/multipart endpoint that checks what the harness verifies (API key,
+//     zstd, multipart framing with Content-Type and Content-Length on every part, UUID ids,
+//     name and run_type present, trace_id / parent_run_id / dotted_order consistent, one post
+//     per run: a second post is a 409 and stores nothing, as the service does) and keeps a few
+//     bytes per run, so it costs microseconds a run where the strict emulator costs about a
+//     hundred (encoding/json into maps, mime/multipart, GC over every stored payload). It does
+//     not decode payload JSON: the strict scenario covers that.
+//   - otlp: an OTLP/HTTP traces endpoint for the pass-through baseline: decodes, counts spans,
+//     answers 200.
+//
+// Control routes (all modes): GET /_lt/summary (counts and the exactly-once and tree check),
+// POST /_lt/accepted (a JSON array of run IDs, or of probe span IDs in otlp mode → their
+// acceptance times in Unix nanoseconds, 0 = never), /debug/pprof/.
+//
+// Why not bin/smithemu: cmd/smithemu sets OnTraceComplete, and internal/smithemu then scans
+// every stored run for each completed trace (ingest.go, commit: st.runsWhere under the server
+// lock), so its cost per request grows with the runs stored and it, not the collector, limits
+// a load test after a few thousand traces. The harness can still drive it
+// (-downstream bin/smithemu) and reads completions from its stdout.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/klauspost/compress/zstd"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/tracebridge/tracebridge/internal/smithemu"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "sink:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("sink", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:1984", "listen address")
+	mode := fs.String("mode", "lite", "strict, lite or otlp")
+	apiKey := fs.String("api-key", "", "required x-api-key (strict and lite; empty = none)")
+	probeService := fs.String("probe-service", "loadtest-probe", "otlp: service.name of the spans whose arrival is recorded")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s := &server{mode: *mode, apiKey: *apiKey, probeService: *probeService,
+		runs: map[uuid.UUID]liteRun{}, accepted: map[string]int64{}, status: map[int]int64{}}
+	var err error
+	if s.zdec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(4)); err != nil {
+		return err
+	}
+	switch *mode {
+	case "strict":
+		cfg := smithemu.DefaultConfig()
+		if *apiKey != "" {
+			cfg.APIKeys = map[string]string{*apiKey: ""}
+		}
+		cfg.CheckTimeWindow = true
+		s.emu = smithemu.New(cfg)
+	case "lite", "otlp":
+	default:
+		return fmt.Errorf("unknown mode %q", *mode)
+	}
+	srv := &http.Server{Addr: *addr, Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	fmt.Fprintf(os.Stderr, "sink (%s) listening on %s\n", *mode, *addr)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	select {
+	case err := <-errc:
+		return err
+	case <-sig:
+		return srv.Close()
+	}
+}
+
+type server struct {
+	mode, apiKey, probeService string
+	emu                        *smithemu.Server
+	zdec                       *zstd.Decoder
+
+	mu       sync.Mutex
+	runs     map[uuid.UUID]liteRun // lite (values without pointers: the GC skips them)
+	accepted map[string]int64      // strict: run id → accepted; otlp: probe span id → received
+	status   map[int]int64
+	errors   []string
+	conflict int64 // runs refused as duplicates (409)
+	posted   int   // lite: runs posted
+	patches  int64
+	requests int64
+	bodyRaw  int64
+	bodyZ    int64
+	encZstd  int64
+	spans    atomic.Int64 // otlp
+}
+
+type liteRun struct {
+	trace, parent uuid.UUID
+	hasParent     bool
+	posts         uint16
+	patches       uint16
+	at            int64
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/_lt/accepted" && r.Method == http.MethodPost:
+		s.lookup(w, r)
+		return
+	case r.URL.Path == "/_lt/summary":
+		s.summary(w, r.URL.Query().Get("counts") != "")
+		return
+	case strings.HasPrefix(r.URL.Path, "/debug/pprof/"):
+		if strings.TrimPrefix(r.URL.Path, "/debug/pprof/") == "profile" {
+			pprof.Profile(w, r)
+		} else {
+			pprof.Index(w, r)
+		}
+		return
+	}
+	switch s.mode {
+	case "otlp":
+		s.otlp(w, r)
+	case "strict":
+		s.strict(w, r)
+	default:
+		s.lite(w, r)
+	}
+}
+
+// decode reads the body and undoes its Content-Encoding.
+func (s *server) decode(r *http.Request) (raw, body []byte, err error) {
+	raw, err = io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil {
+		return nil, nil, err
+	}
+	switch enc := r.Header.Get("Content-Encoding"); enc {
+	case "", "identity":
+		return raw, raw, nil
+	case "zstd":
+		body, err = s.zdec.DecodeAll(raw, nil)
+		return raw, body, err
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return raw, nil, err
+		}
+		body, err = io.ReadAll(zr)
+		return raw, body, err
+	default:
+		return raw, nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
+	}
+}
+
+func (s *server) answer(w http.ResponseWriter, status int, msg string) {
+	s.mu.Lock()
+	s.status[status]++
+	if status >= 400 && len(s.errors) < 5 {
+		s.errors = append(s.errors, fmt.Sprintf("%d %s", status, msg))
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]string{"message": msg})
+	_, _ = w.Write(b)
+}
+
+// strict passes the request to the emulator and records when the posts of a 2xx were accepted.
+func (s *server) strict(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/runs/multipart") {
+		s.emu.ServeHTTP(w, r)
+		return
+	}
+	raw, body, err := s.decode(r)
+	if err != nil {
+		s.answer(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var ids []string
+	if boundary, ok := multipartBoundary(r.Header.Get("Content-Type")); ok {
+		_ = walkParts(body, boundary, func(name string, _ []byte, _ bool) error {
+			if id, ok := strings.CutPrefix(name, "post."); ok && len(id) == 36 {
+				ids = append(ids, id)
+			}
+			return nil
+		})
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	sw := &statusWriter{ResponseWriter: w}
+	s.emu.ServeHTTP(sw, r)
+	now := time.Now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status[sw.status]++
+	s.requests++
+	if sw.status/100 != 2 {
+		return
+	}
+	for _, id := range ids {
+		if _, seen := s.accepted[id]; !seen {
+			s.accepted[id] = now
+		}
+	}
+}
+
+// runMain is the part of a run's main part the lite checks read.
+type runMain struct {
+	ID          string `json:"id"`
+	TraceID     string `json:"trace_id"`
+	ParentRunID string `json:"parent_run_id"`
+	DottedOrder string `json:"dotted_order"`
+	Name        string `json:"name"`
+	RunType     string `json:"run_type"`
+}
+
+type litePost struct {
+	id, trace, parent uuid.UUID
+	hasParent         bool
+}
+
+func (s *server) lite(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/info" || r.URL.Path == "/api/v1/info":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"version":"0.10.0-lt-sink","batch_ingest_config":{"use_multipart_endpoint":true,`+
+			`"scale_up_qsize_trigger":1000,"scale_up_nthreads_limit":16,"scale_down_nempty_trigger":4,"size_limit":100,`+
+			`"size_limit_bytes":20971520},"instance_flags":{"zstd_compression_enabled":true,"gzip_body_enabled":false}}`)
+		return
+	case r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/runs/multipart"):
+		s.answer(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if s.apiKey != "" && r.Header.Get("X-Api-Key") != s.apiKey {
+		s.answer(w, http.StatusUnauthorized, "Invalid token")
+		return
+	}
+	raw, body, err := s.decode(r)
+	if err != nil {
+		s.answer(w, http.StatusBadRequest, "Bad request: "+err.Error())
+		return
+	}
+	if len(body) > 21<<20 {
+		s.answer(w, http.StatusRequestEntityTooLarge, "Payload Too Large")
+		return
+	}
+	boundary, ok := multipartBoundary(r.Header.Get("Content-Type"))
+	if !ok {
+		s.answer(w, http.StatusBadRequest, "Bad request: not multipart/form-data with a boundary")
+		return
+	}
+	var posts []litePost
+	var patchIDs []uuid.UUID
+	err = walkParts(body, boundary, func(name string, data []byte, isMain bool) error {
+		if len(data) < 2 || data[0] != '{' && data[0] != '[' && data[0] != '"' {
+			return fmt.Errorf("part %s is not JSON", name)
+		}
+		if !isMain {
+			return nil
+		}
+		kind, idStr, _ := strings.Cut(name, ".")
+		id, err := uuid.Parse(idStr)
+		if err != nil {
+			return fmt.Errorf("part %s: invalid run id", name)
+		}
+		if kind == "patch" {
+			patchIDs = append(patchIDs, id)
+			return nil
+		}
+		if kind != "post" {
+			return nil // feedback, attachments: not produced by the exporter
+		}
+		m, err := readMain(data)
+		if err != nil {
+			return fmt.Errorf("part %s: %w", name, err)
+		}
+		p, err := checkPost(id, &m)
+		if err != nil {
+			return fmt.Errorf("run %s: %w", id, err)
+		}
+		posts = append(posts, p)
+		return nil
+	})
+	if err != nil {
+		s.answer(w, http.StatusBadRequest, "Bad request: "+err.Error())
+		return
+	}
+	now := time.Now().UnixNano()
+	s.mu.Lock()
+	s.requests++
+	s.bodyRaw += int64(len(body))
+	s.bodyZ += int64(len(raw))
+	if r.Header.Get("Content-Encoding") == "zstd" {
+		s.encZstd++
+	}
+	// A second post of a run (stored, or twice in this request) rejects the whole request.
+	seen := make(map[uuid.UUID]bool, len(posts))
+	dups := 0
+	for _, p := range posts {
+		if rs := s.runs[p.id]; rs.posts > 0 || seen[p.id] {
+			dups++
+		}
+		seen[p.id] = true
+	}
+	if dups > 0 {
+		s.conflict += int64(dups)
+		s.mu.Unlock()
+		s.answer(w, http.StatusConflict, "Conflict: payload already received")
+		return
+	}
+	for _, p := range posts {
+		rs := s.runs[p.id]
+		rs.trace, rs.parent, rs.hasParent = p.trace, p.parent, p.hasParent
+		rs.posts++
+		rs.at = now
+		s.runs[p.id] = rs
+		s.posted++
+	}
+	for _, id := range patchIDs {
+		rs := s.runs[id]
+		rs.patches++
+		s.runs[id] = rs
+		s.patches++
+	}
+	s.mu.Unlock()
+	s.answer(w, http.StatusAccepted, "accepted")
+}
+
+// readMain reads the identity fields of a run's main part. The exporter writes them as plain
+// top-level strings (translator/langsmith runjson.go: id, trace_id, parent_run_id, dotted_order
+// first; payloads are parts of their own), so finding the keys is enough and keeps the sink
+// cheap; the strict mode decodes everything.
+func readMain(data []byte) (runMain, error) {
+	var m runMain
+	if data[0] != '{' || data[len(data)-1] != '}' {
+		return m, errors.New("main part is not a JSON object")
+	}
+	m.ID = jsonStr(data, `"id":"`)
+	m.TraceID = jsonStr(data, `"trace_id":"`)
+	m.ParentRunID = jsonStr(data, `"parent_run_id":"`)
+	m.DottedOrder = jsonStr(data, `"dotted_order":"`)
+	m.Name = jsonStr(data, `"name":"`)
+	m.RunType = jsonStr(data, `"run_type":"`)
+	return m, nil
+}
+
+// jsonStr returns the string value after key (which ends in the opening quote), up to the next
+// quote; "" when key is absent.
+func jsonStr(data []byte, key string) string {
+	i := bytes.Index(data, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	v := data[i+len(key):]
+	j := bytes.IndexByte(v, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(v[:j])
+}
+
+// checkPost applies the identity rules LangSmith enforces on a multipart post.
+func checkPost(id uuid.UUID, m *runMain) (litePost, error) {
+	p := litePost{id: id}
+	if m.ID != id.String() {
+		return p, fmt.Errorf("id %q differs from the part name", m.ID)
+	}
+	if m.Name == "" || m.RunType == "" {
+		return p, errors.New("name and run_type are required")
+	}
+	var err error
+	if p.trace, err = uuid.Parse(m.TraceID); err != nil {
+		return p, fmt.Errorf("invalid trace_id %q", m.TraceID)
+	}
+	segs := strings.Split(m.DottedOrder, ".")
+	for _, seg := range segs {
+		if len(seg) != 22+36 || seg[21] != 'Z' {
+			return p, fmt.Errorf("invalid dotted_order segment %q", seg)
+		}
+	}
+	if !strings.HasSuffix(segs[len(segs)-1], id.String()) || !strings.HasSuffix(segs[0], p.trace.String()) {
+		return p, fmt.Errorf("dotted_order %q does not run from the trace to the run", m.DottedOrder)
+	}
+	for i := 1; i < len(segs); i++ {
+		if segs[i][:22] < segs[i-1][:22] {
+			return p, fmt.Errorf("dotted_order %q: a segment is earlier than its parent", m.DottedOrder)
+		}
+	}
+	if m.ParentRunID == "" {
+		if len(segs) != 1 || id != p.trace {
+			return p, errors.New("a root must have one dotted_order segment and trace_id == id")
+		}
+		return p, nil
+	}
+	if p.parent, err = uuid.Parse(m.ParentRunID); err != nil {
+		return p, fmt.Errorf("invalid parent_run_id %q", m.ParentRunID)
+	}
+	p.hasParent = true
+	if len(segs) < 2 || !strings.HasSuffix(segs[len(segs)-2], p.parent.String()) {
+		return p, fmt.Errorf("dotted_order %q does not end in the parent %s", m.DottedOrder, p.parent)
+	}
+	return p, nil
+}
+
+func multipartBoundary(contentType string) (string, bool) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return "", false
+	}
+	return params["boundary"], true
+}
+
+// walkParts calls fn for each part of a multipart/form-data body with its form name, its data,
+// and whether it is a run's main part (post.<id>, patch.<id>) rather than a payload part
+// (post.<id>.inputs …). Every part must have Content-Type and a Content-Length equal to its
+// size, as LangSmith requires.
+func walkParts(body []byte, boundary string, fn func(name string, data []byte, isMain bool) error) error {
+	delim := []byte("--" + boundary)
+	i := bytes.Index(body, delim)
+	if i < 0 {
+		return errors.New("no multipart delimiter")
+	}
+	rest := body[i+len(delim):]
+	sep := []byte("\r\n--" + boundary)
+	for {
+		if bytes.HasPrefix(rest, []byte("--")) {
+			return nil // closing delimiter
+		}
+		if !bytes.HasPrefix(rest, []byte("\r\n")) {
+			return errors.New("malformed multipart delimiter line")
+		}
+		rest = rest[2:]
+		h := bytes.Index(rest, []byte("\r\n\r\n"))
+		if h < 0 {
+			return errors.New("multipart part without header end")
+		}
+		header := rest[:h]
+		rest = rest[h+4:]
+		end := bytes.Index(rest, sep)
+		if end < 0 {
+			return errors.New("multipart part without closing delimiter")
+		}
+		data := rest[:end]
+		rest = rest[end+len(sep):]
+		name, clen, ctype := partHeader(header)
+		if name == "" || !ctype {
+			return fmt.Errorf("part %q lacks a form name or Content-Type", name)
+		}
+		if clen != len(data) {
+			return fmt.Errorf("part %s: Content-Length %d, body %d bytes", name, clen, len(data))
+		}
+		if err := fn(name, data, strings.Count(name, ".") == 1); err != nil {
+			return err
+		}
+	}
+}
+
+func partHeader(h []byte) (name string, clen int, ctype bool) {
+	clen = -1
+	for len(h) > 0 {
+		line := h
+		if i := bytes.Index(h, []byte("\r\n")); i >= 0 {
+			line, h = h[:i], h[i+2:]
+		} else {
+			h = nil
+		}
+		c := bytes.IndexByte(line, ':')
+		if c < 0 {
+			continue
+		}
+		k, v := line[:c], bytes.TrimSpace(line[c+1:])
+		switch {
+		case bytes.EqualFold(k, []byte("Content-Disposition")):
+			if i := bytes.Index(v, []byte(`name="`)); i >= 0 {
+				n := v[i+6:]
+				if j := bytes.IndexByte(n, '"'); j >= 0 {
+					name = string(n[:j])
+				}
+			}
+		case bytes.EqualFold(k, []byte("Content-Length")):
+			clen = atoi(v)
+		case bytes.EqualFold(k, []byte("Content-Type")):
+			ctype = len(v) > 0
+		}
+	}
+	return name, clen, ctype
+}
+
+func atoi(b []byte) int {
+	if len(b) == 0 {
+		return -1
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+func (s *server) otlp(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" {
+		s.answer(w, http.StatusNotFound, "not found")
+		return
+	}
+	now := time.Now().UnixNano()
+	raw, body, err := s.decode(r)
+	if err != nil {
+		s.answer(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	req := ptraceotlp.NewExportRequest()
+	if err := req.UnmarshalProto(body); err != nil {
+		s.answer(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	td := req.Traces()
+	s.spans.Add(int64(td.SpanCount()))
+	var probes []string
+	for _, rs := range td.ResourceSpans().All() {
+		if v, ok := rs.Resource().Attributes().Get("service.name"); !ok || v.Str() != s.probeService {
+			continue
+		}
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, sp := range ss.Spans().All() {
+				id := sp.SpanID()
+				probes = append(probes, hex.EncodeToString(id[:]))
+			}
+		}
+	}
+	s.mu.Lock()
+	s.requests++
+	s.status[http.StatusOK]++
+	s.bodyRaw += int64(len(body))
+	s.bodyZ += int64(len(raw))
+	for _, id := range probes {
+		if _, seen := s.accepted[id]; !seen {
+			s.accepted[id] = now
+		}
+	}
+	s.mu.Unlock()
+	resp, _ := ptraceotlp.NewExportResponse().MarshalProto()
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(resp)
+}
+
+func (s *server) lookup(w http.ResponseWriter, r *http.Request) {
+	var ids []string
+	if err := json.NewDecoder(r.Body).Decode(&ids); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	out := make([]int64, len(ids))
+	s.mu.Lock()
+	for i, id := range ids {
+		if s.mode == "lite" {
+			if u, err := uuid.Parse(id); err == nil {
+				if rs := s.runs[u]; rs.posts > 0 {
+					out[i] = rs.at
+				}
+			}
+			continue
+		}
+		out[i] = s.accepted[id]
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// Summary is GET /_lt/summary.
+type Summary struct {
+	Mode          string         `json:"mode"`
+	Requests      int64          `json:"requests"`
+	ByStatus      map[string]int `json:"by_status"`
+	Errors        []string       `json:"first_errors,omitempty"`
+	ZstdRequests  int64          `json:"zstd_requests"`
+	BodyMiB       float64        `json:"decoded_body_mib"`
+	WireMiB       float64        `json:"wire_body_mib"`
+	Spans         int64          `json:"spans,omitempty"`       // otlp
+	Runs          int            `json:"runs"`                  // lite: runs with a post
+	PostsNot1     int            `json:"posts_not_1"`           // lite: patched but never posted
+	Patches       int64          `json:"patches"`               // lite
+	Conflicts     int64          `json:"conflicts"`             // runs refused as duplicates (409)
+	MissingParent int            `json:"missing_parent"`        // lite
+	BadRoot       int            `json:"bad_root"`              // lite
+	Traces        int            `json:"traces"`                // lite
+	TraceSizes    map[string]int `json:"trace_sizes,omitempty"` // lite: runs per trace → traces
+}
+
+// summary answers GET /_lt/summary; with countsOnly (?counts=1, for polling while the pipeline
+// drains) it skips the pass over every stored run.
+func (s *server) summary(w http.ResponseWriter, countsOnly bool) {
+	s.mu.Lock()
+	sum := Summary{Mode: s.mode, Requests: s.requests, ByStatus: map[string]int{}, Errors: s.errors,
+		ZstdRequests: s.encZstd, BodyMiB: float64(s.bodyRaw) / (1 << 20), WireMiB: float64(s.bodyZ) / (1 << 20),
+		Spans: s.spans.Load(), Patches: s.patches, Conflicts: s.conflict}
+	for k, v := range s.status {
+		sum.ByStatus[strconv.Itoa(k)] = int(v)
+	}
+	sum.Runs = s.posted
+	if s.mode == "lite" && !countsOnly {
+		sum.Runs = 0
+		perTrace := map[uuid.UUID]int{}
+		for id, rs := range s.runs {
+			if rs.posts != 1 {
+				sum.PostsNot1++
+				continue
+			}
+			sum.Runs++
+			perTrace[rs.trace]++
+			if !rs.hasParent {
+				if id != rs.trace {
+					sum.BadRoot++
+				}
+			} else if p := s.runs[rs.parent]; p.posts == 0 {
+				sum.MissingParent++
+			}
+		}
+		sum.Traces = len(perTrace)
+		sum.TraceSizes = map[string]int{}
+		for _, n := range perTrace {
+			sum.TraceSizes[strconv.Itoa(n)]++
+		}
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(sum)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
