@@ -245,15 +245,15 @@ func (a *assembler) flushDue(now time.Time) {
 	orphanDue := c.now - a.cfg.OrphanWait.Nanoseconds()
 	for e, ok := a.orphanQ.peek(); ok && e.at <= orphanDue; e, ok = a.orphanQ.peek() {
 		a.orphanQ.pop()
-		if e.n.state == stateParked {
-			a.orphan(c, e.ts, findTop(e.ts, e.n))
+		if ts, n := a.queuedAt(e); n != nil && n.state == stateParked {
+			a.orphan(c, ts, findTop(ts, n))
 		}
 	}
 	openDue := c.now - a.cfg.OpenRunWait.Nanoseconds()
 	for e, ok := a.openQ.peek(); ok && e.at <= openDue; e, ok = a.openQ.peek() {
 		a.openQ.pop()
-		if e.n.state == stateHeld {
-			a.releaseHeld(c, e.ts, e.n)
+		if ts, n := a.queuedAt(e); n != nil && n.state == stateHeld {
+			a.releaseHeld(c, ts, n)
 		}
 	}
 	a.patchDirtyRoots(c, orphanDue)

@@ -107,7 +107,7 @@ func (a *assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in 
 	n.state = stateParked
 	p.waiters = append(p.waiters, n)
 	a.addParked(ts, n)
-	a.orphanQ.push(queued{ts: ts, n: n, at: c.now})
+	enqueue(&a.orphanQ, ts, n, c.now)
 	if c.reloading {
 		n.stored = true
 	} else {
@@ -125,7 +125,7 @@ func (a *assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.S
 		n.bytes = spanBytes(span)
 		n.state = stateHeld
 		a.addParked(ts, n)
-		a.openQ.push(queued{ts: ts, n: n, at: c.now})
+		enqueue(&a.openQ, ts, n, c.now)
 		if c.reloading {
 			n.stored = true
 		} else {
@@ -146,7 +146,7 @@ func (a *assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.S
 func (a *assembler) deliverParked(c *call, ts *traceState, n *node) {
 	if n.open && !a.cfg.LiveView {
 		n.state = stateHeld
-		a.openQ.push(queued{ts: ts, n: n, at: c.now})
+		enqueue(&a.openQ, ts, n, c.now)
 		return
 	}
 	a.unpark(ts, n)

@@ -49,10 +49,11 @@ type node struct {
 	hashes [2]uint64
 
 	// Parked and held nodes only.
-	span    ptrace.Span
-	origin  *origin
-	bytes   int64
-	waiters []*node // parked children waiting for this node's identity
+	waitingSince int64 // when it was parked or held: the time of its deadline queue entry
+	span         ptrace.Span
+	origin       *origin
+	bytes        int64
+	waiters      []*node // parked children waiting for this node's identity
 
 	// out is the released copy while the current pass is running, so a second version of the
 	// span in the same batch merges into it instead of becoming a patch.
@@ -200,10 +201,32 @@ func (l *traceList) moveToBack(ts *traceState) {
 
 // nodeQueue is a FIFO of deadlines. Entries are pushed in time order, so the head is always the
 // next one due; entries whose node moved on are skipped when popped instead of being searched for.
+// Entries name their node by ID rather than by pointer: a span released long before its entry
+// comes due must not keep its node (and its trace) alive, or memory grows with the wait times
+// the rate, past the identity cache's bounds.
 type queued struct {
-	ts *traceState
-	n  *node
-	at int64
+	trace pcommon.TraceID
+	span  pcommon.SpanID
+	at    int64
+}
+
+// queuedAt returns the node an entry names, if it is still waiting since the entry's time.
+func (a *assembler) queuedAt(e queued) (*traceState, *node) {
+	ts := a.traces[e.trace]
+	if ts == nil {
+		return nil, nil
+	}
+	n := ts.nodes[e.span]
+	if n == nil || n.waitingSince != e.at {
+		return nil, nil
+	}
+	return ts, n
+}
+
+// enqueue records that n starts waiting now in q.
+func enqueue(q *nodeQueue, ts *traceState, n *node, now int64) {
+	n.waitingSince = now
+	q.push(queued{trace: ts.id, span: n.spanID, at: now})
 }
 
 type nodeQueue struct {

@@ -32,9 +32,17 @@ func createDefaultConfig() component.Config {
 	// turns a long outage into honest backpressure (receivers answer 503) instead.
 	retry := configretry.NewDefaultBackOffConfig()
 	retry.MaxElapsedTime = 0
+	// Batch released spans before upload: the assembler releases a few spans per incoming
+	// request, and one upload per release would spend LangSmith's request budget and our CPU on
+	// many small bodies. Runs are self-describing, so a batch may split a tree anywhere.
+	queue := exporterhelper.NewDefaultQueueConfig()
+	batch := exporterhelper.NewDefaultBatchConfig()
+	batch.MinSize = 1000
+	batch.MaxSize = 5000
+	queue.Batch = configoptional.Some(batch)
 	return &Config{
 		ClientConfig: cc,
-		QueueConfig:  configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		QueueConfig:  configoptional.Some(queue),
 		RetryConfig:  retry,
 		Project:      "default",
 		RunIDMode:    langsmith.IDModeUUIDv7,
@@ -44,8 +52,8 @@ func createDefaultConfig() component.Config {
 			OpenRunWait:       5 * time.Minute,
 			MaxSpans:          200_000,
 			MaxBytes:          256 << 20,
-			ResolvedTTL:       10 * time.Minute,
-			ResolvedMaxTraces: 100_000,
+			ResolvedTTL:       2 * time.Minute,
+			ResolvedMaxTraces: 20_000,
 		},
 	}
 }
