@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export TRACEBRIDGE_DATA_DIR=${TRACEBRIDGE_DATA_DIR:-./tmp/data}
+# A soft heap limit below memory_limiter's 400 MiB makes the Go runtime collect before the
+# limiter has to refuse data (see the README's performance section).
+export GOMEMLIMIT=${GOMEMLIMIT:-320MiB}
 mkdir -p "$TRACEBRIDGE_DATA_DIR"
 pids=()
 cleanup() {
