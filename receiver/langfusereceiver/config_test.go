@@ -53,6 +53,7 @@ func TestLoadConfig(t *testing.T) {
 				}
 				cfg.RetryAfter = 5 * time.Second
 				cfg.MaxRecordsPerRequest = 500
+				cfg.ServerConfig.ReadTimeout = 10 * time.Second
 			}),
 		},
 		{id: component.NewIDWithName(metadata.Type, "auth_extension")},
@@ -98,6 +99,12 @@ func TestLoadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDefaultTimeouts(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	assert.Equal(t, 30*time.Second, cfg.ServerConfig.ReadTimeout, "a whole request, body included")
+	assert.Equal(t, time.Minute, cfg.ServerConfig.ReadHeaderTimeout, "confighttp's default, kept")
 }
 
 func TestConfigErrorsNeverShowKeys(t *testing.T) {

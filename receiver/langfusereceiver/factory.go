@@ -20,6 +20,10 @@ const (
 	defaultMaxRequestBodySize   = 20 << 20 // 20 MiB, confighttp's own default, made visible
 	defaultRetryAfter           = time.Second
 	defaultMaxRecordsPerRequest = 10_000
+	// defaultReadTimeout bounds reading a whole request, headers and body: a client that
+	// trickles its body cannot hold a connection (and its buffer) open for longer. 20 MiB in
+	// 30 s needs about 700 KB/s.
+	defaultReadTimeout = 30 * time.Second
 )
 
 // NewFactory creates the langfuse receiver factory.
@@ -32,6 +36,7 @@ func createDefaultConfig() component.Config {
 	sc := confighttp.NewDefaultServerConfig()
 	sc.NetAddr.Endpoint = defaultEndpoint
 	sc.MaxRequestBodySize = defaultMaxRequestBodySize
+	sc.ReadTimeout = defaultReadTimeout // confighttp sets read_header_timeout only
 	return &Config{
 		ServerConfig:         sc,
 		RetryAfter:           defaultRetryAfter,

@@ -4,9 +4,9 @@
 package langfusereceiver // import "github.com/tracebridge/tracebridge/receiver/langfusereceiver"
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -104,7 +104,7 @@ func (r *langfuseReceiver) handleRecords(w http.ResponseWriter, req *http.Reques
 	if !ok {
 		return
 	}
-	records, err := langfuse.DecodeRecords(body, format, r.cfg.MaxRecordsPerRequest)
+	records, err := langfuse.DecodeRecords(body, format, r.cfg.MaxRecordsPerRequest, r.decodeOpts...)
 	if err != nil {
 		r.rejectInvalid(w, req, err)
 		return
@@ -125,7 +125,7 @@ func (r *langfuseReceiver) handleSession(w http.ResponseWriter, req *http.Reques
 	if !ok {
 		return
 	}
-	session, err := langfuse.DecodeSession(body, r.cfg.MaxRecordsPerRequest)
+	session, err := langfuse.DecodeSession(body, r.cfg.MaxRecordsPerRequest, r.decodeOpts...)
 	if err != nil {
 		r.rejectInvalid(w, req, err)
 		return
@@ -182,11 +182,12 @@ func (r *langfuseReceiver) rejectMediaType(w http.ResponseWriter, req *http.Requ
 // readBody reads the whole body; confighttp has already bounded it (before and after
 // decompression) to max_request_body_size.
 func (r *langfuseReceiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, bool) {
-	var buf bytes.Buffer
-	if n := req.ContentLength; n > 0 && n <= r.cfg.ServerConfig.MaxRequestBodySize {
-		buf.Grow(int(n) + bytes.MinRead)
+	announced := req.ContentLength
+	if announced > r.cfg.ServerConfig.MaxRequestBodySize {
+		announced = -1 // it will be refused while reading; do not size anything after it
 	}
-	if _, err := buf.ReadFrom(req.Body); err != nil {
+	body, err := readAll(req.Body, announced)
+	if err != nil {
 		if tooBig, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			d := detail([]any{"body"}, "too_large",
 				fmt.Sprintf("Request body is larger than the limit of %d bytes", tooBig.Limit), nil)
@@ -199,7 +200,41 @@ func (r *langfuseReceiver) readBody(w http.ResponseWriter, req *http.Request) ([
 			detail([]any{"body"}, "body_read_error", "Failed to read the request body: "+err.Error(), nil))
 		return nil, false
 	}
-	return buf.Bytes(), true
+	return body, true
+}
+
+// initialBodyBuffer is the most readAll allocates before any data has arrived.
+const initialBodyBuffer = 1 << 20
+
+// readAll reads r to the end. Its buffer follows what the client has sent, not what it
+// announced: it starts at min(announced, 1 MiB) and doubles as it fills, up to the announced
+// length (announced < 0: unknown), so a Content-Length of 20 MiB with no body behind it costs
+// 1 MiB, and an honest 20 MiB body ends in a buffer of its own size.
+func readAll(r io.Reader, announced int64) ([]byte, error) {
+	size := initialBodyBuffer
+	if announced >= 0 && announced < initialBodyBuffer {
+		size = int(announced)
+	}
+	buf := make([]byte, 0, size+1) // +1: the end of the body is seen without growing
+	for {
+		if len(buf) == cap(buf) {
+			grow := cap(buf)
+			if rest := announced - int64(len(buf)); rest > 0 && rest < int64(grow) {
+				grow = int(rest) + 1
+			}
+			grown := make([]byte, len(buf), len(buf)+grow) // exactly: append's growth overshoots
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func (r *langfuseReceiver) rejectInvalid(w http.ResponseWriter, req *http.Request, err error) {
@@ -220,6 +255,11 @@ func (r *langfuseReceiver) rejectInvalid(w http.ResponseWriter, req *http.Reques
 // said "too many requests") with Retry-After; a permanent one is a 400, since resending the
 // same data cannot succeed.
 func (r *langfuseReceiver) consume(w http.ResponseWriter, req *http.Request, obsFormat string, td ptrace.Traces) {
+	if r.handlersStopped() {
+		// Shutdown's grace period is over: the pipeline may already be stopping.
+		r.retryLater(w, req, http.StatusServiceUnavailable, "The receiver is shutting down", nil)
+		return
+	}
 	spans := td.SpanCount() // before ConsumeTraces: td is not ours afterwards
 	ctx := r.obsrecv.StartTracesOp(req.Context())
 	err := r.next.ConsumeTraces(ctx, td)
@@ -235,13 +275,22 @@ func (r *langfuseReceiver) consume(w http.ResponseWriter, req *http.Request, obs
 		if consumererror.ToHTTPStatus(err) == http.StatusTooManyRequests {
 			status = http.StatusTooManyRequests
 		}
-		seconds := retryAfterSeconds(r.cfg.RetryAfter)
-		w.Header().Set("Retry-After", strconv.Itoa(seconds))
-		d := detail([]any{}, "unavailable",
-			fmt.Sprintf("The pipeline refused the data, retry after %d s: %s", seconds, err.Error()), nil)
-		d.Ctx = map[string]any{"retry_after": seconds}
-		r.reject(req.Context(), w, status, reasonBackpressure, d)
+		r.retryLater(w, req, status, "The pipeline refused the data", err)
 	}
+}
+
+// retryLater answers status with Retry-After and a message saying what happened, how long to
+// wait and, when there is one, the error.
+func (r *langfuseReceiver) retryLater(w http.ResponseWriter, req *http.Request, status int, what string, err error) {
+	seconds := retryAfterSeconds(r.cfg.RetryAfter)
+	w.Header().Set("Retry-After", strconv.Itoa(seconds))
+	msg := fmt.Sprintf("%s, retry after %d s", what, seconds)
+	if err != nil {
+		msg += ": " + err.Error()
+	}
+	d := detail([]any{}, "unavailable", msg, nil)
+	d.Ctx = map[string]any{"retry_after": seconds}
+	r.reject(req.Context(), w, status, reasonBackpressure, d)
 }
 
 // retryAfterSeconds rounds up: Retry-After counts whole seconds, and 0 would invite an

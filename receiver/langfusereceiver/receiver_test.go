@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -182,6 +183,37 @@ func TestHTTP(t *testing.T) {
 			req:        post(pathRaw, "[{},{},{}]"),
 			cfg:        func(c *Config) { c.MaxRecordsPerRequest = 2 },
 			wantStatus: http.StatusRequestEntityTooLarge, wantLocs: []string{`["body"]`}, wantTypes: []string{"too_long"},
+		},
+		{
+			name: "too many JSON nodes",
+			// 66005 nodes: one record may hold NodeBudget(1) = MinNodes = 65536.
+			req:        post(pathRaw, `{"extra":{`+strings.Repeat(`"k":0,`, 33000)+`"k":0}}`),
+			cfg:        func(c *Config) { c.MaxRecordsPerRequest = 1 },
+			wantStatus: http.StatusRequestEntityTooLarge, wantLocs: []string{`["body"]`}, wantTypes: []string{"too_long"},
+		},
+		{
+			name:       "session deeper than 256 levels",
+			req:        post(pathSession, strings.Repeat(`{"children":[`, 256)+`{}`+strings.Repeat(`]}`, 256)),
+			wantStatus: http.StatusUnprocessableEntity,
+			wantLocs:   []string{`["body"` + strings.Repeat(`,"children",0`, 256) + `]`}, wantTypes: []string{"value_error"},
+		},
+		{
+			name:       "JSON nested deeper than 1024 levels",
+			req:        post(pathRaw, `{"extra":`+strings.Repeat("[", 1024)+strings.Repeat("]", 1024)+`}`),
+			wantStatus: http.StatusUnprocessableEntity, wantLocs: []string{`["body",1032]`}, wantTypes: []string{"json_invalid"},
+		},
+		{
+			name:       "100 problems listed, the rest counted",
+			req:        post(pathRaw, "["+strings.Repeat("1,", 149)+"1]"),
+			wantStatus: http.StatusUnprocessableEntity,
+			wantLocs: func() []string {
+				var locs []string
+				for i := range 100 {
+					locs = append(locs, fmt.Sprintf(`["body",%d]`, i))
+				}
+				return append(locs, `["body"]`)
+			}(),
+			wantTypes: append(slices.Repeat([]string{"model_attributes_type"}, 100), "too_many_errors"),
 		},
 		{
 			name:       "text/plain",
@@ -448,6 +480,139 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, <-status, "the in-flight request gets its real answer")
 	require.NoError(t, <-shutdownErr)
 	assert.Equal(t, 1, next.SpanCount())
+}
+
+// ctxConsumer holds ConsumeTraces until its context ends, as a pipeline does that gives up
+// when told to.
+type ctxConsumer struct {
+	consumertest.TracesSink
+	entered chan struct{}
+	once    sync.Once
+}
+
+func (c *ctxConsumer) ConsumeTraces(ctx context.Context, _ ptrace.Traces) error {
+	c.once.Do(func() { close(c.entered) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestShutdownPastItsDeadline(t *testing.T) {
+	next := &ctxConsumer{entered: make(chan struct{})}
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	r, err := newReceiver(testConfig(), metadatatest.NewSettings(tel), next)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
+
+	type answer struct {
+		status     int
+		retryAfter string
+	}
+	answers := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://"+r.addr.String()+pathRaw, strings.NewReader(validRecord))
+		req.Header.Set("X-API-Key", keyTeamA)
+		resp, reqErr := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+		if reqErr != nil {
+			answers <- answer{status: -1}
+			return
+		}
+		_ = resp.Body.Close()
+		answers <- answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+	}()
+	<-next.entered
+
+	// The grace period ends with the request still in the pipeline: Shutdown says so, and the
+	// request, told to give up, answers 503 rather than 204 for data nobody took.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, r.Shutdown(ctx), context.DeadlineExceeded)
+	assert.True(t, r.handlersStopped())
+	got := <-answers
+	assert.Equal(t, answer{status: http.StatusServiceUnavailable, retryAfter: "1"}, got)
+	assert.Zero(t, next.SpanCount())
+}
+
+func TestStoppedReceiverAnswers503(t *testing.T) {
+	sink := new(consumertest.TracesSink)
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	r, err := newReceiver(testConfig(), metadatatest.NewSettings(tel), sink)
+	require.NoError(t, err)
+	srv, err := r.newServer(t.Context(), nil)
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv.Handler)
+	t.Cleanup(ts.Close)
+	// Never started, nothing in flight: Shutdown only stops the handlers, and succeeds even
+	// with a context already over, and twice.
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.NoError(t, r.Shutdown(done))
+	require.NoError(t, r.Shutdown(done))
+
+	// A request that arrives afterwards is not handled.
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+pathRaw, strings.NewReader(validRecord))
+	require.NoError(t, err)
+	req.Header.Set("X-API-Key", keyTeamA)
+	resp, err := ts.Client().Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+	assert.JSONEq(t, `{"success":false,"error":{"detail":[{"loc":[],"msg":"The receiver is shutting down, retry after 1 s",`+
+		`"type":"unavailable","input":null,"ctx":{"retry_after":1}}]}}`, string(body))
+
+	// One that was already being handled does not reach the pipeline either.
+	w := httptest.NewRecorder()
+	r.consume(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, pathRaw, http.NoBody), formatRecordsJSON, ptrace.NewTraces())
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Zero(t, sink.SpanCount())
+	assert.Empty(t, sink.AllTraces())
+}
+
+func TestReadAll(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		name      string
+		announced int64
+		sent      int
+		maxCap    int // the buffer's capacity at the end
+	}{
+		{name: "announced and sent", announced: 100, sent: 100, maxCap: 101},
+		{name: "empty", announced: 0, sent: 0, maxCap: 1},
+		{name: "20 MiB announced, little sent", announced: 20 * mib, sent: 10, maxCap: mib + 1},
+		{name: "20 MiB announced and sent: a buffer of its size", announced: 20 * mib, sent: 20 * mib, maxCap: 20*mib + 1},
+		{name: "unknown length", announced: -1, sent: 3 * mib, maxCap: 4*mib + 4},
+		{name: "more sent than announced", announced: 10, sent: 5000, maxCap: 5000 * 2},
+		{name: "less sent than announced", announced: 3 * mib, sent: mib + 7, maxCap: 2*mib + 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := bytes.Repeat([]byte("x"), tt.sent)
+			got, err := readAll(iotest{r: bytes.NewReader(data)}, tt.announced)
+			require.NoError(t, err)
+			assert.Equal(t, data, got)
+			assert.LessOrEqual(t, cap(got), tt.maxCap)
+		})
+	}
+	_, err := readAll(iotest{r: strings.NewReader("abc"), err: io.ErrUnexpectedEOF}, 10)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+}
+
+// iotest reads r in pieces of at most 64 KiB, as a network does, then fails with err if set.
+type iotest struct {
+	r   io.Reader
+	err error
+}
+
+func (r iotest) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p[:min(len(p), 64<<10)])
+	if errors.Is(err, io.EOF) && r.err != nil {
+		return n, r.err
+	}
+	return n, err
 }
 
 func TestRetryAfterSeconds(t *testing.T) {

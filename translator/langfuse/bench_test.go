@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -67,4 +68,17 @@ func benchmarkRecords(b *testing.B, body []byte, format Format, n int, mapToo bo
 	records := float64(b.N * n)
 	b.ReportMetric(records/b.Elapsed().Seconds(), "records/s")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/records, "allocs/record")
+}
+
+// BenchmarkRefuseHugeBody is the 20 MiB `[0,0,…]` body: refused with 413 from a byte scan,
+// before any tree is built (it allocated 5.4 GB when the limits were checked afterwards).
+func BenchmarkRefuseHugeBody(b *testing.B) {
+	body := []byte("[" + strings.Repeat("0,", 10<<20) + "0]")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := DecodeRecords(body, FormatJSON, 10_000); err == nil {
+			b.Fatal("accepted")
+		}
+	}
 }

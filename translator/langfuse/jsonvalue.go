@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf16"
@@ -18,7 +19,8 @@ import (
 // pass over the body however deep the session tree is. Decoding level by level into
 // json.RawMessage rescans each subtree once per level, which is quadratic on a deep tree; a
 // decode into `any` loses nothing but boxes every value. So the body is checked once with
-// json.Valid and then split into this small tree of slices into the body, without copies.
+// json.Valid, measured against the limits (limits.go) without allocating, and only then split
+// into this small tree of slices into the body, without copies.
 
 type kind uint8
 
@@ -200,41 +202,56 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.msg }
 
-// parseJSON checks data and splits it into values. A body of whitespace only is (nil, false,
-// nil): the caller decides what an absent body means.
-func parseJSON(data []byte, p *parser) (value, bool, *syntaxError) {
+// checkJSON checks data. A body of whitespace only is (false, nil): the caller decides what an
+// absent body means.
+func checkJSON(data []byte) (bool, *syntaxError) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return value{}, false, nil
+		return false, nil
 	}
-	if !json.Valid(data) {
-		// Only the error path pays for a second scan, to learn where the body went wrong.
-		var raw json.RawMessage
-		err := json.Unmarshal(data, &raw)
-		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
-			// encoding/json counts the offending byte as read; FastAPI's loc is the 0-based
-			// index of that byte, or the length of the body when the body ends too soon.
-			offset := se.Offset
-			if offset > 0 && se.Error() != "unexpected end of JSON input" {
-				offset--
-			}
-			return value{}, false, &syntaxError{offset: offset, msg: se.Error()}
+	if json.Valid(data) {
+		return true, nil
+	}
+	// Only the error path pays for a second scan, to learn where the body went wrong.
+	var raw json.RawMessage
+	err := json.Unmarshal(data, &raw)
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		// encoding/json counts the offending byte as read; FastAPI's loc is the 0-based
+		// index of that byte, or the length of the body when the body ends too soon.
+		offset := se.Offset
+		if offset > 0 && se.Error() != "unexpected end of JSON input" {
+			offset--
 		}
-		return value{}, false, &syntaxError{offset: int64(len(data)), msg: "unexpected end of JSON input"}
+		return false, &syntaxError{offset: offset, msg: se.Error()}
 	}
-	p.data, p.pos = data, 0
-	v := p.value()
-	p.data = nil
-	return v, true, nil
+	return false, &syntaxError{offset: int64(len(data)), msg: "unexpected end of JSON input"}
 }
 
-// parser splits a body json.Valid accepted. Its scratch stacks are reused across objects,
-// arrays and (through parserPool) requests, so each object costs one exactly sized
-// allocation for its members.
+// parse splits a body checkJSON accepted into values. The caller has measured the body
+// against its node budget first (measureJSON), since the tree's size is proportional to
+// it. A body nested deeper than maxNesting is a syntax error, as it is for encoding/json
+// past its own limit, found before any value is built.
+func (p *parser) parse(data []byte, maxNesting int) (value, *syntaxError) {
+	var deepAt int
+	p.sizes, p.stack, deepAt = sizeContainers(data, maxNesting, p.sizes[:0], p.stack[:0])
+	if deepAt >= 0 {
+		return value{}, &syntaxError{offset: int64(deepAt), msg: "exceeded max depth of " + strconv.Itoa(maxNesting)}
+	}
+	p.data, p.pos, p.next = data, 0, 0
+	v := p.value()
+	p.data = nil
+	return v, nil
+}
+
+// parser splits a body checkJSON accepted. A first pass counts the members or elements of
+// every object and array, so that each gets one exactly sized allocation and nothing is
+// copied: a large object costs its size once, not the several times a growing scratch stack
+// would. The counts and the pass's stack are reused through parserPool.
 type parser struct {
-	data    []byte
-	pos     int
-	members []member
-	elems   []value
+	data  []byte
+	pos   int
+	sizes []int32 // members or elements of each object and array, in document order
+	next  int     // the index in sizes of the next object or array
+	stack []int32
 }
 
 var parserPool = sync.Pool{New: func() any { return new(parser) }}
@@ -242,11 +259,55 @@ var parserPool = sync.Pool{New: func() any { return new(parser) }}
 func getParser() *parser { return parserPool.Get().(*parser) }
 
 func putParser(p *parser) {
-	// A body with a huge object would otherwise pin its scratch stack for good.
-	if cap(p.members) > 1024 || cap(p.elems) > 1024 {
+	// A body with many objects would otherwise pin its counts for good.
+	if cap(p.sizes) > 1<<14 || cap(p.stack) > 1<<10 {
 		return
 	}
 	parserPool.Put(p)
+}
+
+// sizeContainers appends to sizes the number of members or elements of each object and array
+// of data, which json.Valid accepted, in the order they open. stack is scratch space. It
+// stops at the first object or array nested deeper than maxNesting and returns its offset
+// as deepAt, or -1.
+func sizeContainers(data []byte, maxNesting int, sizes, stack []int32) (_, _ []int32, deepAt int) {
+	// first notes that the container on top of the stack has at least one child; each comma
+	// at its level adds one more.
+	first := func() {
+		if n := len(stack); n > 0 && sizes[stack[n-1]] == 0 {
+			sizes[stack[n-1]] = 1
+		}
+	}
+	for i := 0; i < len(data); {
+		switch data[i] {
+		case '{', '[':
+			if len(stack) >= maxNesting {
+				return sizes, stack, i
+			}
+			first()
+			stack = append(stack, int32(len(sizes))) // a body has far fewer than 2^31 values
+			sizes = append(sizes, 0)
+			i++
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+			i++
+		case ',':
+			sizes[stack[len(stack)-1]]++
+			i++
+		case ' ', '\t', '\n', '\r', ':':
+			i++
+		case '"':
+			first()
+			i = skipStringAt(data, i)
+		default:
+			first() // a number or a literal
+			i++
+			for i < len(data) && !isDelimiter(data[i]) {
+				i++
+			}
+		}
+	}
+	return sizes, stack, -1
 }
 
 func (p *parser) skipSpace() {
@@ -311,7 +372,11 @@ func (p *parser) skipString() {
 func (p *parser) object() value {
 	start := p.pos
 	p.pos++ // '{'
-	base := len(p.members)
+	var members []member
+	if n := p.sizes[p.next]; n > 0 {
+		members = make([]member, 0, n)
+	}
+	p.next++
 	for {
 		p.skipSpace()
 		if p.data[p.pos] == '}' {
@@ -327,23 +392,20 @@ func (p *parser) object() value {
 		key := p.data[keyStart+1 : p.pos-1]
 		p.skipSpace()
 		p.pos++ // ':'
-		val := p.value()
-		p.members = append(p.members, member{key: key, val: val})
+		members = append(members, member{key: key})
+		members[len(members)-1].val = p.value() // in place: a member is not copied after
 	}
-	var members []member
-	if n := len(p.members) - base; n > 0 {
-		members = make([]member, n)
-		copy(members, p.members[base:])
-	}
-	clear(p.members[base:]) // drop references into the body
-	p.members = p.members[:base]
 	return value{kind: kindObject, raw: p.data[start:p.pos], members: members}
 }
 
 func (p *parser) array() value {
 	start := p.pos
 	p.pos++ // '['
-	base := len(p.elems)
+	var elems []value
+	if n := p.sizes[p.next]; n > 0 {
+		elems = make([]value, 0, n)
+	}
+	p.next++
 	for {
 		p.skipSpace()
 		if p.data[p.pos] == ']' {
@@ -353,15 +415,7 @@ func (p *parser) array() value {
 		if p.data[p.pos] == ',' {
 			p.pos++
 		}
-		val := p.value()
-		p.elems = append(p.elems, val)
+		elems = append(elems, p.value())
 	}
-	var elems []value
-	if n := len(p.elems) - base; n > 0 {
-		elems = make([]value, n)
-		copy(elems, p.elems[base:])
-	}
-	clear(p.elems[base:])
-	p.elems = p.elems[:base]
 	return value{kind: kindArray, raw: p.data[start:p.pos], elems: elems}
 }

@@ -78,21 +78,35 @@ const (
 )
 
 // DecodeRecords validates a body of LangfuseRecords and returns them, or a *ValidationError
-// listing every problem: a body is taken whole or not at all. maxRecords ≤ 0 means no limit.
-// An empty array is valid and yields no records.
-func DecodeRecords(body []byte, format Format, maxRecords int) ([]Record, error) {
+// listing the problems: a body is taken whole or not at all. maxRecords ≤ 0 means no limit.
+// An empty array is valid and yields no records. The body's size in JSON nodes and nesting
+// are bounded too (see limits.go and the options); the limits are checked before anything
+// is decoded.
+func DecodeRecords(body []byte, format Format, maxRecords int, opts ...DecodeOption) ([]Record, error) {
+	cfg := newDecodeConfig(maxRecords, opts)
 	p := getParser()
 	defer putParser(p)
 	var ps problems
 	if format == FormatNDJSON {
-		return decodeNDJSON(body, maxRecords, p, &ps)
+		return decodeNDJSON(body, maxRecords, &cfg, p, &ps)
 	}
-	v, ok, serr := parseJSON(body, p)
+	ok, serr := checkJSON(body)
 	if serr != nil {
 		return nil, jsonInvalid(serr)
 	}
 	if !ok {
 		return nil, missingBody()
+	}
+	m := measureJSON(body)
+	if maxRecords > 0 && m.elems > maxRecords {
+		return nil, tooManyRecords(maxRecords, m.elems)
+	}
+	if m.nodes > cfg.maxNodes {
+		return nil, tooManyNodes(cfg.maxNodes, m.nodes)
+	}
+	v, serr := p.parse(body, cfg.maxNesting)
+	if serr != nil {
+		return nil, jsonInvalid(serr)
 	}
 	switch v.kind {
 	case kindObject:
@@ -102,14 +116,11 @@ func DecodeRecords(body []byte, format Format, maxRecords int) ([]Record, error)
 		}
 		return []Record{rec}, nil
 	case kindArray:
-		if maxRecords > 0 && len(v.elems) > maxRecords {
-			return nil, tooManyRecords(maxRecords, len(v.elems))
-		}
 		recs := make([]Record, len(v.elems))
 		for i := range v.elems {
 			e := &v.elems[i]
 			if e.kind != kindObject {
-				ps.add([]any{"body", i}, typeModelAttrs, msgModelAttrs, e.input(), nil)
+				ps.addValue(bodyPath.elem(i), typeModelAttrs, msgModelAttrs, e, nil)
 				continue
 			}
 			recs[i] = decodeRecord(&ps, bodyPath.elem(i), e)
@@ -119,13 +130,14 @@ func DecodeRecords(body []byte, format Format, maxRecords int) ([]Record, error)
 		}
 		return recs, nil
 	default:
-		ps.add([]any{"body"}, typeModelAttrs, msgModelAttrs, v.input(), nil)
+		ps.addValue(&bodyPath, typeModelAttrs, msgModelAttrs, &v, nil)
 		return nil, ps.err()
 	}
 }
 
-// decodeNDJSON locates problems by line: ["body", <0-based line>, field].
-func decodeNDJSON(body []byte, maxRecords int, p *parser, ps *problems) ([]Record, error) {
+// decodeNDJSON locates problems by line: ["body", <0-based line>, field]. The node budget
+// covers the whole body, the nesting limit each line.
+func decodeNDJSON(body []byte, maxRecords int, cfg *decodeConfig, p *parser, ps *problems) ([]Record, error) {
 	n := 0
 	for line := range bytes.Lines(body) {
 		if len(bytes.TrimSpace(line)) > 0 {
@@ -138,22 +150,31 @@ func decodeNDJSON(body []byte, maxRecords int, p *parser, ps *problems) ([]Recor
 	if maxRecords > 0 && n > maxRecords {
 		return nil, tooManyRecords(maxRecords, n)
 	}
+	if m := measureJSON(body); m.nodes > cfg.maxNodes {
+		return nil, tooManyNodes(cfg.maxNodes, m.nodes)
+	}
 	recs := make([]Record, 0, n)
 	lineNo := -1
 	for line := range bytes.Lines(body) {
 		lineNo++
-		v, ok, serr := parseJSON(line, p)
-		switch {
-		case serr != nil:
-			ps.add([]any{"body", lineNo}, typeJSONInvalid, msgJSONInvalid, map[string]any{},
-				map[string]any{"error": fmt.Sprintf("%s (offset %d in the line)", serr.msg, serr.offset)})
-		case !ok:
-			// blank line
-		case v.kind != kindObject:
-			ps.add([]any{"body", lineNo}, typeModelAttrs, msgModelAttrs, v.input(), nil)
-		default:
-			recs = append(recs, decodeRecord(ps, bodyPath.elem(lineNo), &v))
+		ok, serr := checkJSON(line)
+		if !ok && serr == nil {
+			continue // blank line
 		}
+		var v value
+		if serr == nil {
+			v, serr = p.parse(line, cfg.maxNesting)
+		}
+		if serr != nil {
+			ps.add(bodyPath.elem(lineNo), typeJSONInvalid, msgJSONInvalid, map[string]any{},
+				map[string]any{"error": fmt.Sprintf("%s (offset %d in the line)", serr.msg, serr.offset)})
+			continue
+		}
+		if v.kind != kindObject {
+			ps.addValue(bodyPath.elem(lineNo), typeModelAttrs, msgModelAttrs, &v, nil)
+			continue
+		}
+		recs = append(recs, decodeRecord(ps, bodyPath.elem(lineNo), &v))
 	}
 	if err := ps.err(); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ package langfuse
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -43,6 +44,7 @@ func TestDecodeRecordsRejects(t *testing.T) {
 		body   string
 		format Format
 		max    int
+		opts   []DecodeOption
 		status int
 		want   []problem
 	}{
@@ -123,14 +125,79 @@ func TestDecodeRecordsRejects(t *testing.T) {
 			want:   []problem{{`["body"]`, "too_long"}},
 		},
 		{name: "NDJSON: blank", body: "\n \n", format: FormatNDJSON, status: unprocessable, want: []problem{{`["body"]`, "missing"}}},
+		{
+			name:   "too many JSON nodes",
+			body:   `{"extra": {"a": 1, "b": [2, 3]}}`, // 9 nodes: 3 containers, 3 keys, 3 scalars
+			opts:   []DecodeOption{WithMaxNodes(8)},
+			status: http.StatusRequestEntityTooLarge,
+			want:   []problem{{`["body"]`, "too_long"}},
+		},
+		{
+			name:   "too many records is told before too many nodes",
+			body:   `[{}, {}, {}]`,
+			max:    2,
+			opts:   []DecodeOption{WithMaxNodes(1)},
+			status: http.StatusRequestEntityTooLarge,
+			want:   []problem{{`["body"]`, "too_long"}},
+		},
+		{
+			name:   "NDJSON: too many JSON nodes in the whole body",
+			body:   "{}\n{\"a\": 1}\n",
+			format: FormatNDJSON,
+			opts:   []DecodeOption{WithMaxNodes(3)},
+			status: http.StatusRequestEntityTooLarge,
+			want:   []problem{{`["body"]`, "too_long"}},
+		},
+		{
+			name:   "nested deeper than the default limit",
+			body:   `{"extra":` + strings.Repeat("[", DefaultMaxNesting) + strings.Repeat("]", DefaultMaxNesting) + `}`,
+			status: unprocessable,
+			want:   []problem{{fmt.Sprintf(`["body",%d]`, len(`{"extra":`)+DefaultMaxNesting-1), "json_invalid"}},
+		},
+		{
+			name:   "nested deeper than a lowered limit",
+			body:   `{"extra": {"a": [[1]]}}`,
+			opts:   []DecodeOption{WithMaxNesting(3)},
+			status: unprocessable,
+			want:   []problem{{`["body",17]`, "json_invalid"}},
+		},
+		{
+			name:   "NDJSON: a line nested too deep",
+			body:   "{}\n{\"extra\": {\"a\": {}}}\n",
+			format: FormatNDJSON,
+			opts:   []DecodeOption{WithMaxNesting(2)},
+			status: unprocessable,
+			want:   []problem{{`["body",1]`, "json_invalid"}},
+		},
+		{
+			name:   "at most MaxProblems problems, then a count of the rest",
+			body:   "[" + strings.Repeat("1,", MaxProblems+49) + "1]",
+			status: unprocessable,
+			want:   append(elemProblems(MaxProblems, "model_attributes_type"), problem{`["body"]`, "too_many_errors"}),
+		},
+		{
+			name:   "exactly MaxProblems problems: no count",
+			body:   "[" + strings.Repeat("1,", MaxProblems-1) + "1]",
+			status: unprocessable,
+			want:   elemProblems(MaxProblems, "model_attributes_type"),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			recs, err := DecodeRecords([]byte(tt.body), tt.format, tt.max)
+			recs, err := DecodeRecords([]byte(tt.body), tt.format, tt.max, tt.opts...)
 			assert.Nil(t, recs)
 			requireProblems(t, err, tt.status, tt.want...)
 		})
 	}
+}
+
+// elemProblems is one problem of type typ at each of ["body", 0] … ["body", n-1].
+func elemProblems(n int, typ string) []problem {
+	out := make([]problem, n)
+	for i := range out {
+		out[i] = problem{fmt.Sprintf(`["body",%d]`, i), typ}
+	}
+	return out
 }
 
 func TestDecodeRecordsErrorEntries(t *testing.T) {
@@ -167,9 +234,14 @@ func TestDecodeRecordsErrorEntries(t *testing.T) {
 			want: `{"loc":["body",5],"msg":"JSON decode error","type":"json_invalid","input":{},` +
 				`"ctx":{"error":"invalid character '1' after object key"}}`,
 		},
+		{
+			body: `{"extra":` + strings.Repeat("[", DefaultMaxNesting) + strings.Repeat("]", DefaultMaxNesting) + `}`,
+			want: `{"loc":["body",1032],"msg":"JSON decode error","type":"json_invalid","input":{},` +
+				`"ctx":{"error":"exceeded max depth of 1024"}}`,
+		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.body, func(t *testing.T) {
+		t.Run(tt.body[:min(len(tt.body), 40)], func(t *testing.T) {
 			_, err := DecodeRecords([]byte(tt.body), FormatJSON, 0)
 			verr, ok := errors.AsType[*ValidationError](err)
 			require.True(t, ok, "%v", err)
@@ -181,6 +253,26 @@ func TestDecodeRecordsErrorEntries(t *testing.T) {
 	}
 	verr := &ValidationError{Details: []Detail{{Loc: []any{"body", 3, "span_id"}, Msg: "bad"}, {}}}
 	assert.Equal(t, "invalid body at body.3.span_id: bad (and 1 more)", verr.Error())
+	verr = &ValidationError{Details: []Detail{{Loc: []any{"body", 0}, Msg: "bad"}, {}, {Type: "too_many_errors"}}, Omitted: 5}
+	assert.Equal(t, "invalid body at body.0: bad (and 6 more)", verr.Error(), "the count entry is not a problem")
+}
+
+func TestDecodeRecordsProblemCap(t *testing.T) {
+	// 250 bad records, each with two problems: 100 are listed, then one entry counts the
+	// other 400. Past the cap, no loc is built.
+	body := "[" + strings.Repeat(`{"span_id": 1, "error": "x"},`, 249) + `{"span_id": 1, "error": "x"}]`
+	_, err := DecodeRecords([]byte(body), FormatJSON, 0)
+	verr, ok := errors.AsType[*ValidationError](err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, http.StatusUnprocessableEntity, verr.Status)
+	require.Len(t, verr.Details, MaxProblems+1)
+	assert.Equal(t, 400, verr.Omitted)
+	assert.Equal(t, []any{"body", 49, "error"}, verr.Details[MaxProblems-1].Loc)
+	got, mErr := json.Marshal(verr.Details[MaxProblems])
+	require.NoError(t, mErr)
+	assert.JSONEq(t, `{"loc":["body"],"msg":"400 more problems were found and are not listed; only the first 100 are",`+
+		`"type":"too_many_errors","input":null,"ctx":{"max_errors":100,"omitted":400}}`, string(got))
+	assert.Equal(t, "invalid body at body.0.span_id: Input should be a valid string (and 499 more)", verr.Error())
 }
 
 func TestDecodeRecordsAccepts(t *testing.T) {

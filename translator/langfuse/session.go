@@ -4,6 +4,7 @@
 package langfuse // import "github.com/tracebridge/tracebridge/translator/langfuse"
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -95,28 +96,37 @@ var sessionSpanSchema = newSchema(
 	"status_code", "status_message", "attributes", "children", "span_id",
 )
 
-// DecodeSession validates a SessionRecord body, or returns a *ValidationError listing every
-// problem. maxSpans ≤ 0 means no limit; otherwise a tree with more nodes (the root included)
-// is refused with 413, before any node is checked.
-func DecodeSession(body []byte, maxSpans int) (*Session, error) {
+// DecodeSession validates a SessionRecord body, or returns a *ValidationError listing the
+// problems. maxSpans ≤ 0 means no limit; otherwise a tree with more nodes (the root included)
+// is refused with 413, before any node is checked. The body's size in JSON nodes, its
+// nesting and the tree's depth are bounded too (see limits.go and the options).
+func DecodeSession(body []byte, maxSpans int, opts ...DecodeOption) (*Session, error) {
+	cfg := newDecodeConfig(maxSpans, opts)
 	p := getParser()
 	defer putParser(p)
-	v, ok, serr := parseJSON(body, p)
+	ok, serr := checkJSON(body)
 	if serr != nil {
 		return nil, jsonInvalid(serr)
 	}
 	if !ok {
 		return nil, missingBody()
 	}
+	if m := measureJSON(body); m.nodes > cfg.maxNodes {
+		return nil, tooManyNodes(cfg.maxNodes, m.nodes)
+	}
+	v, serr := p.parse(body, cfg.maxNesting)
+	if serr != nil {
+		return nil, jsonInvalid(serr)
+	}
 	var ps problems
 	if v.kind != kindObject {
-		ps.add([]any{"body"}, typeModelAttrs, msgModelAttrs, v.input(), nil)
+		ps.addValue(&bodyPath, typeModelAttrs, msgModelAttrs, &v, nil)
 		return nil, ps.err()
 	}
 	if n := countNodes(&v); maxSpans > 0 && n > maxSpans {
 		return nil, tooManyRecords(maxSpans, n)
 	}
-	d := sessionDecoder{ps: &ps}
+	d := sessionDecoder{ps: &ps, maxDepth: cfg.maxSessionDepth}
 	s := d.session(&v)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -145,6 +155,8 @@ func countNodes(v *value) int {
 
 type sessionDecoder struct {
 	ps *problems
+	// maxDepth is the deepest level a node may be at, the root being level 1.
+	maxDepth int
 	// spanIDs holds the span IDs the body gives, to refuse a tree that names one span twice.
 	spanIDs map[pcommon.SpanID]struct{}
 }
@@ -194,7 +206,7 @@ func (d *sessionDecoder) session(v *value) *Session {
 		s.SpanID = d.spanID(loc, name[sSpanID], x)
 	}
 	if x := f[sChildren]; x != nil {
-		s.Children = d.children(loc, name[sChildren], x)
+		s.Children = d.children(loc, name[sChildren], x, 2)
 	}
 	return s
 }
@@ -215,13 +227,15 @@ func (d *sessionDecoder) spanID(loc *path, field string, v *value) pcommon.SpanI
 	return id
 }
 
-func (d *sessionDecoder) children(loc *path, field string, v *value) []SessionSpan {
+// children checks the list of the nodes at level, the root being level 1. A node deeper than
+// maxDepth is a problem of its own, and what lies below it is not looked at.
+func (d *sessionDecoder) children(loc *path, field string, v *value, level int) []SessionSpan {
 	switch v.kind {
 	case kindArray:
 	case kindNull:
 		return nil
 	default:
-		d.ps.add(at(loc, field), typeList, msgList, v.input(), nil)
+		d.ps.addValue(at(loc, field), typeList, msgList, v, nil)
 		return nil
 	}
 	listLoc := loc.field(field)
@@ -229,15 +243,28 @@ func (d *sessionDecoder) children(loc *path, field string, v *value) []SessionSp
 	for i := range v.elems {
 		e := &v.elems[i]
 		if e.kind != kindObject {
-			d.ps.add(listLoc.elem(i).loc(), typeModelAttrs, msgModelAttrs, e.input(), nil)
+			d.ps.addValue(listLoc.elem(i), typeModelAttrs, msgModelAttrs, e, nil)
 			continue
 		}
-		d.span(listLoc.elem(i), e, &out[i])
+		if level > d.maxDepth {
+			d.tooDeep(listLoc.elem(i))
+			continue
+		}
+		d.span(listLoc.elem(i), e, &out[i], level)
 	}
 	return out
 }
 
-func (d *sessionDecoder) span(loc *path, v *value, s *SessionSpan) {
+// tooDeep reports a node below the deepest level allowed. Its input is not echoed: the
+// subtree can be most of the body.
+func (d *sessionDecoder) tooDeep(loc *path) {
+	reason := fmt.Sprintf("a session tree may be at most %d levels deep (the root is level 1); this span is at level %d",
+		d.maxDepth, d.maxDepth+1)
+	d.ps.add(loc, typeValueError, valueErrorPrefix+reason, nil,
+		map[string]any{"error": reason, "max_depth": d.maxDepth})
+}
+
+func (d *sessionDecoder) span(loc *path, v *value, s *SessionSpan, level int) {
 	s.Name = defaultSpanName
 	var f [nFieldCount]*value
 	sessionSpanSchema.pick(v, f[:])
@@ -288,7 +315,7 @@ func (d *sessionDecoder) span(loc *path, v *value, s *SessionSpan) {
 		s.SpanID = d.spanID(loc, name[nSpanID], x)
 	}
 	if x := f[nChildren]; x != nil {
-		s.Children = d.children(loc, name[nChildren], x)
+		s.Children = d.children(loc, name[nChildren], x, level+1)
 	}
 }
 

@@ -4,6 +4,8 @@
 package langfuse
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,6 +23,7 @@ func TestDecodeSessionRejects(t *testing.T) {
 		name   string
 		body   string
 		max    int
+		opts   []DecodeOption
 		status int
 		want   []problem
 	}{
@@ -65,10 +68,54 @@ func TestDecodeSessionRejects(t *testing.T) {
 			status: http.StatusRequestEntityTooLarge,
 			want:   []problem{{`["body"]`, "too_long"}},
 		},
+		{
+			name:   "deeper than the default limit",
+			body:   chainSession(DefaultMaxSessionDepth + 1),
+			status: unprocessable,
+			want:   []problem{{chainLoc(DefaultMaxSessionDepth), "value_error"}},
+		},
+		{
+			name: "every node too deep, none below it",
+			body: `{"children": [{"children": [{"children": [{}]}, {}, "x"]}]}`,
+			opts: []DecodeOption{WithMaxSessionDepth(2)},
+			// Level 3 holds two nodes too deep and a non-object; level 4 is not looked at.
+			status: unprocessable,
+			want: []problem{
+				{`["body","children",0,"children",0]`, "value_error"},
+				{`["body","children",0,"children",1]`, "value_error"},
+				{`["body","children",0,"children",2]`, "model_attributes_type"},
+			},
+		},
+		{
+			name:   "too many JSON nodes",
+			body:   `{"attributes": {"a": 1}, "children": [{}]}`, // 8 nodes
+			opts:   []DecodeOption{WithMaxNodes(7)},
+			status: http.StatusRequestEntityTooLarge,
+			want:   []problem{{`["body"]`, "too_long"}},
+		},
+		{
+			name:   "nested deeper than the JSON limit",
+			body:   `{"metadata": {"a": [[]]}}`,
+			opts:   []DecodeOption{WithMaxNesting(3)},
+			status: unprocessable,
+			want:   []problem{{`["body",20]`, "json_invalid"}},
+		},
+		{
+			name:   "problems past the cap are counted",
+			body:   `{"children": [` + strings.Repeat(`{"name": 1},`, MaxProblems) + `{"name": 1}]}`,
+			status: unprocessable,
+			want: func() []problem {
+				var want []problem
+				for i := range MaxProblems {
+					want = append(want, problem{fmt.Sprintf(`["body","children",%d,"name"]`, i), "string_type"})
+				}
+				return append(want, problem{`["body"]`, "too_many_errors"})
+			}(),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := DecodeSession([]byte(tt.body), tt.max)
+			s, err := DecodeSession([]byte(tt.body), tt.max, tt.opts...)
 			assert.Nil(t, s)
 			requireProblems(t, err, tt.status, tt.want...)
 		})
@@ -77,10 +124,10 @@ func TestDecodeSessionRejects(t *testing.T) {
 
 func TestSessionDeepTree(t *testing.T) {
 	// A chain as deep as JSON nesting allows must decode in one pass and map to a chain of
-	// spans, each the parent of the next.
+	// spans, each the parent of the next. Both limits are raised far past their defaults.
 	const depth = 4000
 	body := strings.Repeat(`{"children":[`, depth) + `{}` + strings.Repeat(`]}`, depth)
-	s, err := DecodeSession([]byte(body), 0)
+	s, err := DecodeSession([]byte(body), 0, WithMaxSessionDepth(depth+1), WithMaxNesting(2*depth+1))
 	require.NoError(t, err)
 	td := SessionToTraces(s, testOptions(""))
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
@@ -88,6 +135,40 @@ func TestSessionDeepTree(t *testing.T) {
 	for i := 1; i < spans.Len(); i++ {
 		require.Equal(t, spans.At(i-1).SpanID(), spans.At(i).ParentSpanID())
 	}
+}
+
+// chainSession is a session of the given levels, each node the only child of the one above.
+func chainSession(levels int) string {
+	return strings.Repeat(`{"children":[`, levels-1) + `{}` + strings.Repeat(`]}`, levels-1)
+}
+
+// chainLoc is the loc of the node at level+1 of a chainSession.
+func chainLoc(level int) string {
+	return `["body"` + strings.Repeat(`,"children",0`, level) + `]`
+}
+
+func TestSessionDepthLimit(t *testing.T) {
+	// The deepest tree allowed by default decodes, and maps to one span per level.
+	s, err := DecodeSession([]byte(chainSession(DefaultMaxSessionDepth)), 0)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultMaxSessionDepth, 1+countSpans(s.Children))
+
+	// One level more is refused at the node too deep, with a message that says why.
+	_, err = DecodeSession([]byte(chainSession(DefaultMaxSessionDepth+1)), 0)
+	verr, ok := errors.AsType[*ValidationError](err)
+	require.True(t, ok, "%v", err)
+	require.Len(t, verr.Details, 1)
+	d := verr.Details[0]
+	assert.Len(t, d.Loc, 1+2*DefaultMaxSessionDepth)
+	reason := "a session tree may be at most 256 levels deep (the root is level 1); this span is at level 257"
+	assert.Equal(t, "Value error, "+reason, d.Msg)
+	assert.Nil(t, d.Input, "the subtree is not echoed")
+	assert.Equal(t, map[string]any{"error": reason, "max_depth": 256}, d.Ctx)
+
+	// A far deeper tree is refused as cheaply: the JSON nesting limit stops it first.
+	_, err = DecodeSession([]byte(chainSession(5000)), 0)
+	requireProblems(t, err, http.StatusUnprocessableEntity,
+		problem{fmt.Sprintf(`["body",%d]`, DefaultMaxNesting/2*len(`{"children":[`)), "json_invalid"})
 }
 
 func TestSessionIDsAreStable(t *testing.T) {

@@ -31,11 +31,15 @@ type Detail struct {
 	Ctx map[string]any `json:"ctx,omitempty"`
 }
 
-// ValidationError rejects a whole body: nothing in it may be used. It lists every problem.
+// ValidationError rejects a whole body: nothing in it may be used. It lists the problems
+// found, at most MaxProblems of them; when there were more, a last entry of type
+// "too_many_errors" says how many were left out.
 type ValidationError struct {
-	// Status is the HTTP status the problem calls for: 422, or 413 for too many records.
+	// Status is the HTTP status the problem calls for: 422, or 413 for a body over a limit.
 	Status  int
 	Details []Detail
+	// Omitted is how many problems were found but not listed.
+	Omitted int
 }
 
 func (e *ValidationError) Error() string {
@@ -44,7 +48,11 @@ func (e *ValidationError) Error() string {
 	}
 	d := e.Details[0]
 	msg := fmt.Sprintf("invalid body at %s: %s", formatLoc(d.Loc), d.Msg)
-	if n := len(e.Details) - 1; n > 0 {
+	listed := len(e.Details)
+	if e.Omitted > 0 {
+		listed-- // the last entry only counts the others
+	}
+	if n := listed - 1 + e.Omitted; n > 0 {
 		msg += fmt.Sprintf(" (and %d more)", n)
 	}
 	return msg
@@ -75,6 +83,7 @@ const (
 	typeGreaterEqual  = "greater_than_equal"
 	typeLessEqual     = "less_than_equal"
 	typeTooLong       = "too_long"
+	typeTooManyErrors = "too_many_errors"
 	msgMissing        = "Field required"
 	msgModelAttrs     = "Input should be a valid dictionary or object to extract fields from"
 	msgString         = "Input should be a valid string"
@@ -89,17 +98,40 @@ const (
 	levelExpectedList = "'DEBUG', 'INFO', 'WARN' or 'ERROR'"
 )
 
-// problems collects the Details of one body. A loc passed in is kept, so it must be fresh:
-// build it with at, which never shares a backing array.
+// problems collects the Details of one body, up to MaxProblems of them: past that, a problem
+// is only counted, so that neither its loc nor its input is built.
 type problems struct {
 	details []Detail
+	omitted int
 }
 
-func (p *problems) add(loc []any, typ, msg string, input any, ctx map[string]any) {
-	p.details = append(p.details, Detail{Loc: loc, Msg: msg, Type: typ, Input: input, Ctx: ctx})
+// add records a problem at loc.
+func (p *problems) add(loc *path, typ, msg string, input any, ctx map[string]any) {
+	if p.full() {
+		return
+	}
+	p.details = append(p.details, Detail{Loc: loc.loc(), Msg: msg, Type: typ, Input: input, Ctx: ctx})
 }
 
-func (p *problems) valueError(loc []any, input any, reason string) {
+// addValue records a problem whose input is v, turned into Go data only if the problem is
+// listed.
+func (p *problems) addValue(loc *path, typ, msg string, v *value, ctx map[string]any) {
+	if p.full() {
+		return
+	}
+	p.details = append(p.details, Detail{Loc: loc.loc(), Msg: msg, Type: typ, Input: v.input(), Ctx: ctx})
+}
+
+// full counts a problem past MaxProblems and reports whether it was one.
+func (p *problems) full() bool {
+	if len(p.details) < MaxProblems {
+		return false
+	}
+	p.omitted++
+	return true
+}
+
+func (p *problems) valueError(loc *path, input any, reason string) {
 	p.add(loc, typeValueError, valueErrorPrefix+reason, input, map[string]any{"error": reason})
 }
 
@@ -108,7 +140,18 @@ func (p *problems) err() error {
 	if len(p.details) == 0 {
 		return nil
 	}
-	return &ValidationError{Status: http.StatusUnprocessableEntity, Details: p.details}
+	details := p.details
+	if p.omitted > 0 {
+		details = append(details, Detail{
+			Loc: []any{"body"},
+			Msg: fmt.Sprintf("%d more problems were found and are not listed; only the first %d are",
+				p.omitted, MaxProblems),
+			Type:  typeTooManyErrors,
+			Input: nil,
+			Ctx:   map[string]any{"max_errors": MaxProblems, "omitted": p.omitted},
+		})
+	}
+	return &ValidationError{Status: http.StatusUnprocessableEntity, Details: details, Omitted: p.omitted}
 }
 
 // path is where a value sits in the body, as a chain up to "body". Building the loc slice
@@ -142,8 +185,8 @@ func (p *path) field(name string) *path { return &path{parent: p, name: name} }
 
 func (p *path) elem(i int) *path { return &path{parent: p, index: i} }
 
-// at returns the loc of the field under p.
-func at(p *path, field string) []any { return p.field(field).loc() }
+// at returns the path of the field under p.
+func at(p *path, field string) *path { return p.field(field) }
 
 // The field checkers below report a wrong type and return ok=false; null means "not given"
 // (pydantic's Optional[...] = None) and returns ok=false without a problem.
@@ -155,7 +198,7 @@ func checkString(p *problems, loc *path, field string, v *value) (string, bool) 
 	case kindNull:
 		return "", false
 	default:
-		p.add(at(loc, field), typeString, msgString, v.input(), nil)
+		p.addValue(at(loc, field), typeString, msgString, v, nil)
 		return "", false
 	}
 }
@@ -168,21 +211,21 @@ func checkTimestamp(p *problems, loc *path, field string, v *value) (pcommon.Tim
 		return 0, false
 	case kindNumber:
 	default:
-		p.add(at(loc, field), typeInt, msgInt, v.input(), nil)
+		p.addValue(at(loc, field), typeInt, msgInt, v, nil)
 		return 0, false
 	}
 	if !isIntegerLiteral(v.raw) {
-		p.add(at(loc, field), typeInt, msgInt, v.input(), nil)
+		p.addValue(at(loc, field), typeInt, msgInt, v, nil)
 		return 0, false
 	}
 	n, err := strconv.ParseInt(string(v.raw), 10, 64)
 	switch {
 	case v.raw[0] == '-' && (err != nil || n < 0):
-		p.add(at(loc, field), typeGreaterEqual, "Input should be greater than or equal to 0", v.input(), map[string]any{"ge": 0})
+		p.addValue(at(loc, field), typeGreaterEqual, "Input should be greater than or equal to 0", v, map[string]any{"ge": 0})
 		return 0, false
 	case err != nil:
-		p.add(at(loc, field), typeLessEqual, "Input should be less than or equal to "+strconv.FormatInt(math.MaxInt64, 10),
-			v.input(), map[string]any{"le": int64(math.MaxInt64)})
+		p.addValue(at(loc, field), typeLessEqual, "Input should be less than or equal to "+strconv.FormatInt(math.MaxInt64, 10),
+			v, map[string]any{"le": int64(math.MaxInt64)})
 		return 0, false
 	}
 	return pcommon.Timestamp(n), true //nolint:gosec // n ≥ 0 checked above
@@ -205,16 +248,16 @@ func checkNonNegativeFloat(p *problems, loc *path, field string, v *value) (floa
 		return 0, false
 	case kindNumber:
 	default:
-		p.add(at(loc, field), typeFloat, msgFloat, v.input(), nil)
+		p.addValue(at(loc, field), typeFloat, msgFloat, v, nil)
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(string(v.raw), 64)
 	if err != nil || math.IsInf(f, 0) {
-		p.add(at(loc, field), typeFiniteNumber, msgFiniteNumber, v.input(), nil)
+		p.addValue(at(loc, field), typeFiniteNumber, msgFiniteNumber, v, nil)
 		return 0, false
 	}
 	if f < 0 {
-		p.add(at(loc, field), typeGreaterEqual, "Input should be greater than or equal to 0", v.input(), map[string]any{"ge": 0})
+		p.addValue(at(loc, field), typeGreaterEqual, "Input should be greater than or equal to 0", v, map[string]any{"ge": 0})
 		return 0, false
 	}
 	return f, true
@@ -227,7 +270,7 @@ func checkBool(p *problems, loc *path, field string, v *value) (b, ok bool) {
 	case kindNull:
 		return false, false
 	default:
-		p.add(at(loc, field), typeBool, msgBool, v.input(), nil)
+		p.addValue(at(loc, field), typeBool, msgBool, v, nil)
 		return false, false
 	}
 }
@@ -299,7 +342,7 @@ func checkObject(p *problems, loc *path, field string, v *value) []Attribute {
 	case kindNull:
 		return nil
 	default:
-		p.add(at(loc, field), typeDict, msgDict, v.input(), nil)
+		p.addValue(at(loc, field), typeDict, msgDict, v, nil)
 		return nil
 	}
 	attrs := make([]Attribute, 0, len(v.members))
@@ -343,7 +386,7 @@ func checkStringList(p *problems, loc *path, field string, v *value) ([]string, 
 	case kindNull:
 		return nil, false
 	default:
-		p.add(at(loc, field), typeList, msgList, v.input(), nil)
+		p.addValue(at(loc, field), typeList, msgList, v, nil)
 		return nil, false
 	}
 	out := make([]string, 0, len(v.elems))
@@ -351,7 +394,7 @@ func checkStringList(p *problems, loc *path, field string, v *value) ([]string, 
 	for i := range v.elems {
 		e := &v.elems[i]
 		if e.kind != kindString {
-			p.add(loc.field(field).elem(i).loc(), typeString, msgString, e.input(), nil)
+			p.addValue(loc.field(field).elem(i), typeString, msgString, e, nil)
 			ok = false
 			continue
 		}
