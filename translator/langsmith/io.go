@@ -270,25 +270,30 @@ func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 	return dst
 }
 
+// collectFlat gathers the attributes flattened under prefix (prefix.N.…) into t.tree, consuming
+// them, and reports whether there were any.
+func (t *translation) collectFlat(prefix string) bool {
+	t.tree.reset(kindArray)
+	i := 0
+	for k, v := range t.attrs.All() {
+		if indexedUnder(k, prefix) && t.tree.insert(k[len(prefix)+1:], v) {
+			t.idx.consumeAt(i)
+		}
+		i++
+	}
+	return !t.tree.empty()
+}
+
 // flatMessages rebuilds a flattened message list (prefix.N.*) as {"messages":[…]}.
 func (t *translation) flatMessages(fam family, prefix string, openInference bool) bool {
 	if t.idx.families&fam == 0 {
 		return false
 	}
-	tree := &t.tree
-	tree.reset(kindArray)
-	i := 0
-	for k, v := range t.attrs.All() {
-		if indexedUnder(k, prefix) && tree.insert(k[len(prefix)+1:], v) {
-			t.idx.consumeAt(i)
-		}
-		i++
-	}
-	if tree.empty() {
+	if !t.collectFlat(prefix) {
 		return false
 	}
 	t.buf = append(t.buf, `{"messages":`...)
-	t.buf = tree.appendJSON(t.buf, treeStyle{unwrap: openInference})
+	t.buf = t.tree.appendJSON(t.buf, treeStyle{unwrap: openInference})
 	t.buf = append(t.buf, '}')
 	return true
 }
@@ -299,18 +304,10 @@ func (t *translation) documents() bool {
 	if t.idx.families&famOIDocuments == 0 {
 		return false
 	}
-	tree := &t.tree
-	tree.reset(kindArray)
-	i := 0
-	for k, v := range t.attrs.All() {
-		if indexedUnder(k, attrOpenInferenceDocuments) && tree.insert(k[len(attrOpenInferenceDocuments)+1:], v) {
-			t.idx.consumeAt(i)
-		}
-		i++
-	}
-	if tree.empty() {
+	if !t.collectFlat(attrOpenInferenceDocuments) {
 		return false
 	}
+	tree := &t.tree
 	t.buf = append(t.buf, `{"documents":[`...)
 	first := true
 	for c := tree.nodes[0].first; c != 0; c = tree.nodes[c].next {
