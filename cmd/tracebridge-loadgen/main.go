@@ -145,6 +145,9 @@ func run(args []string) error {
 type generator interface {
 	body(batch int) ([]byte, string)
 	traceCount() int64
+	// unfinished is how many more spans or records complete the trace in progress: a trace
+	// cut off when the load stops would otherwise wait for a root that never comes.
+	unfinished() int
 }
 
 // recordGen produces the record stream: trace after trace, the trace-level record last.
@@ -171,6 +174,17 @@ func newRecordGen(seed uint64, perTrace, payload int) *recordGen {
 }
 
 func (g *recordGen) traceCount() int64 { return g.traces }
+
+func (g *recordGen) unfinished() int { return unfinished(g.n, g.perTrace) }
+
+// unfinished is how many more of a stream's items, n sent so far in traces of perTrace items,
+// complete the trace in progress.
+func unfinished(n int64, perTrace int) int {
+	if idx := int(n % int64(perTrace)); idx > 0 {
+		return perTrace - idx
+	}
+	return 0
+}
 
 // next appends one record as a JSON object (no newline) to dst.
 func (g *recordGen) next(dst []byte) []byte {
@@ -346,6 +360,11 @@ loop:
 		case <-ctx.Done():
 			break loop
 		}
+	}
+	// Finish the trace in progress, so every trace sent is whole.
+	if n := gen.unfinished(); n > 0 && ctx.Err() == nil {
+		body, ct := gen.body(n)
+		jobs <- job{body: body, contentType: ct, records: n}
 	}
 	close(jobs)
 	sendEnd := time.Now()

@@ -58,9 +58,16 @@ func newSpanGen(seed uint64, perTrace, batch int) *spanGen {
 
 func (g *spanGen) traceCount() int64 { return g.traces }
 
+func (g *spanGen) unfinished() int { return unfinished(g.n, g.perTrace) }
+
 // body fills the template's spans with the next batch of the span stream: for each trace its
 // children (chat calls, ending before the root) and then its root (the agent invocation).
 func (g *spanGen) body(batch int) ([]byte, string) {
+	if batch < g.spans.Len() {
+		// A short final request: the template shrinks for good, which is fine at the end.
+		i := 0
+		g.spans.RemoveIf(func(ptrace.Span) bool { i++; return i > batch })
+	}
 	for i := range batch {
 		s := g.spans.At(i)
 		idx := int(g.n % int64(g.perTrace))

@@ -113,7 +113,7 @@ func (cfg *Config) Validate() error {
 	if cfg.ClientConfig.Compression.IsCompressed() {
 		errs = errors.Join(errs, errors.New("`compression` is not supported: run uploads are always zstd-compressed"))
 	}
-	return errors.Join(errs, cfg.Assembly.Validate())
+	return errs // confmap.Validate runs AssemblyConfig.Validate itself, as for every nested struct
 }
 
 // validateQueue rules out the queue settings under which a released batch could block the

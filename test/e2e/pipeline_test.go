@@ -81,6 +81,7 @@ exporters:
       max_interval: 1s
 %s    assembly:
       orphan_wait: %s
+      resolved_ttl: 1h
 %s
 service:
   extensions: %s
