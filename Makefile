@@ -101,4 +101,4 @@ bench-compare: $(BENCHSTAT)
 	$(BENCHSTAT) bench-old.out bench.out
 
 $(BENCHSTAT):
-	GOBIN=$(TOOLS_BIN) $(GO) install golang.org/x/perf/cmd/benchstat@latest
+	GOBIN=$(TOOLS_BIN) $(GO) install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
