@@ -28,7 +28,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
-	"github.com/tracebridge/tracebridge/translator/conventions"
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
@@ -359,9 +358,6 @@ func (u *uploader) translate(ctx context.Context, td ptrace.Traces) *runBatch {
 					bad = append(bad, spanRef{rs: rs, ss: ss, span: span})
 					badErr = errors.Join(badErr, err)
 					continue
-				}
-				if v, ok := span.Attributes().Get(conventions.Patch); ok && v.Bool() {
-					run.Patch = true
 				}
 				b.runs = append(b.runs, run)
 				b.spans = append(b.spans, spanRef{rs: rs, ss: ss, span: span})

@@ -47,8 +47,8 @@ func SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span pt
 		return Run{}, fmt.Errorf("span %s: %w", span.SpanID(), err)
 	}
 	t.run.EndTime = t.endTime()
-	// The patch stamp is the exporter's business (it decides what a patch carries), not metadata.
-	t.idx.consume(slotPatch)
+	// The assembler's patch stamp: the run was posted before, so this version goes as a patch.
+	t.run.Patch = t.patch()
 	t.run.RunType = t.runType()
 	t.run.Name = t.name()
 	t.run.Tags = t.tags()
@@ -90,6 +90,17 @@ type translation struct {
 	run   Run
 	buf   []byte
 	tree  flatTree // reused by every flattened structure of the span
+}
+
+// patch reads and consumes the tracebridge.patch stamp (never metadata).
+func (t *translation) patch() bool {
+	v, ok := t.idx.get(slotPatch)
+	if !ok {
+		return false
+	}
+	t.idx.consume(slotPatch)
+	p, ok := boolValue(v)
+	return ok && p
 }
 
 // endTime is the span's end, or zero for an observation still in progress. A child whose start

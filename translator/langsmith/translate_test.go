@@ -22,6 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/translator/conventions"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/runs from the current output")
@@ -483,4 +485,32 @@ func ExampleSpanToRun() {
 	// 20240102T030405678901Z00000000-0000-0000-0123-456789abcdef
 	// {"usage_metadata":{"input_tokens":5,"output_tokens":2,"total_tokens":7}}
 	// {"invocation_params":{"model":"gpt-4o"},"metadata":{"otel_trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","otel_span_id":"0123456789abcdef","ls_model_name":"gpt-4o"}}
+}
+
+func TestSpanToRunPatchStamp(t *testing.T) {
+	for _, stamp := range []struct {
+		name  string
+		set   func(pcommon.Map)
+		patch bool
+	}{
+		{"absent", func(pcommon.Map) {}, false},
+		{"true", func(m pcommon.Map) { m.PutBool(conventions.Patch, true) }, true},
+		{"false", func(m pcommon.Map) { m.PutBool(conventions.Patch, false) }, false},
+	} {
+		t.Run(stamp.name, func(t *testing.T) {
+			td := ptrace.NewTraces()
+			rs := td.ResourceSpans().AppendEmpty()
+			ss := rs.ScopeSpans().AppendEmpty()
+			span := ss.Spans().AppendEmpty()
+			span.SetTraceID(pcommon.TraceID{1})
+			span.SetSpanID(pcommon.SpanID{2})
+			span.SetName("root")
+			span.SetStartTimestamp(pcommon.NewTimestampFromTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+			stamp.set(span.Attributes())
+			run, err := SpanToRun(rs.Resource(), ss.Scope(), span, Options{IDMode: IDModeUUIDv7, DefaultProject: "p"})
+			require.NoError(t, err)
+			assert.Equal(t, stamp.patch, run.Patch)
+			assert.NotContains(t, string(run.Extra), conventions.Patch, "the stamp is never metadata")
+		})
+	}
 }
