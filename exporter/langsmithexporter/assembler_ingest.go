@@ -13,8 +13,10 @@ import (
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
-// ingestTraces takes every span of td. td stays the caller's: spans are copied, either straight
-// into the release batch or into the parking area.
+// ingestTraces takes every span of td. The exporter declares MutatesData, so td is the
+// assembler's own (the pipeline clones it when another consumer shares it): each span is moved,
+// not copied, either straight into the release batch or into the parking area. What is left of
+// td afterwards is empty husks.
 func (a *assembler) ingestTraces(c *call, td ptrace.Traces) {
 	var ts *traceState
 	for _, rs := range td.ResourceSpans().All() {
@@ -98,12 +100,12 @@ func (a *assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 	a.park(c, ts, n, span, in, p)
 }
 
-// park keeps a copy of span until p, its parent, is resolved.
+// park keeps span (moved out of the input) until p, its parent, is resolved.
 func (a *assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node) {
-	n.span = ptrace.NewSpan()
-	span.CopyTo(n.span)
-	n.origin = in.origin()
 	n.bytes = spanBytes(span)
+	n.span = ptrace.NewSpan()
+	span.MoveTo(n.span)
+	n.origin = in.origin()
 	n.state = stateParked
 	p.waiters = append(p.waiters, n)
 	a.addParked(ts, n)
@@ -119,10 +121,10 @@ func (a *assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in 
 // open observation, then releases whatever was waiting for it.
 func (a *assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope) {
 	if n.open && !a.cfg.LiveView {
-		n.span = ptrace.NewSpan()
-		span.CopyTo(n.span)
-		n.origin = in.origin()
 		n.bytes = spanBytes(span)
+		n.span = ptrace.NewSpan()
+		span.MoveTo(n.span)
+		n.origin = in.origin()
 		n.state = stateHeld
 		a.addParked(ts, n)
 		enqueue(&a.openQ, ts, n, c.now)
@@ -132,7 +134,7 @@ func (a *assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.S
 			c.toStore = append(c.toStore, n)
 		}
 	} else {
-		releaseCopy(c, in.origin(), span, n, false)
+		releaseInput(c, in.origin(), span, n, false)
 		n.state = stateReleased
 		if c.reloading {
 			b := c.batch()
@@ -234,7 +236,7 @@ func (a *assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 			s.body.Attributes().Remove(conventions.ObservationOpen)
 			a.patchSynth(c, ts)
 		default:
-			dst := releaseCopy(c, in.origin(), span, n, true)
+			dst := releaseInput(c, in.origin(), span, n, true)
 			if wasOpen && !n.open {
 				dst.Attributes().Remove(conventions.ObservationOpen)
 			}
@@ -325,10 +327,22 @@ func (a *assembler) releaseHeld(c *call, ts *traceState, n *node) {
 	releaseMove(c, n)
 }
 
-// releaseCopy puts a stamped copy of src into the pass's release batch.
+// releaseCopy puts a stamped copy of src, a body the assembler keeps, into the pass's release
+// batch.
 func releaseCopy(c *call, o *origin, src ptrace.Span, n *node, patch bool) ptrace.Span {
 	dst := c.batch().slice(o).AppendEmpty()
 	src.CopyTo(dst)
+	return markReleased(c, dst, n, patch)
+}
+
+// releaseInput moves src, a span of the input batch, into the pass's release batch and stamps it.
+func releaseInput(c *call, o *origin, src ptrace.Span, n *node, patch bool) ptrace.Span {
+	dst := c.batch().slice(o).AppendEmpty()
+	src.MoveTo(dst)
+	return markReleased(c, dst, n, patch)
+}
+
+func markReleased(c *call, dst ptrace.Span, n *node, patch bool) ptrace.Span {
 	stamp(dst, n, patch)
 	if !patch {
 		n.out, n.outSeq = dst, c.seq

@@ -386,3 +386,11 @@ func assertEvictions(t *testing.T, tel *componenttest.Telemetry, v int64) {
 	metadatatest.AssertEqualExporterLangsmithAssemblyEvictions(t, tel,
 		[]metricdata.DataPoint[int64]{{Value: v}}, metricdatatest.IgnoreTimestamp())
 }
+
+// cloneTraces is what the pipeline's fan-out hands a MutatesData consumer when the same batch
+// goes elsewhere too: the exporter moves spans out of what it is given.
+func cloneTraces(td ptrace.Traces) ptrace.Traces {
+	c := ptrace.NewTraces()
+	td.CopyTo(c)
+	return c
+}

@@ -62,8 +62,12 @@ func (e *langsmithExporter) ConsumeTraces(ctx context.Context, td ptrace.Traces)
 	return e.assembler.ConsumeTraces(ctx, td)
 }
 
+// Capabilities declares MutatesData: the assembler moves each span out of the batch it is given
+// instead of copying it (a deep copy per span was a tenth of the CPU at 20k spans/s). In a
+// pipeline with one exporter the batch is handed over as is; next to other exporters the
+// collector clones it for this one.
 func (*langsmithExporter) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: false}
+	return consumer.Capabilities{MutatesData: true}
 }
 
 // Shutdown flushes what the assembler holds into the queue first, then lets the uploader drain

@@ -150,13 +150,15 @@ func TestExporterResendIsAConflictNotADuplicate(t *testing.T) {
 		// so the 409 path is what keeps LangSmith free of duplicates.
 		c.Assembly.ResolvedMaxTraces = 1
 	})
-	trace := testTrace(1, 3) // sent twice as it is: the same spans, so the same run ids
-	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), trace))
+	// Sent twice: the same spans, so the same run ids. The exporter mutates what it is given
+	// (MutatesData), so each send gets its own copy, as the pipeline's fan-out would give it.
+	trace := testTrace(1, 3)
+	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), cloneTraces(trace)))
 	h.requireExactlyOnce(t, 3)
 	for i := byte(2); i < 6; i++ { // push trace 1 out of the assembler's cache of released traces
 		require.NoError(t, h.exporter.ConsumeTraces(context.Background(), testTrace(i, 1)))
 	}
-	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), trace))
+	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), cloneTraces(trace)))
 	h.requireExactlyOnce(t, 7)
 	assert.Eventually(t, func() bool {
 		for _, r := range h.emu.Requests() {
@@ -231,4 +233,18 @@ func TestExporterDeadLettersSpansThatCannotBecomeRuns(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, traces.SpanCount())
 	assert.Empty(t, h.emu.Runs("exporter-test"))
+}
+
+// The assembler moves spans out of the batch it is given; without MutatesData the pipeline
+// could hand it a read-only batch shared with another exporter.
+func TestExporterDeclaresMutatesData(t *testing.T) {
+	h := newHarness(t, smithemu.DefaultConfig(), nil)
+	assert.True(t, h.exporter.Capabilities().MutatesData)
+
+	td := testTrace(1, 2)
+	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), td))
+	h.requireExactlyOnce(t, 2)
+	for _, span := range td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().All() {
+		assert.True(t, span.TraceID().IsEmpty(), "a taken span is left as an empty husk, not copied")
+	}
 }

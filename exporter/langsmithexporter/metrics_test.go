@@ -47,7 +47,7 @@ func TestExporterMetrics(t *testing.T) {
 	skewed := spans.At(0).StartTimestamp().AsTime().Add(-5 * time.Millisecond)
 	spans.At(1).SetStartTimestamp(pcommon.NewTimestampFromTime(skewed))
 
-	require.NoError(t, exp.ConsumeTraces(context.Background(), td))
+	require.NoError(t, exp.ConsumeTraces(context.Background(), cloneTraces(td)))
 	require.NoError(t, exp.ConsumeTraces(context.Background(), td)) // the same spans again
 	require.Eventually(t, func() bool { return len(emu.Runs("exporter-test")) == 3 }, 10*time.Second, 10*time.Millisecond)
 	require.NoError(t, exp.Shutdown(context.Background()))

@@ -71,16 +71,7 @@ const DottedSegmentLen = 22 + 36
 // YYYYMMDDTHHMMSSffffffZ<uuid>, in UTC with microseconds (nanoseconds are truncated, as the
 // official Go SDK does).
 func AppendDottedSegment(dst []byte, start time.Time, id uuid.UUID) []byte {
-	start = start.UTC()
-	dst = start.AppendFormat(dst, dottedTimeLayout)
-	us := start.Nanosecond() / 1000
-	var frac [6]byte
-	for i := 5; i >= 0; i-- {
-		frac[i] = byte('0' + us%10)
-		us /= 10
-	}
-	dst = append(dst, frac[:]...)
-	dst = append(dst, 'Z')
+	dst = appendMicroTime(dst, start, false)
 	return appendUUID(dst, id)
 }
 

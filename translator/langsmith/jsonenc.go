@@ -139,7 +139,7 @@ const runTimeLen = len(runTimeLayout)
 
 func appendRunTime(dst []byte, t time.Time) []byte {
 	dst = append(dst, '"')
-	dst = t.UTC().AppendFormat(dst, runTimeLayout)
+	dst = appendMicroTime(dst, t, true)
 	return append(dst, '"')
 }
 

@@ -1,0 +1,39 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// appendMicroTime must write exactly what the layouts it replaces write.
+func TestAppendMicroTimeMatchesLayouts(t *testing.T) {
+	times := []time.Time{
+		time.Date(2026, 11, 25, 17, 4, 5, 123456789, time.UTC),
+		time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 1000, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 6, 1, 12, 0, 0, 500, time.FixedZone("UTC+5:30", 5*3600+1800)),
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		times = append(times, time.Unix(0, r.Int64N(1<<62)).UTC())
+	}
+	for _, ts := range times {
+		u := ts.UTC()
+		assert.Equal(t, u.Format(runTimeLayout), string(appendMicroTime(nil, ts, true)), "%v", ts)
+		wantDotted := fmt.Sprintf("%s%06dZ", u.Format(dottedTimeLayout), u.Nanosecond()/1000)
+		assert.Equal(t, wantDotted, string(appendMicroTime(nil, ts, false)), "%v", ts)
+	}
+}
