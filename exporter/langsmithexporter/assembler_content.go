@@ -49,45 +49,58 @@ func hasEvent(events ptrace.SpanEventSlice, n int, e ptrace.SpanEvent) bool {
 }
 
 // spanHasher hashes a span's content, to tell an identical re-send from a changed one. The seed
-// is per process: hashes are never stored.
+// is per process: hashes are never stored. Each string is hashed in place with maphash.String
+// (no copy into a buffer; messages in attributes run to kilobytes) and the pieces are folded
+// with a 64-bit finalizer, so order and position count.
 type spanHasher struct {
-	h   maphash.Hash
-	buf [8]byte
+	seed maphash.Seed
+	h    uint64
 }
 
 func (a *assembler) hashSpan(span ptrace.Span) uint64 {
-	var sh spanHasher
-	sh.h.SetSeed(a.seed)
+	sh := spanHasher{seed: a.seed}
 	sh.str(span.Name())
 	sh.u64(uint64(span.Kind()))
 	sh.u64(uint64(span.StartTimestamp()))
 	sh.u64(uint64(span.EndTimestamp()))
-	pid := span.ParentSpanID()
-	_, _ = sh.h.Write(pid[:])
+	sh.id(span.ParentSpanID())
 	sh.u64(uint64(span.Status().Code()))
 	sh.str(span.Status().Message())
 	sh.attrs(span.Attributes())
+	sh.u64(uint64(span.Events().Len()))
 	for _, e := range span.Events().All() {
 		sh.str(e.Name())
 		sh.u64(uint64(e.Timestamp()))
 		sh.attrs(e.Attributes())
 	}
+	sh.u64(uint64(span.Links().Len()))
 	for _, l := range span.Links().All() {
-		tid, sid := l.TraceID(), l.SpanID()
-		_, _ = sh.h.Write(tid[:])
-		_, _ = sh.h.Write(sid[:])
+		tid := l.TraceID()
+		sh.u64(binary.LittleEndian.Uint64(tid[:8]))
+		sh.u64(binary.LittleEndian.Uint64(tid[8:]))
+		sh.id(l.SpanID())
 	}
-	return sh.h.Sum64()
+	return sh.h
 }
 
+// u64 folds v into the hash (murmur3's 64-bit finalizer over the running value).
 func (sh *spanHasher) u64(v uint64) {
-	binary.LittleEndian.PutUint64(sh.buf[:], v)
-	_, _ = sh.h.Write(sh.buf[:])
+	h := (sh.h ^ v) * 0x9e3779b97f4a7c15
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	sh.h = h
+}
+
+func (sh *spanHasher) id(id pcommon.SpanID) {
+	sh.u64(binary.LittleEndian.Uint64(id[:]))
 }
 
 func (sh *spanHasher) str(s string) {
 	sh.u64(uint64(len(s)))
-	_, _ = sh.h.WriteString(s)
+	sh.u64(maphash.String(sh.seed, s))
 }
 
 func (sh *spanHasher) attrs(m pcommon.Map) {
@@ -99,8 +112,9 @@ func (sh *spanHasher) attrs(m pcommon.Map) {
 }
 
 func (sh *spanHasher) value(v pcommon.Value) {
-	_ = sh.h.WriteByte(byte(v.Type()))
-	switch v.Type() {
+	t := v.Type()
+	sh.u64(uint64(t))
+	switch t {
 	case pcommon.ValueTypeStr:
 		sh.str(v.Str())
 	case pcommon.ValueTypeInt:
@@ -109,16 +123,14 @@ func (sh *spanHasher) value(v pcommon.Value) {
 		sh.u64(math.Float64bits(v.Double()))
 	case pcommon.ValueTypeBool:
 		if v.Bool() {
-			_ = sh.h.WriteByte(1)
+			sh.u64(1)
 		} else {
-			_ = sh.h.WriteByte(0)
+			sh.u64(0)
 		}
 	case pcommon.ValueTypeBytes:
-		b := v.Bytes()
-		sh.u64(uint64(b.Len()))
-		for i := range b.Len() {
-			_ = sh.h.WriteByte(b.At(i))
-		}
+		b := v.Bytes().AsRaw()
+		sh.u64(uint64(len(b)))
+		sh.u64(maphash.Bytes(sh.seed, b))
 	case pcommon.ValueTypeMap:
 		sh.attrs(v.Map())
 	case pcommon.ValueTypeSlice:

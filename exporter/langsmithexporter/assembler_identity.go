@@ -108,9 +108,10 @@ func (a *assembler) resolveChild(ts *traceState, n, p *node) {
 	n.dotted = sb.String()
 }
 
-// adoptIdentity takes the identity a span already carries (langsmith.span.dotted_order and
-// langsmith.trace.id, as a span leaving this assembler does): it is resolved without its
-// ancestors. It reports false, and changes nothing, when the identity is inconsistent.
+// adoptIdentity takes the identity a span already carries in langsmith.span.dotted_order (as a
+// span leaving this assembler does): it is resolved without its ancestors. It reports false, and
+// changes nothing, when the identity is inconsistent (with itself, or with a langsmith.span.id or
+// langsmith.trace.id the span also carries).
 func adoptIdentity(n *node, si spanInfo) bool {
 	d := si.dotted
 	last := d[strings.LastIndexByte(d, '.')+1:]
@@ -123,7 +124,7 @@ func adoptIdentity(n *node, si spanInfo) bool {
 		return false
 	}
 	first, err := uuid.Parse(d[langsmith.DottedSegmentLen-36 : langsmith.DottedSegmentLen])
-	if err != nil || first != si.traceRun {
+	if err != nil || (si.hasTraceRun && first != si.traceRun) {
 		return false
 	}
 	parent := uuid.Nil
@@ -136,26 +137,35 @@ func adoptIdentity(n *node, si spanInfo) bool {
 			return false
 		}
 	}
-	n.runID, n.traceRun, n.parentRun, n.dotted = id, si.traceRun, parent, d
+	n.runID, n.traceRun, n.parentRun, n.dotted = id, first, parent, d
 	n.segUs = start.UnixMicro()
 	return true
 }
 
 // stamp writes n's run identity onto its released copy: with it the uploader translates the span
-// on its own. The IDs are taken as substrings of the dotted order, which spells them all (the
-// trace's first, the parent's second to last, the run's last), instead of formatting three UUIDs.
+// on its own. langsmith.span.dotted_order alone carries the whole identity (the trace's run is
+// its first segment, the parent's its second to last, the run's its last, with the run's start),
+// so only it is added: one attribute per span instead of four. A span that came with its own
+// langsmith.span.id, langsmith.trace.id or langsmith.span.parent_id has them overwritten from the
+// dotted order (substrings of it, no UUID formatting), so they cannot contradict it.
 func stamp(dst ptrace.Span, n *node, patch bool) {
 	const idLen = 36
 	d := n.dotted
 	attrs := dst.Attributes()
-	attrs.EnsureCapacity(attrs.Len() + 6)
-	attrs.PutStr(conventions.LangSmithSpanID, d[len(d)-idLen:])
-	attrs.PutStr(conventions.LangSmithTraceID, d[langsmith.DottedSegmentLen-idLen:langsmith.DottedSegmentLen])
-	if n.parentRun == uuid.Nil {
-		attrs.Remove(conventions.LangSmithParentID)
-	} else {
-		end := len(d) - langsmith.DottedSegmentLen - 1 // the parent's segment ends before the last dot
-		attrs.PutStr(conventions.LangSmithParentID, d[end-idLen:end])
+	attrs.EnsureCapacity(attrs.Len() + 3)
+	if v, ok := attrs.Get(conventions.LangSmithSpanID); ok {
+		v.SetStr(d[len(d)-idLen:])
+	}
+	if v, ok := attrs.Get(conventions.LangSmithTraceID); ok {
+		v.SetStr(d[langsmith.DottedSegmentLen-idLen : langsmith.DottedSegmentLen])
+	}
+	if v, ok := attrs.Get(conventions.LangSmithParentID); ok {
+		if n.parentRun == uuid.Nil {
+			attrs.Remove(conventions.LangSmithParentID)
+		} else {
+			end := len(d) - langsmith.DottedSegmentLen - 1 // the parent's segment ends before the last dot
+			v.SetStr(d[end-idLen : end])
+		}
 	}
 	attrs.PutStr(conventions.LangSmithDottedOrder, d)
 	if n.orphaned {

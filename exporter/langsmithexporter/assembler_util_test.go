@@ -155,15 +155,12 @@ func released(t testing.TB, tds []ptrace.Traces) []rel {
 						orphanOf: get(conventions.Orphan),
 						span:     span,
 					}
-					var err error
-					r.runID, err = uuid.Parse(get(conventions.LangSmithSpanID))
-					require.NoError(t, err, "langsmith.span.id")
-					r.traceRun, err = uuid.Parse(get(conventions.LangSmithTraceID))
-					require.NoError(t, err, "langsmith.trace.id")
-					if p := get(conventions.LangSmithParentID); p != "" {
-						r.parentRun, err = uuid.Parse(p)
-						require.NoError(t, err, "langsmith.span.parent_id")
-					}
+					// The identity the uploader will read: the translator derives it from the
+					// stamped dotted order.
+					require.NotEmpty(t, r.dotted, "released span %s carries no dotted order", span.SpanID())
+					run, err := langsmith.SpanToRun(rs.Resource(), ss.Scope(), span, langsmith.Options{})
+					require.NoError(t, err, "released span %s", span.SpanID())
+					r.runID, r.traceRun, r.parentRun = run.ID, run.TraceID, run.ParentRunID
 					if v, ok := attrs.Get(conventions.Patch); ok && v.Bool() {
 						r.patch = true
 					}

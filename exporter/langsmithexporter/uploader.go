@@ -68,7 +68,7 @@ type uploader struct {
 func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuilder) *uploader {
 	// All queue consumers share one encoder: EncodeAll is safe for concurrent use and runs up
 	// to as many compressions at once as the encoder's concurrency, so give it one per core.
-	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)))
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(false), zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)))
 	u := &uploader{
 		cfg:       cfg,
 		logger:    set.Logger,

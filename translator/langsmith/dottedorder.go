@@ -104,11 +104,11 @@ func (t *translation) resolveIdentity() error {
 	x := &t.idx
 	start := t.span.StartTimestamp().AsTime()
 
-	id := RunID(t.opts.IDMode, t.span.TraceID(), t.span.SpanID(), start)
-	if v, ok, err := uuidAttr(x, slotLSSpanID, conventions.LangSmithSpanID); err != nil {
+	id, hasID, err := uuidAttr(x, slotLSSpanID, conventions.LangSmithSpanID)
+	if err != nil {
 		return err
-	} else if ok {
-		id = v
+	}
+	if hasID {
 		x.consume(slotLSSpanID)
 	}
 	traceID, hasTrace, err := uuidAttr(x, slotLSTraceID, conventions.LangSmithTraceID)
@@ -128,15 +128,16 @@ func (t *translation) resolveIdentity() error {
 	}
 
 	run := &t.run
-	run.ID = id
 	if dotted, ok := x.str(slotLSDottedOrder); ok {
 		d, err := parseDottedOrder(dotted)
 		if err != nil {
 			return fmt.Errorf("invalid %s: %w", conventions.LangSmithDottedOrder, err)
 		}
-		if d.last != id {
+		// The last segment names the run; an explicit langsmith.span.id must agree with it.
+		if hasID && d.last != id {
 			return fmt.Errorf("%s ends in run %s, not in this run's id %s", conventions.LangSmithDottedOrder, d.last, id)
 		}
+		run.ID = d.last
 		if hasTrace && d.first != traceID {
 			return fmt.Errorf("%s starts with run %s, not with trace id %s", conventions.LangSmithDottedOrder, d.first, traceID)
 		}
@@ -162,6 +163,10 @@ func (t *translation) resolveIdentity() error {
 	if !isRoot && (hasParent || !t.span.ParentSpanID().IsEmpty()) {
 		return ErrUnresolved
 	}
+	if !hasID {
+		id = RunID(t.opts.IDMode, t.span.TraceID(), t.span.SpanID(), start)
+	}
+	run.ID = id
 	if hasTrace && traceID != id {
 		return fmt.Errorf("root run %s has %s %s: a root's trace id must be its own id", id, conventions.LangSmithTraceID, traceID)
 	}

@@ -396,7 +396,7 @@ func TestSpanToRunIdentityErrors(t *testing.T) {
 		{name: "span id of the wrong type", attrs: map[string]any{"langsmith.span.id": int64(4)}, wantErr: "not a UUID string"},
 		{name: "root with a foreign trace id", attrs: map[string]any{"langsmith.trace.id": "00000000-0000-0000-0000-000000000009"}, wantErr: "a root's trace id must be its own id"},
 		{name: "dotted order with three-digit fraction", attrs: map[string]any{"langsmith.span.dotted_order": "20260115T100000123Z00000000-0000-0000-0102-030405060708"}, wantErr: "invalid langsmith.span.dotted_order"},
-		{name: "dotted order ending in another run", attrs: map[string]any{"langsmith.span.dotted_order": "20260115T100000123456Z00000000-0000-0000-0000-000000000001"}, wantErr: "not in this run's id"},
+		{name: "dotted order ending in another run", attrs: map[string]any{"langsmith.span.id": "00000000-0000-0000-0000-000000000002", "langsmith.span.dotted_order": "20260115T100000123456Z00000000-0000-0000-0000-000000000001"}, wantErr: "not in this run's id"},
 		{name: "dotted order with upper-case id", attrs: map[string]any{"langsmith.span.id": "00000000-0000-0000-0000-0000000000AB", "langsmith.span.dotted_order": "20260115T100000123456Z00000000-0000-0000-0000-0000000000AB"}, wantErr: "lower-case"},
 		{name: "dotted order on an impossible date", attrs: map[string]any{"langsmith.span.dotted_order": "20260230T100000123456Z00000000-0000-0000-0102-030405060708"}, wantErr: "invalid langsmith.span.dotted_order"},
 	}
@@ -428,6 +428,23 @@ func TestSpanToRunRootIdentity(t *testing.T) {
 	assert.Equal(t, DottedSegment(start, run.ID), run.DottedOrder)
 	assert.Equal(t, time.Date(2026, 1, 15, 10, 0, 0, 123456000, time.UTC), run.StartTime, "start truncated to the segment's microseconds")
 	assert.Equal(t, time.Date(2026, 1, 15, 10, 0, 1, 123456000, time.UTC), run.EndTime)
+}
+
+// The assembler stamps only langsmith.span.dotted_order: its segments name the run (last), its
+// parent (second to last) and the trace (first), and the last segment's time is the start.
+func TestSpanToRunIdentityFromDottedOrderAlone(t *testing.T) {
+	const dotted = "20260115T100000000001Z00000000-0000-7000-8000-00000000000a." +
+		"20260115T100000500000Z00000000-0000-7000-8000-00000000000b." +
+		"20260115T100000750000Z00000000-0000-7000-8000-00000000000c"
+	res, scope, span := newSpan(map[string]any{"langsmith.span.dotted_order": dotted})
+	span.SetParentSpanID(pcommon.SpanID{9})
+	run, err := SpanToRun(res, scope, span, Options{IDMode: IDModeUUIDv7})
+	require.NoError(t, err)
+	assert.Equal(t, uuid.MustParse("00000000-0000-7000-8000-00000000000c"), run.ID)
+	assert.Equal(t, uuid.MustParse("00000000-0000-7000-8000-00000000000b"), run.ParentRunID)
+	assert.Equal(t, uuid.MustParse("00000000-0000-7000-8000-00000000000a"), run.TraceID)
+	assert.Equal(t, dotted, run.DottedOrder)
+	assert.Equal(t, time.Date(2026, 1, 15, 10, 0, 0, 750000000, time.UTC), run.StartTime)
 }
 
 func TestSpanToRunDoesNotMutateSpan(t *testing.T) {

@@ -1,0 +1,86 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter
+
+import (
+	"hash/maphash"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// The content hash decides between "identical re-send, drop it" and "changed, patch the run":
+// a copy must hash the same and every kind of change must not.
+func TestHashSpanTellsEveryChange(t *testing.T) {
+	a := &assembler{seed: maphash.MakeSeed()}
+	base := func() ptrace.Span {
+		s := ptrace.NewSpan()
+		s.SetName("llm")
+		s.SetKind(ptrace.SpanKindClient)
+		s.SetStartTimestamp(1_000)
+		s.SetEndTimestamp(2_000)
+		s.SetParentSpanID(pcommon.SpanID{1, 2, 3, 4, 5, 6, 7, 8})
+		s.Status().SetCode(ptrace.StatusCodeOk)
+		s.Attributes().PutStr("gen_ai.prompt", "hello")
+		s.Attributes().PutInt("gen_ai.usage.input_tokens", 10)
+		s.Attributes().PutDouble("temperature", 0.5)
+		s.Attributes().PutBool("stream", true)
+		s.Attributes().PutEmptyBytes("raw").FromRaw([]byte{1, 2})
+		m := s.Attributes().PutEmptyMap("meta")
+		m.PutStr("k", "v")
+		s.Attributes().PutEmptySlice("tags").AppendEmpty().SetStr("a")
+		e := s.Events().AppendEmpty()
+		e.SetName("token")
+		e.SetTimestamp(1_500)
+		s.Links().AppendEmpty().SetSpanID(pcommon.SpanID{9})
+		return s
+	}
+	want := a.hashSpan(base())
+	copied := ptrace.NewSpan()
+	base().CopyTo(copied)
+	assert.Equal(t, want, a.hashSpan(copied), "a copy hashes the same")
+
+	changes := map[string]func(ptrace.Span){
+		"name":            func(s ptrace.Span) { s.SetName("llm2") },
+		"kind":            func(s ptrace.Span) { s.SetKind(ptrace.SpanKindServer) },
+		"start":           func(s ptrace.Span) { s.SetStartTimestamp(1_001) },
+		"end":             func(s ptrace.Span) { s.SetEndTimestamp(2_001) },
+		"parent":          func(s ptrace.Span) { s.SetParentSpanID(pcommon.SpanID{8}) },
+		"status code":     func(s ptrace.Span) { s.Status().SetCode(ptrace.StatusCodeError) },
+		"status message":  func(s ptrace.Span) { s.Status().SetMessage("boom") },
+		"string value":    func(s ptrace.Span) { s.Attributes().PutStr("gen_ai.prompt", "hellO") },
+		"int value":       func(s ptrace.Span) { s.Attributes().PutInt("gen_ai.usage.input_tokens", 11) },
+		"int to string":   func(s ptrace.Span) { s.Attributes().PutStr("gen_ai.usage.input_tokens", "10") },
+		"double value":    func(s ptrace.Span) { s.Attributes().PutDouble("temperature", 0.25) },
+		"bool value":      func(s ptrace.Span) { s.Attributes().PutBool("stream", false) },
+		"bytes value":     func(s ptrace.Span) { s.Attributes().PutEmptyBytes("raw").FromRaw([]byte{1, 3}) },
+		"map member":      func(s ptrace.Span) { s.Attributes().PutEmptyMap("meta").PutStr("k", "w") },
+		"slice member":    func(s ptrace.Span) { s.Attributes().PutEmptySlice("tags").AppendEmpty().SetStr("b") },
+		"attribute added": func(s ptrace.Span) { s.Attributes().PutStr("x", "") },
+		"attribute gone":  func(s ptrace.Span) { s.Attributes().Remove("stream") },
+		"key renamed": func(s ptrace.Span) {
+			v, _ := s.Attributes().Get("stream")
+			s.Attributes().PutBool("streaming", v.Bool())
+			s.Attributes().Remove("stream")
+		},
+		"event added":     func(s ptrace.Span) { s.Events().AppendEmpty().SetName("done") },
+		"event timestamp": func(s ptrace.Span) { s.Events().At(0).SetTimestamp(1_600) },
+		"event attribute": func(s ptrace.Span) { s.Events().At(0).Attributes().PutStr("t", "x") },
+		"link span":       func(s ptrace.Span) { s.Links().At(0).SetSpanID(pcommon.SpanID{10}) },
+		"link added":      func(s ptrace.Span) { s.Links().AppendEmpty() },
+		"strings regroup": func(s ptrace.Span) {
+			s.SetName("ll")
+			s.Status().SetMessage("m")
+		},
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			s := base()
+			change(s)
+			assert.NotEqual(t, want, a.hashSpan(s))
+		})
+	}
+}
