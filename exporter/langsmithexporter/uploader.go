@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,7 +63,8 @@ type uploader struct {
 	// instance has no multipart endpoint), every later request goes to /runs/batch.
 	batchOnly atomic.Bool
 
-	buffers sync.Pool
+	buffers sync.Pool // *bytes.Buffer: request bodies before compression
+	batches sync.Pool // *runBatch: one push's runs, their JSON and their spans
 }
 
 func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuilder) *uploader {
@@ -84,6 +86,7 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 		encoder: enc,
 		now:     time.Now,
 		buffers: sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		batches: sync.Pool{New: func() any { return new(runBatch) }},
 	}
 	if cfg.DeadLetterDirectory != "" {
 		u.deadLetter = &deadLetter{dir: cfg.DeadLetterDirectory}
@@ -106,7 +109,12 @@ func (u *uploader) start(ctx context.Context, host component.Host) error {
 // answer are handed back through consumererror.NewTraces, so exporterhelper retries only them;
 // the rest are delivered, conflicted (already there) or dead-lettered.
 func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
-	batch := u.translate(ctx, td)
+	batch := u.batches.Get().(*runBatch)
+	defer u.batches.Put(batch)
+	// Nothing of the runs outlives the push: requests are sent, dead letters written and retries
+	// handed back as copies of the spans before it returns.
+	defer batch.reset()
+	u.translate(ctx, td, batch)
 	limits := u.ingestLimits(ctx)
 	st := &pushState{batch: batch}
 	for lo := 0; lo < len(batch.runs); {
@@ -332,10 +340,19 @@ func (u *uploader) setHeaders(h http.Header) {
 }
 
 // runBatch holds the runs of one push and where each came from, so that the spans of a failed
-// request can be handed back for retry.
+// request can be handed back for retry. Batches are pooled: the runs' JSON lives in the arena.
 type runBatch struct {
 	runs  []langsmith.Run
 	spans []spanRef
+	arena langsmith.Arena
+}
+
+// reset forgets the push: the arena's blocks and the slices' room are kept for the next one.
+func (b *runBatch) reset() {
+	clear(b.runs)
+	clear(b.spans)
+	b.runs, b.spans = b.runs[:0], b.spans[:0]
+	b.arena.Reset()
 }
 
 type spanRef struct {
@@ -346,14 +363,15 @@ type spanRef struct {
 
 // translate maps every span to its run. A span that cannot become a run (a user-set identity
 // attribute is malformed) goes to the dead letters with the reason.
-func (u *uploader) translate(ctx context.Context, td ptrace.Traces) *runBatch {
-	b := &runBatch{runs: make([]langsmith.Run, 0, td.SpanCount()), spans: make([]spanRef, 0, td.SpanCount())}
+func (u *uploader) translate(ctx context.Context, td ptrace.Traces, b *runBatch) {
+	b.runs = slices.Grow(b.runs, td.SpanCount())
+	b.spans = slices.Grow(b.spans, td.SpanCount())
 	var bad []spanRef
 	var badErr error
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
 			for _, span := range ss.Spans().All() {
-				run, err := langsmith.SpanToRun(rs.Resource(), ss.Scope(), span, u.options)
+				run, err := b.arena.SpanToRun(rs.Resource(), ss.Scope(), span, u.options)
 				if err != nil {
 					bad = append(bad, spanRef{rs: rs, ss: ss, span: span})
 					badErr = errors.Join(badErr, err)
@@ -367,7 +385,6 @@ func (u *uploader) translate(ctx context.Context, td ptrace.Traces) *runBatch {
 	if len(bad) > 0 {
 		u.refuseSpans(ctx, bad, badErr)
 	}
-	return b
 }
 
 // refuseSpans dead-letters spans that cannot become runs.

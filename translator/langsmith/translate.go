@@ -41,6 +41,12 @@ type Options struct {
 // copies of the inputs and outputs it chose; every other attribute, span and resource alike,
 // goes into extra.metadata under its own name.
 func SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span ptrace.Span, opts Options) (Run, error) {
+	return spanToRun(res, scope, span, opts, nil)
+}
+
+// spanToRun translates with the JSON fields in a's blocks, or in a buffer of their own when a
+// is nil.
+func spanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span ptrace.Span, opts Options, a *Arena) (Run, error) {
 	t := translation{res: res, scope: scope, span: span, attrs: span.Attributes(), opts: opts}
 	t.idx.build(t.attrs)
 	if err := t.resolveIdentity(); err != nil {
@@ -58,7 +64,11 @@ func SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span pt
 
 	// Inputs, outputs, events and extra share one buffer, sized from the attributes up front, so
 	// a run costs one large allocation rather than one per field.
-	t.buf = make([]byte, 0, t.sizeHint())
+	if a != nil {
+		t.buf = a.buffer(t.sizeHint())
+	} else {
+		t.buf = make([]byte, 0, t.sizeHint())
+	}
 	var offs [5]int
 	offs[0] = len(t.buf)
 	t.appendInputs()
@@ -69,6 +79,9 @@ func SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span pt
 	offs[3] = len(t.buf)
 	t.appendExtra()
 	offs[4] = len(t.buf)
+	if a != nil {
+		t.buf = a.keep(t.buf)
+	}
 	field := func(i int) json.RawMessage {
 		if offs[i] == offs[i+1] {
 			return nil

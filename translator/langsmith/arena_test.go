@@ -1,0 +1,88 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Runs translated through an Arena are the runs SpanToRun gives, each keeping its own fields
+// while many more runs are written after it, across blocks, a huge field and Resets.
+func TestArenaRunsEqualSpanToRun(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "spans", "*.json"))
+	require.NoError(t, err)
+	type pair struct {
+		res   pcommon.Resource
+		scope pcommon.InstrumentationScope
+		span  ptrace.Span
+	}
+	var spans []pair
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(data)
+		require.NoError(t, err)
+		forEachSpan(td, func(res pcommon.Resource, scope pcommon.InstrumentationScope, span ptrace.Span) {
+			spans = append(spans, pair{res, scope, span})
+		})
+	}
+	// A field bigger than a quarter block, and enough plain spans to fill several blocks.
+	res, scope, huge := newSpan(map[string]any{"input.value": strings.Repeat("x", arenaChunk/2)})
+	spans = append(spans, pair{res, scope, huge})
+	for i := range 400 {
+		res, scope, span := newSpan(map[string]any{"input.value": fmt.Sprintf("question %d %s", i, strings.Repeat("q", i*3))})
+		spans = append(spans, pair{res, scope, span})
+	}
+
+	opts := Options{IDMode: IDModeUUIDv7, DefaultProject: "p"}
+	var a Arena
+	for round := range 3 {
+		got := make([]Run, len(spans))
+		errs := make([]error, len(spans))
+		for i, p := range spans {
+			got[i], errs[i] = a.SpanToRun(p.res, p.scope, p.span, opts)
+		}
+		require.Greater(t, len(a.blocks), 1, "the runs should span several blocks")
+		for i, p := range spans {
+			want, wantErr := SpanToRun(p.res, p.scope, p.span, opts)
+			if wantErr != nil {
+				assert.EqualError(t, errs[i], wantErr.Error())
+				continue
+			}
+			require.NoError(t, errs[i])
+			assert.Equal(t, want, got[i], "round %d, span %d (%s)", round, i, p.span.Name())
+			assert.Equal(t, len(got[i].Inputs), cap(got[i].Inputs), "fields are capped so an append cannot overwrite the next")
+		}
+		a.Reset()
+		assert.Empty(t, a.blocks)
+	}
+}
+
+func BenchmarkArenaSpanToRun(b *testing.B) {
+	res, scope, span := newSpan(map[string]any{
+		"gen_ai.input.messages":  `[{"role":"user","parts":[{"type":"text","content":"Find me a flight from Paris to Lisbon next Friday."}]}]`,
+		"gen_ai.output.messages": `[{"role":"assistant","parts":[{"type":"text","content":"The 09:40 TAP flight has window seats left."}]}]`,
+		"gen_ai.request.model":   "gpt-4o",
+	})
+	var a Arena
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := a.SpanToRun(res, scope, span, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i%1000 == 0 {
+			a.Reset()
+		}
+	}
+}
