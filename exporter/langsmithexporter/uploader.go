@@ -65,6 +65,7 @@ type uploader struct {
 
 	buffers sync.Pool // *bytes.Buffer: request bodies before compression
 	batches sync.Pool // *runBatch: one push's runs, their JSON and their spans
+	bodies  sync.Pool // *pooledBody: compressed request bodies
 }
 
 func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuilder) *uploader {
@@ -87,6 +88,7 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 		now:     time.Now,
 		buffers: sync.Pool{New: func() any { return new(bytes.Buffer) }},
 		batches: sync.Pool{New: func() any { return new(runBatch) }},
+		bodies:  sync.Pool{New: func() any { return new(pooledBody) }},
 	}
 	if cfg.DeadLetterDirectory != "" {
 		u.deadLetter = &deadLetter{dir: cfg.DeadLetterDirectory}
@@ -286,36 +288,36 @@ func (u *uploader) countRuns(ctx context.Context, runs []langsmith.Run) {
 // post sends runs in one request and returns the answer's status, headers and (start of) body.
 // A transport error is returned as is: exporterhelper retries it.
 func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart bool) (int, http.Header, string, error) {
-	raw := u.buffers.Get().(*bytes.Buffer)
-	defer u.buffers.Put(raw)
-	raw.Reset()
-
-	var req *http.Request
-	var err error
+	body := getBody(&u.bodies)
+	defer body.release()
+	path, contentType := "/runs/batch", "application/json"
 	if multipart {
+		raw := u.buffers.Get().(*bytes.Buffer)
+		defer u.buffers.Put(raw)
+		raw.Reset()
 		boundary := uuid.NewString()
-		if err = langsmith.WriteMultipart(raw, boundary, runs); err != nil {
+		if err := langsmith.WriteMultipart(raw, boundary, runs); err != nil {
 			return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("encode multipart body: %w", err))
 		}
-		compressed := u.encoder.EncodeAll(raw.Bytes(), make([]byte, 0, raw.Len()/4))
+		body.buf = u.encoder.EncodeAll(raw.Bytes(), body.buf[:0])
 		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(raw.Len()))
-		u.telemetry.ExporterLangsmithRequestBytesCompressed.Add(ctx, int64(len(compressed)))
-		req, err = http.NewRequestWithContext(ctx, http.MethodPost, u.baseURL+"/runs/multipart", bytes.NewReader(compressed))
-		if err == nil {
-			req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
-			req.Header.Set("Content-Encoding", "zstd")
-		}
+		path, contentType = "/runs/multipart", "multipart/form-data; boundary="+boundary
 	} else {
-		raw.Write(langsmith.AppendBatchJSON(raw.AvailableBuffer(), runs))
-		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(raw.Len()))
-		u.telemetry.ExporterLangsmithRequestBytesCompressed.Add(ctx, int64(raw.Len()))
-		req, err = http.NewRequestWithContext(ctx, http.MethodPost, u.baseURL+"/runs/batch", bytes.NewReader(raw.Bytes()))
-		if err == nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
+		body.buf = langsmith.AppendBatchJSON(body.buf[:0], runs)
+		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(len(body.buf)))
 	}
+	u.telemetry.ExporterLangsmithRequestBytesCompressed.Add(ctx, int64(len(body.buf)))
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.baseURL+path, nil)
 	if err != nil {
 		return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("build upload request: %w", err))
+	}
+	req.Body = body.reader()
+	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil }
+	req.ContentLength = int64(len(body.buf))
+	req.Header.Set("Content-Type", contentType)
+	if multipart {
+		req.Header.Set("Content-Encoding", "zstd")
 	}
 	u.setHeaders(req.Header)
 	resp, err := u.client.Do(req)
@@ -323,10 +325,10 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart boo
 		return 0, nil, "", fmt.Errorf("upload of %d runs: %w", len(runs), err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	// Drain the rest so the connection can be reused.
 	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode, resp.Header, strings.TrimSpace(string(body)), nil
+	return resp.StatusCode, resp.Header, strings.TrimSpace(string(answer)), nil
 }
 
 func (u *uploader) setHeaders(h http.Header) {
