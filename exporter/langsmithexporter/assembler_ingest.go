@@ -329,10 +329,10 @@ func (a *assembler) releaseHeld(c *call, ts *traceState, n *node) {
 
 // releaseCopy puts a stamped copy of src, a body the assembler keeps, into the pass's release
 // batch.
-func releaseCopy(c *call, o *origin, src ptrace.Span, n *node, patch bool) ptrace.Span {
+func releaseCopy(c *call, o *origin, src ptrace.Span, n *node, patch bool) {
 	dst := c.batch().slice(o).AppendEmpty()
 	src.CopyTo(dst)
-	return markReleased(c, dst, n, patch)
+	markReleased(c, dst, n, patch)
 }
 
 // releaseInput moves src, a span of the input batch, into the pass's release batch and stamps it.

@@ -56,7 +56,7 @@ func TestArenaRunsEqualSpanToRun(t *testing.T) {
 		for i, p := range spans {
 			want, wantErr := SpanToRun(p.res, p.scope, p.span, opts)
 			if wantErr != nil {
-				assert.EqualError(t, errs[i], wantErr.Error())
+				require.EqualError(t, errs[i], wantErr.Error())
 				continue
 			}
 			require.NoError(t, errs[i])
