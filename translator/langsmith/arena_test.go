@@ -67,22 +67,3 @@ func TestArenaRunsEqualSpanToRun(t *testing.T) {
 		assert.Empty(t, a.blocks)
 	}
 }
-
-func BenchmarkArenaSpanToRun(b *testing.B) {
-	res, scope, span := newSpan(map[string]any{
-		"gen_ai.input.messages":  `[{"role":"user","parts":[{"type":"text","content":"Find me a flight from Paris to Lisbon next Friday."}]}]`,
-		"gen_ai.output.messages": `[{"role":"assistant","parts":[{"type":"text","content":"The 09:40 TAP flight has window seats left."}]}]`,
-		"gen_ai.request.model":   "gpt-4o",
-	})
-	var a Arena
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := a.SpanToRun(res, scope, span, Options{}); err != nil {
-			b.Fatal(err)
-		}
-		if i++; i%1000 == 0 {
-			a.Reset()
-		}
-	}
-}

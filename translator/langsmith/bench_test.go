@@ -73,6 +73,24 @@ func BenchmarkSpanToRun(b *testing.B) {
 	}
 }
 
+// BenchmarkArenaSpanToRun is SpanToRun the way the exporter calls it: the runs of a push share
+// an Arena, reset after each push (here every 1,000 runs).
+func BenchmarkArenaSpanToRun(b *testing.B) {
+	res, scope, span := benchSpan(b)
+	opts := Options{IDMode: IDModeUUIDv7, DefaultProject: "bench"}
+	var a Arena
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := a.SpanToRun(res, scope, span, opts); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i%1000 == 0 {
+			a.Reset()
+		}
+	}
+}
+
 func BenchmarkWriteMultipart(b *testing.B) {
 	res, scope, span := benchSpan(b)
 	runs := make([]Run, 100)
