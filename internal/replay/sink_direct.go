@@ -239,14 +239,17 @@ func nonNil(ids []uuid.UUID) []uuid.UUID {
 }
 
 // consume hands spans to the exporter, retrying while its assembly buffer is full. An error
-// here means the exporter did not keep the spans; the watch then settles them as refused.
+// here means the exporter did not keep the spans; the watch then settles them as refused. The
+// exporter moves spans out of what it is given (it declares MutatesData), so each attempt gets
+// its own copy and td stays whole for the run IDs of a refusal.
 func (s *directSink) consume(td ptrace.Traces) {
 	ctx := s.sendCtx
-	ids := make([]uuid.UUID, 0, td.SpanCount())
 	p := defaultRetryPolicy(s.cfg.MaxRetryTime)
 	p.now, p.sleep = s.cfg.Now, s.cfg.Sleep
 	err := p.do(ctx, func() attempt {
-		err := s.exp.ConsumeTraces(ctx, td)
+		batch := ptrace.NewTraces()
+		td.CopyTo(batch)
+		err := s.exp.ConsumeTraces(ctx, batch)
 		if err == nil {
 			return attempt{}
 		}
@@ -255,6 +258,7 @@ func (s *directSink) consume(td ptrace.Traces) {
 	if err == nil {
 		return
 	}
+	ids := make([]uuid.UUID, 0, td.SpanCount())
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
 			for _, span := range ss.Spans().All() {
