@@ -108,37 +108,19 @@ func (a *assembler) resolveChild(ts *traceState, n, p *node) {
 	n.dotted = sb.String()
 }
 
-// adoptIdentity takes the identity a span already carries in langsmith.span.dotted_order (as a
-// span leaving this assembler does): it is resolved without its ancestors. It reports false, and
-// changes nothing, when the identity is inconsistent (with itself, or with a langsmith.span.id or
-// langsmith.trace.id the span also carries).
+// adoptIdentity takes the identity a span already carries in langsmith.span.dotted_order and
+// langsmith.trace.id (as the replay tool and LangSmith's SDKs in OTel mode send them): it is
+// resolved without its ancestors. It reports false, and changes nothing, when the dotted order
+// is one the translator (and LangSmith) would refuse or disagrees with the span's other langsmith
+// ids; the span is then resolved from its OTel parent like any other. A dotted order alone is not
+// enough: from an unknown source it could hang the span outside the tree its OTel parent names.
 func adoptIdentity(n *node, si spanInfo) bool {
-	d := si.dotted
-	last := d[strings.LastIndexByte(d, '.')+1:]
-	start, err := langsmith.ParseDottedSegmentTime(last)
-	if err != nil {
+	d, err := langsmith.ParseDottedOrder(si.dotted)
+	if err != nil || d.TraceID != si.traceRun || (si.hasRunID && si.runID != d.RunID) {
 		return false
 	}
-	id, err := uuid.Parse(last[langsmith.DottedSegmentLen-36:])
-	if err != nil || (si.hasRunID && si.runID != id) {
-		return false
-	}
-	first, err := uuid.Parse(d[langsmith.DottedSegmentLen-36 : langsmith.DottedSegmentLen])
-	if err != nil || (si.hasTraceRun && first != si.traceRun) {
-		return false
-	}
-	parent := uuid.Nil
-	if len(d) > langsmith.DottedSegmentLen {
-		prev := d[:len(d)-len(last)-1]
-		if len(prev) < 36 {
-			return false
-		}
-		if parent, err = uuid.Parse(prev[len(prev)-36:]); err != nil {
-			return false
-		}
-	}
-	n.runID, n.traceRun, n.parentRun, n.dotted = id, first, parent, d
-	n.segUs = start.UnixMicro()
+	n.runID, n.traceRun, n.parentRun, n.dotted = d.RunID, d.TraceID, d.ParentRunID, si.dotted
+	n.segUs = d.Start.UnixMicro()
 	return true
 }
 

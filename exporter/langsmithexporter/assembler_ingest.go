@@ -58,7 +58,7 @@ func (a *assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 	}
 
 	// A span that already carries its full identity needs no ancestor.
-	if si.dotted != "" && adoptIdentity(n, si) {
+	if si.dotted != "" && si.hasTraceRun && adoptIdentity(n, si) {
 		if n.parentRun == uuid.Nil && ts.root == nil {
 			ts.root = n
 		}

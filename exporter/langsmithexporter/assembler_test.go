@@ -5,6 +5,7 @@ package langsmithexporter
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -538,6 +539,48 @@ func TestAssemblerIdentityOverrides(t *testing.T) {
 		assert.Equal(t, selfID, rels[1].parentRun)
 		assert.Equal(t, rootID, rels[1].traceRun)
 		assert.Equal(t, dotted, rels[1].dotted[:len(dotted)])
+	})
+
+	t.Run("a dotted order alone does not take a span out of its OTel tree", func(t *testing.T) {
+		sink := new(consumertest.TracesSink)
+		a, _ := newTestAssembler(t, testAssemblyConfig(), sink, nil)
+		foreign := langsmith.DottedSegment(ms(1).AsTime(), uuid.MustParse("0194c1f2-0000-7000-8000-00000000000a"))
+		require.NoError(t, a.ConsumeTraces(ctx, spans(
+			sp{trace: 1, id: 1},
+			sp{trace: 1, id: 2, parent: 1, start: 1, attrs: map[string]any{conventions.LangSmithDottedOrder: foreign}},
+		)))
+		posts := checkTree(t, released(t, sink.AllTraces()))
+		root, child := posts[spanKey{tid(1), sid(1)}], posts[spanKey{tid(1), sid(2)}]
+		assert.Equal(t, root.runID, child.parentRun)
+		assert.Equal(t, root.runID, child.traceRun)
+	})
+
+	t.Run("a carried identity LangSmith would refuse is rebuilt from the OTel parent", func(t *testing.T) {
+		rootID := uuid.MustParse("0194c1f2-0000-7000-8000-000000000001")
+		selfID := uuid.MustParse("0194c1f2-0000-7000-8000-000000000002")
+		upper := strings.ToUpper(selfID.String())
+		for name, dotted := range map[string]string{
+			"segment earlier than its parent": langsmith.DottedSegment(ms(5).AsTime(), rootID) + "." + langsmith.DottedSegment(ms(3).AsTime(), selfID),
+			"upper-case run id":               langsmith.DottedSegment(ms(0).AsTime(), rootID) + "." + langsmith.DottedSegment(ms(3).AsTime(), selfID)[:22] + upper,
+			"malformed middle segment":        langsmith.DottedSegment(ms(0).AsTime(), rootID) + ".nonsense." + langsmith.DottedSegment(ms(3).AsTime(), selfID),
+		} {
+			t.Run(name, func(t *testing.T) {
+				sink := new(consumertest.TracesSink)
+				a, _ := newTestAssembler(t, testAssemblyConfig(), sink, nil)
+				require.NoError(t, a.ConsumeTraces(ctx, spans(
+					sp{trace: 1, id: 1},
+					sp{trace: 1, id: 5, parent: 1, start: 3, attrs: map[string]any{
+						conventions.LangSmithTraceID: rootID.String(), conventions.LangSmithDottedOrder: dotted,
+					}},
+					sp{trace: 1, id: 6, parent: 5, start: 4},
+				)))
+				// released() translates every span: none may fail, the grandchild included.
+				posts := checkTree(t, released(t, sink.AllTraces()))
+				require.Len(t, posts, 3)
+				assert.Equal(t, posts[spanKey{tid(1), sid(1)}].runID, posts[spanKey{tid(1), sid(5)}].parentRun)
+				assert.Equal(t, posts[spanKey{tid(1), sid(5)}].runID, posts[spanKey{tid(1), sid(6)}].parentRun)
+			})
+		}
 	})
 
 	t.Run("langsmith.is_root", func(t *testing.T) {

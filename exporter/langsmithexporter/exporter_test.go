@@ -212,12 +212,15 @@ func TestExporterDeadLettersSpansThatCannotBecomeRuns(t *testing.T) {
 	h := newHarness(t, smithemu.DefaultConfig(), func(c *Config) { c.DeadLetterDirectory = dir })
 	td := testTrace(1, 1)
 	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
-	// A user-set identity in upper case: LangSmith's dotted_order wants lower-case UUIDs.
+	// An identity in upper case: LangSmith's dotted_order wants lower-case UUIDs. The assembler
+	// rebuilds such an identity (see the next test), so this span goes to the upload queue
+	// directly, as a persistent queue written by another build could hold it: the uploader
+	// must dead-letter it, not drop it.
 	const id = "0194C1F2-0000-7000-8000-000000000001"
 	span.Attributes().PutStr("langsmith.span.id", id)
 	span.Attributes().PutStr("langsmith.trace.id", id)
 	span.Attributes().PutStr("langsmith.span.dotted_order", "20260101T000000000000Z"+id)
-	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), td))
+	require.NoError(t, h.exporter.uploads.ConsumeTraces(context.Background(), td))
 
 	var files []string
 	require.Eventually(t, func() bool {
@@ -247,4 +250,21 @@ func TestExporterDeclaresMutatesData(t *testing.T) {
 	for _, span := range td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().All() {
 		assert.True(t, span.TraceID().IsEmpty(), "a taken span is left as an empty husk, not copied")
 	}
+}
+
+// A carried identity LangSmith would refuse (upper-case UUIDs) is not passed on: the assembler
+// rebuilds the span's identity, keeping its run id, and the run lands.
+func TestExporterRebuildsAnIdentityLangSmithWouldRefuse(t *testing.T) {
+	h := newHarness(t, smithemu.DefaultConfig(), nil)
+	td := testTrace(1, 1)
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	const id = "0194C1F2-0000-7000-8000-000000000001"
+	span.Attributes().PutStr("langsmith.span.id", id)
+	span.Attributes().PutStr("langsmith.trace.id", id)
+	span.Attributes().PutStr("langsmith.span.dotted_order", "20260101T000000000000Z"+id)
+	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), td))
+	h.requireExactlyOnce(t, 1)
+	run := h.emu.Runs("exporter-test")[0]
+	assert.Equal(t, strings.ToLower(id), run.ID)
+	assert.Equal(t, strings.ToLower(id), run.TraceID)
 }

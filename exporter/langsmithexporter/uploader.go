@@ -312,8 +312,10 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart boo
 	if err != nil {
 		return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("build upload request: %w", err))
 	}
-	req.Body = body.reader()
-	req.GetBody = func() (io.ReadCloser, error) { return body.reader(), nil }
+	if req.Body, err = body.reader(); err != nil {
+		return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("build upload request: %w", err))
+	}
+	req.GetBody = body.reader
 	req.ContentLength = int64(len(body.buf))
 	req.Header.Set("Content-Type", contentType)
 	if multipart {

@@ -48,16 +48,19 @@ func (a *Arena) buffer(n int) []byte {
 }
 
 // keep copies b, a run's finished fields, into the current block and returns the copy; b (the
-// scratch buffer, perhaps grown) becomes the next run's scratch. A field larger than a quarter
-// block gets a block of its own, so a few huge prompts do not leave blocks mostly empty.
+// scratch buffer, perhaps grown) becomes the next run's scratch. A run larger than a quarter
+// block keeps b itself and the next run starts a fresh scratch, so neither the blocks nor the
+// scratch hold on to the size of one huge prompt.
 func (a *Arena) keep(b []byte) []byte {
-	if cap(b) > cap(a.scratch) {
-		a.scratch = b[:0]
+	if len(b) == 0 {
+		return nil
 	}
 	if len(b) > arenaChunk/4 {
-		own := make([]byte, len(b))
-		copy(own, b)
-		return own
+		a.scratch = nil
+		return b[:len(b):len(b)]
+	}
+	if cap(b) > cap(a.scratch) {
+		a.scratch = b[:0]
 	}
 	var cur []byte
 	if n := len(a.blocks); n > 0 {

@@ -53,6 +53,7 @@ func TestArenaRunsEqualSpanToRun(t *testing.T) {
 			got[i], errs[i] = a.SpanToRun(p.res, p.scope, p.span, opts)
 		}
 		require.Greater(t, len(a.blocks), 1, "the runs should span several blocks")
+		assert.Less(t, cap(a.scratch), arenaChunk/4, "the huge run's buffer is not kept as scratch")
 		for i, p := range spans {
 			want, wantErr := SpanToRun(p.res, p.scope, p.span, opts)
 			if wantErr != nil {

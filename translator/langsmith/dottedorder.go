@@ -27,6 +27,28 @@ type dottedOrder struct {
 	segments                 int
 }
 
+// DottedIdentity is the run identity a dotted_order spells: the trace's root run is its first
+// segment, the parent its second to last, the run itself its last, and the last segment's time
+// is the run's start.
+type DottedIdentity struct {
+	TraceID, ParentRunID, RunID uuid.UUID // ParentRunID is uuid.Nil for a single segment
+	Start                       time.Time
+}
+
+// ParseDottedOrder validates s as the translator does (so as LangSmith does) and returns the
+// identity it spells.
+func ParseDottedOrder(s string) (DottedIdentity, error) {
+	d, err := parseDottedOrder(s)
+	if err != nil {
+		return DottedIdentity{}, err
+	}
+	id := DottedIdentity{TraceID: d.first, RunID: d.last, Start: d.lastTime}
+	if d.segments > 1 {
+		id.ParentRunID = d.penultimate
+	}
+	return id, nil
+}
+
 // parseDottedOrder validates a dotted_order the way LangSmith does (langsmith.md §3.1, §7.4):
 // every segment well formed, and no segment earlier than its parent. A run failing these would
 // be rejected with a 400 that loses its whole batch, so the translator refuses it up front.
