@@ -70,11 +70,11 @@ func TestPooledBodyEarlyAnswerOverHTTP2(t *testing.T) {
 				// The next request's compression overwriting a reused buffer.
 				body.buf = append(body.buf[:0], bytes.Repeat([]byte{byte(g*25 + i)}, 1<<20)...)
 				req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL, nil)
-				if !assert.NoError(t, err) {
-					return
+				if err == nil {
+					req.Body, err = body.reader()
 				}
-				req.Body, err = body.reader()
-				if !assert.NoError(t, err) {
+				if err != nil { // not require: this is not the test's goroutine
+					t.Error(err)
 					return
 				}
 				req.GetBody = body.reader
