@@ -157,8 +157,7 @@ func (s *Server) commit(in *ingestRequest) []completedTrace {
 			continue
 		}
 		t.notified = t.version
-		runs := st.runsWhere(func(rs *runState) bool { return rs.traceID == tid })
-		for _, root := range buildForest(runs) {
+		for _, root := range buildForest(st.traceRuns(t)) {
 			if root.Run.ID == tid {
 				done = append(done, completedTrace{project: root.Run.Project, root: root})
 			}

@@ -240,6 +240,17 @@ func (st *store) runsWhere(keep func(*runState) bool) []Run {
 	return out
 }
 
+// traceRuns returns snapshots of a trace's runs sorted by dotted_order: the trace's own index,
+// so reporting a completed trace costs its size, not the store's.
+func (st *store) traceRuns(t *traceState) []Run {
+	out := make([]Run, 0, len(t.runs))
+	for _, rs := range t.runs {
+		out = append(out, st.snapshot(rs))
+	}
+	sortRuns(out)
+	return out
+}
+
 func sortRuns(runs []Run) {
 	slices.SortFunc(runs, func(a, b Run) int {
 		return cmp.Or(cmp.Compare(a.DottedOrder, b.DottedOrder), cmp.Compare(a.ID, b.ID))

@@ -22,10 +22,8 @@
 // POST /_lt/accepted (a JSON array of run IDs, or of probe span IDs in otlp mode → their
 // acceptance times in Unix nanoseconds, 0 = never), /debug/pprof/.
 //
-// Why not bin/smithemu: cmd/smithemu sets OnTraceComplete, and internal/smithemu then scans
-// every stored run for each completed trace (ingest.go, commit: st.runsWhere under the server
-// lock), so its cost per request grows with the runs stored and it, not the collector, limits
-// a load test after a few thousand traces. The harness can still drive it
+// Why not bin/smithemu: it prints every completed trace as a tree on stdout, which at load
+// rates costs more than the collector it is measuring. The harness can still drive it
 // (-downstream bin/smithemu) and reads completions from its stdout.
 package main
 
