@@ -39,6 +39,9 @@ type pipelineConfig struct {
 	health, otlpHTTP, langfuse int
 	emulatorURL, storageDir    string
 	orphanWait                 string
+	// withDebug puts the debug exporter beside langsmith, as config.yaml does: the collector
+	// then clones each batch for langsmith, which moves spans out of what it is given.
+	withDebug bool
 }
 
 func (p pipelineConfig) yaml() string {
@@ -55,6 +58,10 @@ func (p pipelineConfig) yaml() string {
 	assemblyStorage := ""
 	if p.storageDir != "" {
 		assemblyStorage = "      storage: file_storage\n"
+	}
+	debug, exporters := "", "[langsmith]"
+	if p.withDebug {
+		debug, exporters = "  debug:\n    verbosity: detailed\n", "[langsmith, debug]"
 	}
 	return fmt.Sprintf(`
 extensions:
@@ -82,7 +89,7 @@ exporters:
 %s    assembly:
       orphan_wait: %s
       resolved_ttl: 1h
-%s
+%s%s
 service:
   extensions: %s
   telemetry:
@@ -91,8 +98,8 @@ service:
   pipelines:
     traces:
       receivers: [langfuse, otlp]
-      exporters: [langsmith]
-`, p.health, storage, p.langfuse, p.otlpHTTP, p.emulatorURL, emuKey, exporterStorage, orphanWait, assemblyStorage, extensions)
+      exporters: %s
+`, p.health, storage, p.langfuse, p.otlpHTTP, p.emulatorURL, emuKey, exporterStorage, orphanWait, assemblyStorage, debug, extensions, exporters)
 }
 
 func newPipeline(t *testing.T, emulatorURL string) pipelineConfig {
@@ -169,8 +176,17 @@ func findTrace(emu *smithemu.Server, project, rootName string) *smithemu.TreeNod
 }
 
 func TestPipelineOTLPChildrenFirstBecomesOneTree(t *testing.T) {
+	for _, withDebug := range []bool{false, true} {
+		t.Run(fmt.Sprintf("debug exporter beside langsmith: %v", withDebug), func(t *testing.T) {
+			testChildrenFirst(t, withDebug)
+		})
+	}
+}
+
+func testChildrenFirst(t *testing.T, withDebug bool) {
 	emu, url := startEmulator(t)
 	p := newPipeline(t, url)
+	p.withDebug = withDebug
 	c := startCollector(t, p.yaml())
 	waitHealthy(t, c, p.health)
 
@@ -196,6 +212,12 @@ func TestPipelineOTLPChildrenFirstBecomesOneTree(t *testing.T) {
 		assert.Equal(t, "success", r.Status)
 	}
 	c.stop(t)
+	if withDebug {
+		// The debug exporter saw the spans whole: langsmith got a clone, not the shared batch.
+		for _, name := range []string{"get_weather", "chat gpt-4o", "agent"} {
+			assert.Contains(t, c.output.String(), "Name           : "+name)
+		}
+	}
 }
 
 func TestPipelineRawRecordsLandInTenantProject(t *testing.T) {
