@@ -12,6 +12,8 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsonvalid"
 )
 
 // The decoders need two things encoding/json does not give together: the JSON type of every
@@ -208,7 +210,7 @@ func checkJSON(data []byte) (bool, *syntaxError) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return false, nil
 	}
-	if json.Valid(data) {
+	if jsonvalid.Valid(data) {
 		return true, nil
 	}
 	// Only the error path pays for a second scan, to learn where the body went wrong.

@@ -6,7 +6,6 @@ package langsmith
 import (
 	"encoding/json"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -135,29 +134,3 @@ func TestAppendRunTime(t *testing.T) {
 	assert.Equal(t, len(got), runTimeQuotedLen(ts))
 }
 
-var validJSONCases = []string{
-	`{}`, `[]`, ` {"a" : [1, -2.5e+3, true, false, null, "x\u00e9\n"]} `, `"\ud83c\udf89"`, `0`, `-0.0`, `1E5`,
-	`{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `-`, `1e`, `+1`, `"abc`, "\"a\x01\"", `"\x"`, `"\u12g4"`, `tru`, `nul`,
-	`{"a" 1}`, `{1:2}`, `[1 2]`, `{} {}`, ``, ` `, `"\xff"`, `[[[[]]]]`, `{"a":{"b":[{}]}}`, `truex`,
-}
-
-func TestValidJSON(t *testing.T) {
-	for _, s := range validJSONCases {
-		t.Run(s, func(t *testing.T) {
-			assert.Equal(t, json.Valid([]byte(s)), validJSON([]byte(s)))
-		})
-	}
-	deep := strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1)
-	assert.Equal(t, json.Valid([]byte(deep)), validJSON([]byte(deep)), "nesting limit")
-}
-
-func FuzzValidJSON(f *testing.F) {
-	for _, s := range validJSONCases {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := validJSON([]byte(s)), json.Valid([]byte(s)); got != want {
-			t.Fatalf("validJSON(%q) = %v, json.Valid = %v", s, got, want)
-		}
-	})
-}
