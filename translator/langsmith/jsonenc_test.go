@@ -133,4 +133,3 @@ func TestAppendRunTime(t *testing.T) {
 	assert.Equal(t, `"2024-01-02T01:04:05.600000Z"`, string(got), "UTC, always six fractional digits")
 	assert.Equal(t, len(got), runTimeQuotedLen(ts))
 }
-
