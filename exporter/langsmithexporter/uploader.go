@@ -312,9 +312,7 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart boo
 	if err != nil {
 		return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("build upload request: %w", err))
 	}
-	if req.Body, err = body.reader(); err != nil {
-		return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("build upload request: %w", err))
-	}
+	req.Body, _ = body.reader() // cannot fail: post holds a reference until it returns
 	req.GetBody = body.reader
 	req.ContentLength = int64(len(body.buf))
 	req.Header.Set("Content-Type", contentType)
