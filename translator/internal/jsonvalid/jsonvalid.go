@@ -14,8 +14,8 @@ func Valid(b []byte) bool {
 	return ok && skipSpace(b, i) == len(b)
 }
 
-// MaxDepth is encoding/json's nesting limit.
-const MaxDepth = 10000
+// maxDepth is encoding/json's nesting limit.
+const maxDepth = 10000
 
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && isSpace(b[i]) {
@@ -50,7 +50,7 @@ func scanJSONValue(b []byte, i, depth int) (int, bool) {
 
 // scanJSONContainer scans an object (end '}') or an array (end ']') opening at b[i].
 func scanJSONContainer(b []byte, i, depth int, end byte) (int, bool) {
-	if depth >= MaxDepth {
+	if depth >= maxDepth {
 		return i, false
 	}
 	i = skipSpace(b, i+1)

@@ -23,7 +23,7 @@ func TestValidMatchesEncodingJSON(t *testing.T) {
 			assert.Equal(t, json.Valid([]byte(s)), Valid([]byte(s)))
 		})
 	}
-	deep := strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1)
+	deep := strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)
 	assert.Equal(t, json.Valid([]byte(deep)), Valid([]byte(deep)), "nesting limit")
 }
 
