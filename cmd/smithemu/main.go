@@ -48,6 +48,10 @@ func run(args []string) error {
 	keys := apiKeys{}
 	fs.Var(keys, "api-key", "accepted x-api-key, `key` or key=project to bind it to a project (repeatable; none = auth off)")
 	noWindow := fs.Bool("no-time-window", false, "accept start_time further than 24h from now")
+	noNameLimit := fs.Bool("no-name-limit", false, "accept run names longer than 128 characters (default: 422)")
+	noTraceCap := fs.Bool("no-trace-cap", false, "accept more than 25,000 runs per trace (default: 400)")
+	noSizeLimit := fs.Bool("no-size-limit", false, "accept bodies over /info size_limit_bytes (default: 413)")
+	uncompressedOnly := fs.Bool("uncompressed-only", false, "act like an older self-hosted instance: /info advertises no zstd, compressed bodies get 400")
 	noMultipart := fs.Bool("disable-multipart", false, "answer 404 on /runs/multipart (clients fall back to /runs/batch)")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +74,14 @@ func run(args []string) error {
 	cfg.APIKeys = keys
 	cfg.CheckTimeWindow = !*noWindow
 	cfg.DisableMultipart = *noMultipart
+	cfg.NoSizeLimit = *noSizeLimit
+	cfg.UncompressedOnly = *uncompressedOnly
+	if *noNameLimit {
+		cfg.MaxNameLength = -1
+	}
+	if *noTraceCap {
+		cfg.MaxRunsPerTrace = -1
+	}
 	cfg.Logger = logger
 	cfg.OnTraceComplete = func(project string, root *smithemu.TreeNode) {
 		printMu.Lock()
@@ -86,7 +98,9 @@ func run(args []string) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("smithemu listening", zap.String("addr", *addr), zap.Int("api_keys", len(keys)),
-		zap.Bool("time_window", cfg.CheckTimeWindow))
+		zap.Bool("time_window", cfg.CheckTimeWindow), zap.Bool("name_limit", cfg.MaxNameLength > 0),
+		zap.Bool("trace_cap", cfg.MaxRunsPerTrace > 0), zap.Bool("size_limit", !cfg.NoSizeLimit),
+		zap.Bool("uncompressed_only", cfg.UncompressedOnly))
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

@@ -14,6 +14,7 @@ const (
 	DefaultSizeSlackBytes  = 1 << 20  // room for multipart framing on top of the SDK-side budget
 	DefaultMaxRunsPerTrace = 25000
 	DefaultTimeWindow      = 24 * time.Hour
+	DefaultMaxNameLength   = 128 // characters (code points), as the service's schema counts them
 )
 
 // Config configures a Server. Start from DefaultConfig; the zero value is also
@@ -29,6 +30,9 @@ type Config struct {
 	// decompressed body larger than SizeLimitBytes+SizeSlackBytes gets 413.
 	SizeLimitBytes int64
 	SizeSlackBytes int64
+	// NoSizeLimit accepts bodies of any size (/info still advertises
+	// SizeLimitBytes).
+	NoSizeLimit bool
 
 	// DisableMultipart answers 404 on /runs/multipart, as an old deployment
 	// would, so clients exercise their /runs/batch fallback.
@@ -41,9 +45,16 @@ type Config struct {
 	// GzipBodyEnabled makes /info say gzip_body_enabled:true (the JS SDK
 	// then gzips multipart bodies).
 	GzipBodyEnabled bool
+	// UncompressedOnly behaves like an older self-hosted instance: /info says
+	// zstd_compression_enabled:false and gzip_body_enabled:false, and a body
+	// with Content-Encoding zstd or gzip is refused (400).
+	UncompressedOnly bool
 
-	// MaxRunsPerTrace caps distinct runs per trace (0 = 25,000).
+	// MaxRunsPerTrace caps distinct runs per trace (0 = 25,000, < 0 = no cap).
 	MaxRunsPerTrace int
+	// MaxNameLength caps a run's name in characters; a longer one is a 422
+	// (0 = 128, < 0 = no cap).
+	MaxNameLength int
 
 	// CheckTimeWindow rejects runs whose start_time is further than
 	// TimeWindow (0 = 24h) from Now.
@@ -65,13 +76,15 @@ type Config struct {
 }
 
 // DefaultConfig returns the configuration of a stock deployment: no auth,
-// 20 MiB bodies, multipart and zstd advertised, 24 h time window on.
+// 20 MiB bodies, multipart and zstd advertised, 24 h time window on, names
+// up to 128 characters, 25,000 runs per trace.
 func DefaultConfig() Config {
 	return Config{
 		SizeLimit:       DefaultSizeLimit,
 		SizeLimitBytes:  DefaultSizeLimitBytes,
 		SizeSlackBytes:  DefaultSizeSlackBytes,
 		MaxRunsPerTrace: DefaultMaxRunsPerTrace,
+		MaxNameLength:   DefaultMaxNameLength,
 		CheckTimeWindow: true,
 		TimeWindow:      DefaultTimeWindow,
 	}
@@ -87,8 +100,11 @@ func (c *Config) applyDefaults() {
 	if c.SizeSlackBytes < 0 {
 		c.SizeSlackBytes = 0
 	}
-	if c.MaxRunsPerTrace <= 0 {
+	if c.MaxRunsPerTrace == 0 {
 		c.MaxRunsPerTrace = DefaultMaxRunsPerTrace
+	}
+	if c.MaxNameLength == 0 {
+		c.MaxNameLength = DefaultMaxNameLength
 	}
 	if c.TimeWindow <= 0 {
 		c.TimeWindow = DefaultTimeWindow

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 
@@ -19,6 +20,9 @@ const drainLimit = 64 << 20
 // Content-Encoding.
 func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
 	limit := s.cfg.SizeLimitBytes + s.cfg.SizeSlackBytes
+	if s.cfg.NoSizeLimit {
+		limit = math.MaxInt64 - 1
+	}
 	if r.ContentLength > limit {
 		drain(r.Body)
 		return nil, errTooLarge(limit)
@@ -33,7 +37,12 @@ func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
 	}
 
 	var dec io.Reader
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if s.cfg.UncompressedOnly && enc != "" && enc != "identity" {
+		// An older self-hosted instance knows no compressed bodies; /info told the client so.
+		return nil, badRequestf("unsupported Content-Encoding %q", enc)
+	}
+	switch enc {
 	case "", "identity":
 		return raw, nil
 	case "gzip":

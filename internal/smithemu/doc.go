@@ -70,7 +70,10 @@
 // with Config.CheckTimeWindow start_time must lie within 24 h of Config.Now.
 // session_id must name an existing project; session_name creates one; with
 // neither a run goes to its API key's bound project or "default". A trace
-// holds at most Config.MaxRunsPerTrace (25,000) runs. A second post of a run,
+// holds at most Config.MaxRunsPerTrace (25,000) runs; a run name longer than
+// Config.MaxNameLength (128) characters is a 422. With UncompressedOnly the
+// server acts like an older self-hosted instance: /info advertises no zstd
+// and compressed bodies are refused. Each limit can be switched off. A second post of a run,
 // or a patch setting outputs or end_time that are already set, is a 409; a
 // post and a patch of one run in the same request merge.
 package smithemu

@@ -34,6 +34,14 @@ func runFieldError(field string, o *op, format string, args ...any) *apiError {
 		field, fmt.Sprintf(format, args...), o.id, o.str("trace_id"), o.str("dotted_order"), parent)
 }
 
+// errNameTooLong is the schema check's answer to a run name over the limit: a 422 in the
+// FastAPI shape, worded as the service words it (langchain-ai/langchain#17950):
+// {"detail":"['post', 'items', 'properties', 'name', 'maxLength']: \"…\" is longer than 128 characters"}
+func errNameTooLong(o *op, name string, limit int) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, key: "detail",
+		msg: fmt.Sprintf("['%s', 'items', 'properties', 'name', 'maxLength']: %q is longer than %d characters", o.kind, name, limit)}
+}
+
 func errConflict() *apiError {
 	return &apiError{status: http.StatusConflict, key: "error", msg: "Conflict: payload already received: payloads already received"}
 }

@@ -177,8 +177,8 @@ func (s *Server) info() map[string]any {
 			"size_limit_bytes":          s.cfg.SizeLimitBytes,
 		},
 		"instance_flags": map[string]any{
-			"zstd_compression_enabled": !s.cfg.DisableZstd,
-			"gzip_body_enabled":        s.cfg.GzipBodyEnabled,
+			"zstd_compression_enabled": !s.cfg.DisableZstd && !s.cfg.UncompressedOnly,
+			"gzip_body_enabled":        s.cfg.GzipBodyEnabled && !s.cfg.UncompressedOnly,
 		},
 		"customer_info": nil,
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // RunTypes are the run_type values the ingest API accepts.
@@ -46,6 +47,9 @@ func (s *Server) validateOp(o *op) *apiError {
 				return runFieldError(f, o, "expected a string, got %s", jsonType(o.fields[f]))
 			}
 		}
+	}
+	if name := o.str("name"); s.cfg.MaxNameLength > 0 && utf8.RuneCountInString(name) > s.cfg.MaxNameLength {
+		return errNameTooLong(o, name, s.cfg.MaxNameLength)
 	}
 	if o.has("run_type") {
 		rt, _ := o.fields["run_type"].(string)
@@ -116,6 +120,8 @@ func (s *Server) validateOp(o *op) *apiError {
 		}
 	}
 
+	// The window applies to posts and to patches alike (RUN_POST/PATCH_START_TIME_WINDOW_HOURS);
+	// a patch is checked on the start_time it carries.
 	if s.cfg.CheckTimeWindow && o.has("start_time") {
 		st, _ := parseRunTime(o.fields["start_time"])
 		now := s.cfg.Now()
