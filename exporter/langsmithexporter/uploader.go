@@ -55,6 +55,7 @@ type uploader struct {
 	now        func() time.Time
 
 	client *http.Client
+	gate   *sendGate // per-credential pacing and throttle waits (sendgate.go)
 
 	limitsMu      sync.Mutex
 	limits        *ingestLimits // nil until /info answered
@@ -86,6 +87,7 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 		},
 		encoder: enc,
 		now:     time.Now,
+		gate:    newSendGate(),
 		buffers: sync.Pool{New: func() any { return new(bytes.Buffer) }},
 		batches: sync.Pool{New: func() any { return new(runBatch) }},
 		bodies:  sync.Pool{New: func() any { return new(pooledBody) }},
@@ -119,16 +121,15 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	u.translate(ctx, td, batch)
 	limits := u.ingestLimits(ctx)
 	st := &pushState{batch: batch}
+	var jobs []gateJob
 	for lo := 0; lo < len(batch.runs); {
 		hi := u.chunkEnd(batch.runs, lo, limits)
-		if len(st.retry) > 0 {
-			// LangSmith just asked us to back off: keep the rest for the retry instead of
-			// sending it into the same 429 or outage.
-			st.retry = append(st.retry, [2]int{lo, hi})
-		} else {
-			u.sendRange(ctx, st, lo, hi)
-		}
+		jobs = append(jobs, gateJob{lo: lo, hi: hi, key: u.gateKey()})
 		lo = hi
+	}
+	for _, j := range u.gate.drive(ctx, jobs, func(j gateJob) []gateJob { return u.sendJob(ctx, st, j) }) {
+		st.retry = append(st.retry, [2]int{j.lo, j.hi})
+		st.retryErr = errors.Join(st.retryErr, ctx.Err())
 	}
 	if len(st.retry) > 0 {
 		return consumererror.NewTraces(st.retryErr, batch.spansOf(st.retry))
@@ -189,6 +190,27 @@ type pushState struct {
 	retry        [][2]int // ranges of batch.runs to hand back for retry
 	retryErr     error
 	permanentErr error
+	job          gateJob   // the request being sent: its credential and gate attempts
+	deferred     []gateJob // throttled requests the gate re-sends after their wait
+}
+
+// sendJob sends one request of the gate's; what was throttled comes back to the gate.
+func (u *uploader) sendJob(ctx context.Context, st *pushState, j gateJob) []gateJob {
+	if len(st.retry) > 0 {
+		// The push already failed in a way the gate does not handle (a network error, or a
+		// request throttled gateMaxAttempts times): keep the rest for exporterhelper's retry
+		// instead of sending it into the same outage.
+		st.retry = append(st.retry, [2]int{j.lo, j.hi})
+		return nil
+	}
+	st.job, st.deferred = j, nil
+	u.sendRange(ctx, st, j.lo, j.hi)
+	return st.deferred
+}
+
+// gateKey names the credential a request goes out with: the gate paces each separately.
+func (u *uploader) gateKey() string {
+	return u.baseURL + "\x00" + u.cfg.TenantID + "\x00" + string(u.cfg.APIKey)
 }
 
 // sendRange uploads runs[lo:hi] in one request and acts on the answer, splitting the range on
@@ -209,7 +231,11 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 		st.retryErr = errors.Join(st.retryErr, err)
 		return
 	}
-	switch classify(status, multipart) {
+	outcome := classify(status, multipart)
+	if outcome != retryable {
+		u.gate.succeeded(st.job.key)
+	}
+	switch outcome {
 	case delivered:
 		u.countRuns(ctx, runs)
 	case conflict:
@@ -233,6 +259,10 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 		u.batchOnly.Store(true)
 		u.sendRange(ctx, st, lo, hi)
 	case retryable:
+		if wait, ok := u.gate.throttled(st.job.key, status, header, st.job.attempt); ok {
+			st.deferred = append(st.deferred, gateJob{lo: lo, hi: hi, key: st.job.key, at: u.gate.now().Add(wait), attempt: st.job.attempt + 1})
+			return
+		}
 		err := fmt.Errorf("upload of %d runs: HTTP %d: %s", len(runs), status, body)
 		if delay, ok := retryAfter(header.Get("Retry-After"), u.now()); ok {
 			err = exporterhelper.NewThrottleRetry(err, delay)

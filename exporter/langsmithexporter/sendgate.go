@@ -1,0 +1,217 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// The send gate paces uploads per credential: LangSmith's rate limits are per API key
+// (shared/research/limits-and-peers-2026-12.md §4), so one throttled key must neither slow the
+// others nor be hammered by every queue consumer at once.
+//
+// Why the gate and not only exporterhelper's retry: the retry sender waits
+// max(exponential backoff, Retry-After) (exporterhelper/internal/retry_sender.go at v0.165.0),
+// so under a storm of 429s with "Retry-After: 1" each consumer sits in a backoff growing from
+// 5 s to 30 s while the server asked for one second, and the throughput falls to a trickle.
+// Throttling is not failure: the gate re-sends a throttled request itself after the wait the
+// server asked for, keeps the rest of the push moving meanwhile, and only hands a request to
+// exporterhelper's retry (and its backoff) once it has been throttled gateMaxAttempts times in a
+// row, or failed in a way that is not throttling (a network error).
+const (
+	// gateMaxAttempts bounds how often the gate re-sends one request before exporterhelper's
+	// retry takes over: past it the server is more likely down than busy.
+	gateMaxAttempts = 8
+	// A 429 without Retry-After cuts the key's rate to gateCut of what it was sending, at most
+	// once per gateCutHold: the many requests in flight when a limit is hit all come back 429
+	// for the same overload.
+	gateCut     = 0.5
+	gateCutHold = time.Second
+	// gateMinRate is the floor of a paced key, in requests per second.
+	gateMinRate = 1.0
+	// After a cut the rate climbs back to where it was cut in about gateClimb of successes.
+	gateClimb = 10 * time.Second
+	// A key with no 429 for gateUnpaceAfter is no longer paced at all.
+	gateUnpaceAfter = time.Minute
+	// A 5xx (or 408, 425) without Retry-After is re-sent after gateUnavailableBase, doubling
+	// per attempt up to gateUnavailableMax; it does not change the key's rate, because an
+	// overloaded or restarting server is no evidence of a rate limit.
+	gateUnavailableBase = 100 * time.Millisecond
+	gateUnavailableMax  = 5 * time.Second
+)
+
+// sendGate holds the pacing state of every credential the uploader has sent with.
+type sendGate struct {
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+
+	mu   sync.Mutex
+	keys map[string]*keyPace
+}
+
+// keyPace is one credential's pacing. rate 0 means unpaced: requests go as fast as the queue
+// consumers send them, which is the state until LangSmith answers 429 without Retry-After.
+type keyPace struct {
+	rate      float64   // requests per second allowed while paced
+	next      time.Time // earliest start of the next request while paced
+	climb     float64   // requests per second regained per second of successes
+	cutAt     time.Time // the last cut
+	throttled time.Time // the last 429 without Retry-After
+
+	// The sending rate measured over one-second windows: the rate a first cut halves.
+	winStart time.Time
+	winCount int
+	measured float64
+}
+
+func newSendGate() *sendGate {
+	return &sendGate{now: time.Now, sleep: sleepCtx, keys: map[string]*keyPace{}}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (g *sendGate) pace(key string) *keyPace {
+	p := g.keys[key]
+	if p == nil {
+		p = &keyPace{}
+		g.keys[key] = p
+	}
+	return p
+}
+
+// ready returns when a request of key may start.
+func (g *sendGate) ready(key string) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	p := g.pace(key)
+	if p.rate == 0 {
+		return time.Time{}
+	}
+	return p.next
+}
+
+// acquire takes the key's next slot if it is due and reports whether it did; a false answer
+// means another consumer took the slot first and the caller must wait for ready again.
+func (g *sendGate) acquire(key string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	p := g.pace(key)
+	if p.rate > 0 {
+		if now.Before(p.next) {
+			return false
+		}
+		p.next = now.Add(time.Duration(float64(time.Second) / p.rate))
+	}
+	if el := now.Sub(p.winStart); el >= time.Second {
+		if !p.winStart.IsZero() {
+			p.measured = float64(p.winCount) / el.Seconds()
+		}
+		p.winStart, p.winCount = now, 0
+	}
+	p.winCount++
+	return true
+}
+
+// succeeded records an answer that was not throttling: a paced key climbs back.
+func (g *sendGate) succeeded(key string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	p := g.pace(key)
+	if p.rate == 0 {
+		return
+	}
+	if g.now().Sub(p.throttled) >= gateUnpaceAfter {
+		p.rate = 0
+		return
+	}
+	// About rate successes arrive per second, so each adds climb/rate: climb per second.
+	p.rate += p.climb / p.rate
+}
+
+// throttled records a retryable answer of key and says after how long the gate re-sends the
+// request; false hands it to exporterhelper's retry instead. attempt counts the gate's
+// re-sends of this request so far.
+func (g *sendGate) throttled(key string, status int, header http.Header, attempt int) (time.Duration, bool) {
+	if attempt >= gateMaxAttempts {
+		return 0, false
+	}
+	now := g.now()
+	if delay, ok := retryAfter(header.Get("Retry-After"), now); ok {
+		// The server said when: that is the wait, for this request. The key's rate stays:
+		// Retry-After is the server's own pacing, and the other requests learn theirs.
+		return delay, true
+	}
+	if status != http.StatusTooManyRequests {
+		return min(gateUnavailableBase<<attempt, gateUnavailableMax), true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	p := g.pace(key)
+	p.throttled = now
+	if now.Sub(p.cutAt) >= gateCutHold {
+		from := p.rate
+		if from == 0 {
+			from = max(p.measured, float64(p.winCount)/max(now.Sub(p.winStart).Seconds(), 1))
+		}
+		p.rate = max(gateMinRate, from*gateCut)
+		p.climb = max((from-p.rate)/gateClimb.Seconds(), gateMinRate/gateClimb.Seconds())
+		p.cutAt = now
+		p.next = now.Add(time.Duration(float64(time.Second) / p.rate))
+	}
+	// The re-send goes through acquire like every request, so the pacing is its wait.
+	return 0, true
+}
+
+// gateJob is one request's range of runs waiting for the gate.
+type gateJob struct {
+	lo, hi  int
+	key     string
+	at      time.Time // not before (a throttled request's wait)
+	attempt int
+}
+
+// drive sends every job when the gate lets its key go, earliest first, and sends the jobs that
+// send hands back (throttled requests) again after their wait. A job of one key never waits
+// behind another key's pacing or behind a throttled request. When ctx ends (shutdown), the jobs
+// not sent are returned, for exporterhelper to keep.
+func (g *sendGate) drive(ctx context.Context, jobs []gateJob, send func(gateJob) []gateJob) []gateJob {
+	for len(jobs) > 0 {
+		best, bestAt := 0, time.Time{}
+		for i := range jobs {
+			at := jobs[i].at
+			if r := g.ready(jobs[i].key); r.After(at) {
+				at = r
+			}
+			if i == 0 || at.Before(bestAt) {
+				best, bestAt = i, at
+			}
+		}
+		if wait := bestAt.Sub(g.now()); wait > 0 {
+			if err := g.sleep(ctx, wait); err != nil {
+				return jobs
+			}
+			continue
+		}
+		if !g.acquire(jobs[best].key) {
+			continue
+		}
+		job := jobs[best]
+		jobs = append(jobs[:best], jobs[best+1:]...)
+		jobs = append(jobs, send(job)...)
+	}
+	return nil
+}
