@@ -85,7 +85,10 @@ func resolveRoot(ts *traceState, n *node) {
 
 // resolveChild gives n its identity under the resolved node p. A child that starts before its
 // parent (clock skew between services) is clamped to the parent's start: LangSmith rejects a
-// dotted_order whose segment is earlier than its parent's.
+// dotted_order whose segment is earlier than its parent's. A derived UUIDv7 is then derived again
+// from the clamped start, because LangSmith finds a run by the millisecond field of its id and
+// that must equal the run's start_time; it stays deterministic (the parent's segment is itself a
+// function of the trace's spans), so a re-sent child gets the same id.
 func (a *assembler) resolveChild(ts *traceState, n, p *node) {
 	seg := n.startUs
 	if seg < p.segUs {
@@ -94,6 +97,9 @@ func (a *assembler) resolveChild(ts *traceState, n, p *node) {
 		if ce := a.logger.Check(zap.DebugLevel, "Child span starts before its parent; clamping its dotted_order segment"); ce != nil {
 			ce.Write(zap.Stringer("trace_id", ts.id), zap.Stringer("span_id", n.spanID),
 				zap.Duration("skew", time.Duration(p.segUs-n.startUs)*time.Microsecond))
+		}
+		if !n.ownID && a.idMode != langsmith.IDModeSpanID {
+			n.runID = langsmith.RunID(a.idMode, ts.id, n.spanID, time.UnixMicro(seg))
 		}
 	}
 	n.segUs = seg

@@ -51,6 +51,7 @@ func (a *assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 	n.hashes[0] = h
 	n.open = si.open
 	n.startUs = micros(span.StartTimestamp())
+	n.ownID = si.hasRunID
 	if si.hasRunID {
 		n.runID = si.runID
 	} else {

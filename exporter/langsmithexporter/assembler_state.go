@@ -37,6 +37,7 @@ type node struct {
 	orphaned bool // released without its parent (orphan policy); parentID names the missing one
 	stored   bool // a parked copy is in storage under its key
 	synth    bool // the trace's synthesized root
+	ownID    bool // the run ID came with the span (langsmith.span.id), so clamping keeps it
 
 	startUs   int64 // span start, unix microseconds
 	segUs     int64 // dotted_order segment start: startUs clamped to the parent's segUs

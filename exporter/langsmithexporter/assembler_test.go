@@ -5,6 +5,7 @@ package langsmithexporter
 
 import (
 	"context"
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -137,9 +138,21 @@ func TestAssemblerClockSkew(t *testing.T) {
 		assert.Equal(t, rootSeg, seg(posts[spanKey{tid(1), sid(2)}]), "clamped to the parent")
 		assert.Equal(t, rootSeg, seg(posts[spanKey{tid(1), sid(3)}]), "clamped to the clamped parent")
 		assert.Equal(t, int64(2), a.stats.clamped)
-		// The run ID still comes from the span's own start (a pure function of the span).
-		assert.Equal(t, langsmith.RunID(langsmith.IDModeUUIDv7, tid(1), sid(2), ms(95).AsTime()), posts[spanKey{tid(1), sid(2)}].runID)
+		// A clamped child's UUIDv7 is derived from its clamped start, so the id's millisecond
+		// field equals its start_time (LangSmith's by-id lookups key on it), whatever the order.
+		for _, id := range []byte{2, 3} {
+			r := posts[spanKey{tid(1), sid(id)}]
+			assert.Equal(t, langsmith.RunID(langsmith.IDModeUUIDv7, tid(1), sid(id), ms(100).AsTime()), r.runID)
+			assert.Equal(t, rootSeg.UnixMilli(), uuidMillis(r.runID))
+		}
 	}
+}
+
+// uuidMillis reads a UUIDv7's millisecond field.
+func uuidMillis(id uuid.UUID) int64 {
+	var b [8]byte
+	copy(b[2:], id[:6])
+	return int64(binary.BigEndian.Uint64(b[:])) //nolint:gosec // 48 bits
 }
 
 func TestAssemblerRepeats(t *testing.T) {
