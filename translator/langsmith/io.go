@@ -51,10 +51,16 @@ func (t *translation) appendInputs() {
 }
 
 // appendOutputs writes the outputs object, then adds usage_metadata to it.
+//
+// Only llm runs carry usage_metadata: LangSmith adds up the tokens and cost of a run's
+// descendants into it, so a chain or agent with its own figure would count them twice. The
+// token attributes of any other run stay in metadata under their own names.
 func (t *translation) appendOutputs() {
 	start := len(t.buf)
 	t.appendIO(&outputSide, false)
-	t.appendUsage(start)
+	if t.run.RunType == RunTypeLLM {
+		t.appendUsage(start)
+	}
 }
 
 func (t *translation) appendIO(side *ioSide, input bool) {
@@ -191,43 +197,40 @@ func isMessageSlice(s pcommon.Slice) bool {
 	return true
 }
 
-// messagesFrom writes semconv 1.37 gen_ai.input|output.messages (a JSON array of messages) as
-// {"messages":[…]}. On the input side gen_ai.system_instructions is prepended as a system
-// message, as Langfuse does, since LangSmith shows the system prompt as part of the conversation.
+// messagesFrom writes semconv 1.37 gen_ai.input|output.messages (a JSON array of {role, parts}
+// messages) as {"messages":[…]} in LangSmith's chat shape (chat.go). On the input side
+// gen_ai.system_instructions is prepended as a system message, as Langfuse does, since LangSmith
+// shows the system prompt as part of the conversation.
 func (t *translation) messagesFrom(s slot, input bool) bool {
 	v, ok := t.idx.get(s)
 	if !ok {
 		return false
 	}
-	var elems func(dst []byte) ([]byte, bool)
+	// arr is the messages' JSON text: the attribute's own string, or a structured value encoded
+	// at the end of the buffer and moved out of the way once rewritten.
+	var arr []byte
+	tail := -1
 	switch v.Type() {
 	case pcommon.ValueTypeSlice:
 		if v.Slice().Len() == 0 {
 			return false
 		}
-		elems = func(dst []byte) ([]byte, bool) {
-			sl := v.Slice()
-			for i := 0; i < sl.Len(); i++ {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst = appendValueJSON(dst, sl.At(i))
-			}
-			return dst, true
-		}
+		tail = len(t.buf)
+		t.buf = appendValueJSON(t.buf, v)
+		arr = t.buf[tail:]
 	case pcommon.ValueTypeStr:
 		str := trimJSONSpace(v.Str())
 		if classifyJSON(str) != jsonArray {
 			return t.payloadFrom(s, messagesKey)
 		}
-		inner := trimJSONSpace(str[1 : len(str)-1])
-		if inner == "" {
+		if trimJSONSpace(str[1:len(str)-1]) == "" {
 			return false
 		}
-		elems = func(dst []byte) ([]byte, bool) { return append(dst, inner...), true }
+		arr = stringBytes(str)
 	default:
 		return false
 	}
+	out := len(t.buf)
 	t.buf = append(t.buf, `{"messages":[`...)
 	if input {
 		if sys, ok := t.idx.get(slotGenAISystemInstructions); ok {
@@ -239,32 +242,38 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 			}
 		}
 	}
-	t.buf, _ = elems(t.buf)
+	t.buf = appendChatMessages(t.buf, arr)
 	t.buf = append(t.buf, "]}"...)
+	if tail >= 0 {
+		t.buf = t.buf[:tail+copy(t.buf[tail:], t.buf[out:])]
+	}
 	t.idx.consume(s)
 	return true
 }
 
 // appendSystemMessage writes gen_ai.system_instructions as a system message: a JSON array of
-// parts keeps the semconv shape ({"role":"system","parts":[…]}), plain text becomes content.
+// parts gives its content as a message's parts do, plain text is the content.
 func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeSlice:
-		dst = append(dst, `{"role":"system","parts":`...)
+		tail := len(dst)
 		dst = appendValueJSON(dst, v)
-		return append(dst, '}')
+		out := len(dst)
+		dst = append(dst, `{"role":"system","content":`...)
+		dst = appendBlocksContent(dst, dst[tail:out], blockSemconv)
+		dst = append(dst, '}')
+		return dst[:tail+copy(dst[tail:], dst[out:])]
 	case pcommon.ValueTypeStr:
 		s := trimJSONSpace(v.Str())
 		if s == "" {
 			return dst
 		}
-		if classifyJSON(s) == jsonArray {
-			dst = append(dst, `{"role":"system","parts":`...)
-			dst = append(dst, s...)
-			return append(dst, '}')
-		}
 		dst = append(dst, `{"role":"system","content":`...)
-		dst = appendJSONString(dst, v.Str())
+		if classifyJSON(s) == jsonArray {
+			dst = appendBlocksContent(dst, stringBytes(s), blockSemconv)
+		} else {
+			dst = appendJSONString(dst, v.Str())
+		}
 		return append(dst, '}')
 	}
 	return dst
@@ -284,7 +293,8 @@ func (t *translation) collectFlat(prefix string) bool {
 	return !t.tree.empty()
 }
 
-// flatMessages rebuilds a flattened message list (prefix.N.*) as {"messages":[…]}.
+// flatMessages rebuilds a flattened message list (prefix.N.*) as {"messages":[…]} in LangSmith's
+// chat shape: the list is written at the end of the buffer, rewritten after it, and moved down.
 func (t *translation) flatMessages(fam family, prefix string, openInference bool) bool {
 	if t.idx.families&fam == 0 {
 		return false
@@ -292,9 +302,13 @@ func (t *translation) flatMessages(fam family, prefix string, openInference bool
 	if !t.collectFlat(prefix) {
 		return false
 	}
-	t.buf = append(t.buf, `{"messages":`...)
+	tail := len(t.buf)
 	t.buf = t.tree.appendJSON(t.buf, treeStyle{unwrap: openInference})
-	t.buf = append(t.buf, '}')
+	out := len(t.buf)
+	t.buf = append(t.buf, `{"messages":[`...)
+	t.buf = appendChatMessages(t.buf, t.buf[tail:out])
+	t.buf = append(t.buf, "]}"...)
+	t.buf = t.buf[:tail+copy(t.buf[tail:], t.buf[out:])]
 	return true
 }
 

@@ -272,11 +272,13 @@ func TestSpanToRunInputsOutputs(t *testing.T) {
 			wantInputs: `{"k":"v"}`},
 		{name: "text that looks like JSON but is not", attrs: map[string]any{"input.value": `{not json`},
 			wantInputs: `{"input":"{not json"}`},
-		{name: "usage alone makes outputs", attrs: map[string]any{"gen_ai.usage.input_tokens": int64(3), "gen_ai.usage.output_tokens": "4"},
+		{name: "usage alone makes outputs", attrs: map[string]any{"langsmith.span.kind": "llm", "gen_ai.usage.input_tokens": int64(3), "gen_ai.usage.output_tokens": "4"},
 			wantOutputs: `{"usage_metadata":{"input_tokens":3,"output_tokens":4,"total_tokens":7}}`},
-		{name: "usage joins an empty object", attrs: map[string]any{"output.value": `{}`, "gen_ai.usage.total_tokens": 9.0},
+		{name: "usage joins an empty object", attrs: map[string]any{"langsmith.span.kind": "llm", "output.value": `{}`, "gen_ai.usage.total_tokens": 9.0},
 			wantOutputs: `{"usage_metadata":{"total_tokens":9}}`},
-		{name: "outputs with their own usage_metadata keep it", attrs: map[string]any{
+		{name: "usage on a chain run stays out of outputs", attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "output.value": `{}`, "gen_ai.usage.total_tokens": 9.0},
+			wantOutputs: `{}`},
+		{name: "outputs with their own usage_metadata keep it", attrs: map[string]any{"langsmith.span.kind": "llm",
 			"gen_ai.completion": `{"usage_metadata":{"input_tokens":1}}`, "gen_ai.usage.input_tokens": int64(5)},
 			wantOutputs: `{"usage_metadata":{"input_tokens":1}}`},
 		{name: "indexed prompt with a gap closes it", attrs: map[string]any{
@@ -284,7 +286,7 @@ func TestSpanToRunInputsOutputs(t *testing.T) {
 			wantInputs: `{"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]}`},
 		{name: "indexed prompt out of order is sorted", attrs: map[string]any{
 			"gen_ai.prompt.10.content": "k", "gen_ai.prompt.2.content": "c", "gen_ai.prompt.0.tool_calls.1.name": "y", "gen_ai.prompt.0.tool_calls.0.name": "x"},
-			wantInputs: `{"messages":[{"tool_calls":[{"name":"x"},{"name":"y"}]},{"content":"c"},{"content":"k"}]}`},
+			wantInputs: `{"messages":[{"tool_calls":[{"type":"function","function":{"name":"x","arguments":"{}"}},{"type":"function","function":{"name":"y","arguments":"{}"}}]},{"content":"c"},{"content":"k"}]}`},
 		{name: "retriever plain text input is a query", attrs: map[string]any{"openinference.span.kind": "RETRIEVER", "input.value": "q"},
 			wantInputs: `{"query":"q"}`},
 	}
