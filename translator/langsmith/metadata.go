@@ -154,6 +154,11 @@ func (t *translation) appendMetadata() {
 		sid := t.span.SpanID()
 		t.buf = appendHexString(t.buf, sid[:])
 	}
+	if t.fullName != "" {
+		if t.buf, ok = m.add(t.buf, FullNameKey); ok {
+			t.buf = appendJSONString(t.buf, t.fullName)
+		}
+	}
 	if name := t.scope.Name(); name != "" {
 		if t.buf, ok = m.add(t.buf, metaScopeName); ok {
 			t.buf = appendJSONString(t.buf, name)

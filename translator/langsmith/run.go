@@ -44,4 +44,7 @@ type Run struct {
 	ReferenceExampleID uuid.UUID
 	// Patch is true when the run was already posted and this is an update of what changed.
 	Patch bool
+	// NameCut is true when the span's name was longer than MaxNameLength and Name holds it cut;
+	// extra.metadata keeps the whole name under FullNameKey.
+	NameCut bool
 }

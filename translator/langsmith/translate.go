@@ -57,6 +57,11 @@ func spanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span pt
 	t.run.Patch = t.patch()
 	t.run.RunType = t.runType()
 	t.run.Name = t.name()
+	if cut, ok := CutName(t.run.Name); ok {
+		// LangSmith refuses the whole request over one long name: cut it, keep it whole in
+		// metadata.
+		t.fullName, t.run.Name, t.run.NameCut = t.run.Name, cut, true
+	}
 	t.run.Tags = t.tags()
 	t.run.SessionName = t.project()
 	t.run.ReferenceExampleID = t.referenceExample()
@@ -102,7 +107,9 @@ type translation struct {
 	idx   attrIndex
 	run   Run
 	buf   []byte
-	tree  flatTree // reused by every flattened structure of the span
+	// fullName is the name before CutName, when it had to be cut.
+	fullName string
+	tree     flatTree // reused by every flattened structure of the span
 }
 
 // patch reads and consumes the tracebridge.patch stamp (never metadata).
@@ -184,7 +191,7 @@ func resourceConsumed(key string) bool {
 // sizeHint estimates the JSON the span's payload fields will take, so the shared buffer rarely
 // grows.
 func (t *translation) sizeHint() int {
-	n := 256
+	n := 256 + len(t.fullName)
 	add := func(m pcommon.Map) {
 		for k, v := range m.All() {
 			n += len(k) + 8
