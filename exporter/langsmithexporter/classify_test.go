@@ -30,10 +30,10 @@ func TestClassify(t *testing.T) {
 		{http.StatusBadGateway, true, retryable},
 		{http.StatusServiceUnavailable, true, retryable},
 		{http.StatusGatewayTimeout, true, retryable},
-		{http.StatusBadRequest, true, permanent},
+		{http.StatusBadRequest, true, rejected},
 		{http.StatusUnauthorized, true, permanent},
 		{http.StatusForbidden, true, permanent},
-		{http.StatusUnprocessableEntity, true, permanent},
+		{http.StatusUnprocessableEntity, true, rejected},
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {

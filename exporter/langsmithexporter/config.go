@@ -42,6 +42,8 @@ type Config struct {
 	DeadLetterDirectory string `mapstructure:"dead_letter_directory"`
 
 	Assembly AssemblyConfig `mapstructure:"assembly"`
+	// Limits keeps runs within LangSmith's published ingest limits before they are sent.
+	Limits LimitsConfig `mapstructure:"limits"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -93,6 +95,57 @@ type AssemblyConfig struct {
 
 	// prevent unkeyed literal initialization
 	_ struct{}
+}
+
+// WindowPolicy says what happens to a run whose start_time is outside LangSmith's window.
+type WindowPolicy string
+
+const (
+	// WindowDeadLetter sends such runs in requests of their own, never beside an in-window run,
+	// and dead-letters them if LangSmith refuses them (Cloud does; self-hosted only warns).
+	WindowDeadLetter WindowPolicy = "dead_letter"
+	// WindowShift moves every run of a trace whose root started outside the window by the same
+	// whole number of days, ids included, so the trace lands whole inside it.
+	WindowShift WindowPolicy = "shift"
+)
+
+// UnmarshalText validates the policy when it is read from configuration.
+func (p *WindowPolicy) UnmarshalText(text []byte) error {
+	switch v := WindowPolicy(text); v {
+	case WindowDeadLetter, WindowShift:
+		*p = v
+		return nil
+	default:
+		return fmt.Errorf("unknown out-of-window policy %q: want %q or %q", text, WindowDeadLetter, WindowShift)
+	}
+}
+
+// LimitsConfig holds LangSmith Cloud's published per-run limits the exporter keeps before it
+// sends (names over 128 characters are always cut, the whole name kept in metadata).
+type LimitsConfig struct {
+	// StartTimeWindow is how far from now a run's start_time may be (LangSmith Cloud: 24h).
+	// 0 turns the check off, for self-hosted instances that only warn.
+	StartTimeWindow time.Duration `mapstructure:"start_time_window"`
+	// OutOfWindow is the policy for runs outside StartTimeWindow.
+	OutOfWindow WindowPolicy `mapstructure:"out_of_window"`
+	// MaxRunsPerTrace is how many runs one trace may have (LangSmith: 25,000). Further runs of
+	// a trace are dead-lettered without being sent. 0 turns the cap off.
+	MaxRunsPerTrace int `mapstructure:"max_runs_per_trace"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// Validate checks the limits.
+func (cfg *LimitsConfig) Validate() error {
+	var errs error
+	if cfg.StartTimeWindow < 0 || (cfg.StartTimeWindow > 0 && cfg.StartTimeWindow < 2*windowMargin) {
+		errs = errors.Join(errs, fmt.Errorf("`limits::start_time_window` must be 0 (off) or at least %s", 2*windowMargin))
+	}
+	if cfg.MaxRunsPerTrace < 0 {
+		errs = errors.Join(errs, errors.New("`limits::max_runs_per_trace` must be 0 (off) or positive"))
+	}
+	return errs
 }
 
 // Validate checks the configuration at start-up; confmap runs the nested Validate methods too.

@@ -70,6 +70,9 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, time.Minute, cfg.Assembly.ResolvedTTL)
 				assert.Equal(t, 500, cfg.Assembly.ResolvedMaxTraces)
 				assert.Equal(t, &storageID, cfg.Assembly.Storage)
+				assert.Equal(t, 12*time.Hour, cfg.Limits.StartTimeWindow)
+				assert.Equal(t, WindowShift, cfg.Limits.OutOfWindow)
+				assert.Equal(t, 1000, cfg.Limits.MaxRunsPerTrace)
 			},
 		},
 		{name: "no endpoint", id: component.NewIDWithName(metadata.Type, "no_endpoint"), errSubstr: []string{"`endpoint` must be specified"}},
@@ -94,6 +97,11 @@ func TestLoadConfig(t *testing.T) {
 				"`sending_queue::sizer` must be `requests`",
 			},
 		},
+		{
+			name: "bad limits", id: component.NewIDWithName(metadata.Type, "bad_limits"),
+			errSubstr: []string{"`limits::start_time_window` must be 0 (off) or at least 10m0s", "`limits::max_runs_per_trace` must be 0 (off) or positive"},
+		},
+		{name: "unknown window policy", id: component.NewIDWithName(metadata.Type, "bad_window_policy"), loadErr: "unknown out-of-window policy \"drop\""},
 		{name: "unknown orphan policy", id: component.NewIDWithName(metadata.Type, "bad_policy"), loadErr: "unknown orphan policy \"drop\""},
 		{name: "unknown run id mode", id: component.NewIDWithName(metadata.Type, "bad_id_mode"), loadErr: "unknown run id mode \"random\""},
 	}

@@ -26,7 +26,9 @@ type deadLetter struct {
 }
 
 type deadLetterHeader struct {
-	Reason string    `json:"reason"`
+	Reason string `json:"reason"`
+	// Kind is the reason's class (start_time_window, name_too_long, …), as in the metric.
+	Kind   string    `json:"kind,omitempty"`
 	Status int       `json:"status,omitempty"`
 	Runs   int       `json:"runs,omitempty"`
 	Spans  int       `json:"spans,omitempty"`
@@ -34,8 +36,8 @@ type deadLetterHeader struct {
 }
 
 // write stores runs with the reason they were refused and returns the file's path.
-func (d *deadLetter) write(reason string, status int, runs []langsmith.Run, now time.Time) (string, error) {
-	header, err := json.Marshal(deadLetterHeader{Reason: reason, Status: status, Runs: len(runs), Time: now.UTC()})
+func (d *deadLetter) write(reason, kind string, status int, runs []langsmith.Run, now time.Time) (string, error) {
+	header, err := json.Marshal(deadLetterHeader{Reason: reason, Kind: kind, Status: status, Runs: len(runs), Time: now.UTC()})
 	if err != nil {
 		return "", fmt.Errorf("encode dead-letter header: %w", err)
 	}
@@ -52,7 +54,7 @@ func (d *deadLetter) write(reason string, status int, runs []langsmith.Run, now 
 // malformed), as one OTLP/JSON traces document after the header line, so they can be fixed and
 // sent to any OTLP receiver again.
 func (d *deadLetter) writeSpans(reason string, td ptrace.Traces, now time.Time) (string, error) {
-	header, err := json.Marshal(deadLetterHeader{Reason: reason, Spans: td.SpanCount(), Time: now.UTC()})
+	header, err := json.Marshal(deadLetterHeader{Reason: reason, Kind: reasonUnencodable, Spans: td.SpanCount(), Time: now.UTC()})
 	if err != nil {
 		return "", fmt.Errorf("encode dead-letter header: %w", err)
 	}

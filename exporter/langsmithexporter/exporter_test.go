@@ -173,7 +173,8 @@ func TestExporterResendIsAConflictNotADuplicate(t *testing.T) {
 func TestExporterDeadLettersPermanentRefusals(t *testing.T) {
 	dir := t.TempDir()
 	h := newHarness(t, smithemu.DefaultConfig(), func(c *Config) { c.DeadLetterDirectory = dir })
-	h.emu.InjectFaults(smithemu.Fault{Route: smithemu.RouteMultipart, Status: http.StatusBadRequest, Body: `{"error":"Bad request: scripted"}`})
+	// A 403 refuses the whole request for good (a 400 or 422 would be split to find the run).
+	h.emu.InjectFaults(smithemu.Fault{Route: smithemu.RouteMultipart, Status: http.StatusForbidden, Body: `{"error":"Forbidden: scripted"}`})
 	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), testTrace(1, 3)))
 
 	var files []string
@@ -189,8 +190,9 @@ func TestExporterDeadLettersPermanentRefusals(t *testing.T) {
 		lines = append(lines, sc.Text())
 	}
 	require.Len(t, lines, 4, "a header and one line per run")
-	assert.Contains(t, lines[0], `"status":400`)
-	assert.Contains(t, lines[0], "Bad request: scripted")
+	assert.Contains(t, lines[0], `"status":403`)
+	assert.Contains(t, lines[0], `"kind":"refused"`)
+	assert.Contains(t, lines[0], "Forbidden: scripted")
 	for _, l := range lines[1:] {
 		assert.True(t, strings.HasPrefix(l, `{"post":[{`), "each run line is a /runs/batch body: %s", l)
 	}

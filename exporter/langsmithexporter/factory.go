@@ -55,6 +55,11 @@ func createDefaultConfig() component.Config {
 			ResolvedTTL:       2 * time.Minute,
 			ResolvedMaxTraces: 20_000,
 		},
+		Limits: LimitsConfig{
+			StartTimeWindow: 24 * time.Hour,
+			OutOfWindow:     WindowDeadLetter,
+			MaxRunsPerTrace: 25_000,
+		},
 	}
 }
 

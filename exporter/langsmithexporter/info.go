@@ -28,6 +28,7 @@ type ingestLimits struct {
 	runsPerRequest  int
 	bytesPerRequest int
 	multipart       bool
+	zstd            bool // instance_flags.zstd_compression_enabled (absent = true)
 }
 
 type infoResponse struct {
@@ -36,12 +37,15 @@ type infoResponse struct {
 		SizeLimit            int   `json:"size_limit"`
 		SizeLimitBytes       int   `json:"size_limit_bytes"`
 	} `json:"batch_ingest_config"`
+	InstanceFlags struct {
+		ZstdCompressionEnabled *bool `json:"zstd_compression_enabled"`
+	} `json:"instance_flags"`
 }
 
 // fetchLimits reads /info once. The SDKs proceed with defaults when it fails, and so do we:
 // /info is advice, not a gate.
 func (u *uploader) fetchLimits(ctx context.Context) (ingestLimits, error) {
-	limits := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true}
+	limits := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true, zstd: true}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.baseURL+"/info", http.NoBody)
 	if err != nil {
 		return limits, fmt.Errorf("build /info request: %w", err)
@@ -73,6 +77,10 @@ func (u *uploader) fetchLimits(ctx context.Context) (ingestLimits, error) {
 	}
 	if cfg.UseMultipartEndpoint != nil {
 		limits.multipart = *cfg.UseMultipartEndpoint
+	}
+	if z := info.InstanceFlags.ZstdCompressionEnabled; z != nil {
+		// Older self-hosted instances refuse zstd bodies and say so here.
+		limits.zstd = *z
 	}
 	return limits, nil
 }

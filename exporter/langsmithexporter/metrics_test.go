@@ -6,6 +6,7 @@ package langsmithexporter
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,4 +63,38 @@ func TestExporterMetrics(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 	metadatatest.AssertEqualExporterLangsmithAssemblyDuplicates(t, tel,
 		[]metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+}
+
+// TestExporterLimitMetrics checks the counts of the limit policies: a cut name is a repair, a
+// stale trace is isolated and dead-lettered by reason.
+func TestExporterLimitMetrics(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	emuCfg := smithemu.DefaultConfig()
+	emuCfg.APIKeys = map[string]string{testKey: ""}
+	emu := smithemu.New(emuCfg)
+	ts := httptest.NewServer(emu)
+	t.Cleanup(ts.Close)
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = ts.URL
+	cfg.APIKey = testKey
+	cfg.Project = "exporter-test"
+	cfg.DeadLetterDirectory = t.TempDir()
+	exp, err := newExporter(context.Background(), metadatatest.NewSettings(tel), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+
+	good := testTrace(1, 2)
+	good.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(1).SetName(strings.Repeat("x", 200))
+	require.NoError(t, exp.ConsumeTraces(context.Background(), merged(good, shiftTrace(testTrace(2, 3), -30*time.Hour))))
+	require.Eventually(t, func() bool { return len(emu.Runs("exporter-test")) == 2 }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	opts := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars()}
+	metadatatest.AssertEqualExporterLangsmithRunsRepaired(t, tel,
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: attribute.NewSet(attribute.String("kind", "name_cut"))}}, opts...)
+	metadatatest.AssertEqualExporterLangsmithRunsIsolated(t, tel, []metricdata.DataPoint[int64]{{Value: 3}}, opts...)
+	metadatatest.AssertEqualExporterLangsmithRunsDeadLettered(t, tel,
+		[]metricdata.DataPoint[int64]{{Value: 3, Attributes: attribute.NewSet(attribute.String("reason", "start_time_window"))}}, opts...)
 }

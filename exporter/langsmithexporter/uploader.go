@@ -60,6 +60,7 @@ type uploader struct {
 	limitsMu      sync.Mutex
 	limits        *ingestLimits // nil until /info answered
 	limitsRetryAt time.Time     // after a failed /info, when to ask again
+	traces        traceRuns     // posts delivered per trace, for limits::max_runs_per_trace
 	// batchOnly is sticky, as in the SDKs: once /runs/multipart answers 404 (or /info says the
 	// instance has no multipart endpoint), every later request goes to /runs/batch.
 	batchOnly atomic.Bool
@@ -120,12 +121,17 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	defer batch.reset()
 	u.translate(ctx, td, batch)
 	limits := u.ingestLimits(ctx)
-	st := &pushState{batch: batch}
+	st := &pushState{batch: batch, zstd: limits.zstd}
+	st.fresh = u.keepWithinLimits(ctx, st)
 	var jobs []gateJob
-	for lo := 0; lo < len(batch.runs); {
-		hi := u.chunkEnd(batch.runs, lo, limits)
-		jobs = append(jobs, gateJob{lo: lo, hi: hi, key: u.gateKey()})
-		lo = hi
+	// Runs outside the start_time window go in requests of their own, so that LangSmith's
+	// refusal of one of them cannot take in-window runs with it.
+	for _, part := range [2][2]int{{0, st.fresh}, {st.fresh, len(batch.runs)}} {
+		for lo := part[0]; lo < part[1]; {
+			hi := part[0] + u.chunkEnd(batch.runs[part[0]:part[1]], lo-part[0], limits)
+			jobs = append(jobs, gateJob{lo: lo, hi: hi, key: u.gateKey()})
+			lo = hi
+		}
 	}
 	for _, j := range u.gate.drive(ctx, jobs, func(j gateJob) []gateJob { return u.sendJob(ctx, st, j) }) {
 		st.retry = append(st.retry, [2]int{j.lo, j.hi})
@@ -149,7 +155,7 @@ func (u *uploader) ingestLimits(ctx context.Context) ingestLimits {
 	if u.limits != nil {
 		return *u.limits
 	}
-	defaults := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true}
+	defaults := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true, zstd: true}
 	if now := u.now(); now.Before(u.limitsRetryAt) {
 		return defaults
 	}
@@ -192,6 +198,8 @@ type pushState struct {
 	permanentErr error
 	job          gateJob   // the request being sent: its credential and gate attempts
 	deferred     []gateJob // throttled requests the gate re-sends after their wait
+	zstd         bool      // the instance takes zstd bodies (/info instance_flags)
+	fresh        int       // batch.runs[fresh:] are outside the start_time window
 }
 
 // sendJob sends one request of the gate's; what was throttled comes back to the gate.
@@ -214,17 +222,18 @@ func (u *uploader) gateKey() string {
 }
 
 // sendRange uploads runs[lo:hi] in one request and acts on the answer, splitting the range on
-// 409 (so each duplicate ends up alone and counts as delivered) and on 413.
+// 409 (so each duplicate ends up alone and counts as delivered), on 413, and on 400/422 (so
+// each refused run ends up alone and only it is dead-lettered).
 func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	runs := st.batch.runs[lo:hi]
 	multipart := !u.batchOnly.Load()
-	status, header, body, err := u.post(ctx, runs, multipart)
+	status, header, body, err := u.post(ctx, runs, multipart, st.zstd)
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			// The runs cannot be encoded or sent as they are: no retry can help them, and a
 			// permanent error joined into the retry error would make exporterhelper drop the
 			// retryable ranges of this push too.
-			u.refuse(ctx, st, runs, 0, err.Error())
+			u.refuse(ctx, st, runs, 0, err.Error(), reasonUnencodable)
 			return
 		}
 		st.retry = append(st.retry, [2]int{lo, hi})
@@ -248,7 +257,7 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 		u.sendRange(ctx, st, mid, hi)
 	case tooLarge:
 		if len(runs) == 1 {
-			u.refuse(ctx, st, runs, status, body)
+			u.refuse(ctx, st, runs, status, body, reasonTooLarge)
 			return
 		}
 		mid := lo + len(runs)/2
@@ -269,26 +278,58 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 		}
 		st.retry = append(st.retry, [2]int{lo, hi})
 		st.retryErr = errors.Join(st.retryErr, err)
+	case rejected:
+		u.splitRejected(ctx, st, lo, hi, status, body)
 	default:
-		u.refuse(ctx, st, runs, status, body)
+		u.refuse(ctx, st, runs, status, body, refusalReason(status, body))
 	}
+}
+
+// splitRejected acts on a 400 or 422 for runs[lo:hi]: a run alone is dead-lettered with its
+// own reason; a request of several is split, the run the answer names first, else in halves,
+// until each refused run stands alone and the others are delivered.
+func (u *uploader) splitRejected(ctx context.Context, st *pushState, lo, hi, status int, body string) {
+	runs := st.batch.runs[lo:hi]
+	reason := refusalReason(status, body)
+	if len(runs) == 1 {
+		u.telemetry.ExporterLangsmithRunsIsolated.Add(ctx, 1)
+		u.refuse(ctx, st, runs, status, body, reason)
+		return
+	}
+	if lo >= st.fresh && reason == reasonWindow {
+		// Every run here was set apart because it is outside the window, and LangSmith says
+		// the window is why: splitting would only hear the same answer once per run.
+		u.refuse(ctx, st, runs, status, body, reason)
+		return
+	}
+	if i := namedRun(runs, body); i >= 0 {
+		for _, r := range [3][2]int{{lo + i, lo + i + 1}, {lo, lo + i}, {lo + i + 1, hi}} {
+			if r[0] < r[1] {
+				u.sendRange(ctx, st, r[0], r[1])
+			}
+		}
+		return
+	}
+	mid := lo + len(runs)/2
+	u.sendRange(ctx, st, lo, mid)
+	u.sendRange(ctx, st, mid, hi)
 }
 
 // refuse handles runs LangSmith will never accept as sent: they go to the dead-letter
 // directory with the reason, or, without one, are logged with it.
-func (u *uploader) refuse(ctx context.Context, st *pushState, runs []langsmith.Run, status int, body string) {
+func (u *uploader) refuse(ctx context.Context, st *pushState, runs []langsmith.Run, status int, body, reasonKind string) {
 	reason := fmt.Sprintf("LangSmith refused %d runs: HTTP %d: %s", len(runs), status, body)
 	if status == 0 {
 		reason = fmt.Sprintf("%d runs cannot be uploaded: %s", len(runs), body)
 	}
 	st.permanentErr = errors.Join(st.permanentErr, errors.New(reason))
-	u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, int64(len(runs)))
+	u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, int64(len(runs)), reasonAttr(reasonKind))
 	if u.deadLetter == nil {
 		u.logger.Error("runs refused permanently and dropped (set dead_letter_directory to keep them)",
 			zap.String("reason", reason), zap.Int("runs", len(runs)))
 		return
 	}
-	path, err := u.deadLetter.write(reason, status, runs, u.now())
+	path, err := u.deadLetter.write(reason, reasonKind, status, runs, u.now())
 	if err != nil {
 		u.logger.Error("runs refused permanently and could not be dead-lettered",
 			zap.String("reason", reason), zap.Int("runs", len(runs)), zap.Error(err))
@@ -305,6 +346,9 @@ func (u *uploader) countRuns(ctx context.Context, runs []langsmith.Run) {
 			patches++
 		} else {
 			posts++
+			if u.cfg.Limits.MaxRunsPerTrace > 0 {
+				u.traces.add(runs[i].TraceID, 1)
+			}
 		}
 	}
 	if posts > 0 {
@@ -317,7 +361,7 @@ func (u *uploader) countRuns(ctx context.Context, runs []langsmith.Run) {
 
 // post sends runs in one request and returns the answer's status, headers and (start of) body.
 // A transport error is returned as is: exporterhelper retries it.
-func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart bool) (int, http.Header, string, error) {
+func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart, compress bool) (int, http.Header, string, error) {
 	body := getBody(&u.bodies)
 	defer body.release()
 	path, contentType := "/runs/batch", "application/json"
@@ -329,7 +373,12 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart boo
 		if err := langsmith.WriteMultipart(raw, boundary, runs); err != nil {
 			return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("encode multipart body: %w", err))
 		}
-		body.buf = u.encoder.EncodeAll(raw.Bytes(), body.buf[:0])
+		if compress {
+			body.buf = u.encoder.EncodeAll(raw.Bytes(), body.buf[:0])
+		} else {
+			// An older self-hosted instance takes no compressed bodies (/info says so).
+			body.buf = append(body.buf[:0], raw.Bytes()...)
+		}
 		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(raw.Len()))
 		path, contentType = "/runs/multipart", "multipart/form-data; boundary="+boundary
 	} else {
@@ -346,7 +395,7 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart boo
 	req.GetBody = body.reader
 	req.ContentLength = int64(len(body.buf))
 	req.Header.Set("Content-Type", contentType)
-	if multipart {
+	if multipart && compress {
 		req.Header.Set("Content-Encoding", "zstd")
 	}
 	u.setHeaders(req.Header)
@@ -421,7 +470,7 @@ func (u *uploader) translate(ctx context.Context, td ptrace.Traces, b *runBatch)
 
 // refuseSpans dead-letters spans that cannot become runs.
 func (u *uploader) refuseSpans(ctx context.Context, bad []spanRef, cause error) {
-	u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, int64(len(bad)))
+	u.telemetry.ExporterLangsmithRunsDeadLettered.Add(ctx, int64(len(bad)), reasonAttr(reasonUnencodable))
 	reason := fmt.Sprintf("%d spans cannot become LangSmith runs: %v", len(bad), cause)
 	if u.deadLetter == nil {
 		u.logger.Error("spans dropped (set dead_letter_directory to keep them)", zap.String("reason", reason))

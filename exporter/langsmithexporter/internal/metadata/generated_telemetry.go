@@ -36,6 +36,8 @@ type TelemetryBuilder struct {
 	ExporterLangsmithRequestBytesUncompressed metric.Int64Counter
 	ExporterLangsmithRunsConflicted           metric.Int64Counter
 	ExporterLangsmithRunsDeadLettered         metric.Int64Counter
+	ExporterLangsmithRunsIsolated             metric.Int64Counter
+	ExporterLangsmithRunsRepaired             metric.Int64Counter
 	ExporterLangsmithRunsSent                 metric.Int64Counter
 }
 
@@ -124,7 +126,19 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterLangsmithRunsDeadLettered, err = builder.meter.Int64Counter(
 		"otelcol_exporter_langsmith_runs_dead_lettered",
-		metric.WithDescription("Runs refused permanently and written to the dead-letter directory (or dropped and logged when none is configured). [Development]"),
+		metric.WithDescription("Runs refused permanently and written to the dead-letter directory (or dropped and logged when none is configured), by reason (start_time_window, name_too_long, trace_run_limit, too_large, invalid, refused, unencodable). [Development]"),
+		metric.WithUnit("{runs}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithRunsIsolated, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_runs_isolated",
+		metric.WithDescription("Runs sent apart from the others so that one refused run cannot sink its neighbours (out of the start_time window, or split out after a 400 or 422). [Development]"),
+		metric.WithUnit("{runs}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithRunsRepaired, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_runs_repaired",
+		metric.WithDescription("Runs changed before sending to keep within LangSmith's limits, by kind (name_cut, start_time_shifted). [Development]"),
 		metric.WithUnit("{runs}"),
 	)
 	errs = errors.Join(errs, err)

@@ -168,7 +168,7 @@ func AssertEqualExporterLangsmithRunsConflicted(t *testing.T, tt *componenttest.
 func AssertEqualExporterLangsmithRunsDeadLettered(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_langsmith_runs_dead_lettered",
-		Description: "Runs refused permanently and written to the dead-letter directory (or dropped and logged when none is configured). [Development]",
+		Description: "Runs refused permanently and written to the dead-letter directory (or dropped and logged when none is configured), by reason (start_time_window, name_too_long, trace_run_limit, too_large, invalid, refused, unencodable). [Development]",
 		Unit:        "{runs}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -177,6 +177,38 @@ func AssertEqualExporterLangsmithRunsDeadLettered(t *testing.T, tt *componenttes
 		},
 	}
 	got, err := tt.GetMetric("otelcol_exporter_langsmith_runs_dead_lettered")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualExporterLangsmithRunsIsolated(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_langsmith_runs_isolated",
+		Description: "Runs sent apart from the others so that one refused run cannot sink its neighbours (out of the start_time window, or split out after a 400 or 422). [Development]",
+		Unit:        "{runs}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_langsmith_runs_isolated")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualExporterLangsmithRunsRepaired(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_langsmith_runs_repaired",
+		Description: "Runs changed before sending to keep within LangSmith's limits, by kind (name_cut, start_time_shifted). [Development]",
+		Unit:        "{runs}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_langsmith_runs_repaired")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

@@ -29,6 +29,8 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterLangsmithRequestBytesUncompressed.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsConflicted.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsDeadLettered.Add(context.Background(), 1)
+	tb.ExporterLangsmithRunsIsolated.Add(context.Background(), 1)
+	tb.ExporterLangsmithRunsRepaired.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsSent.Add(context.Background(), 1)
 	AssertEqualExporterLangsmithAssemblyClamped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
@@ -58,6 +60,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithRunsDeadLettered(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithRunsIsolated(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithRunsRepaired(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithRunsSent(t, testTel,
