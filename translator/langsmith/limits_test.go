@@ -100,7 +100,7 @@ func TestShiftRun(t *testing.T) {
 	assert.Equal(t, spanIDMode, ShiftID(spanIDMode, delta), "span_id-mode ids carry no time")
 
 	bad := run(childStart)
-	assert.Error(t, ShiftRun(&bad, time.Microsecond), "a shift must keep whole milliseconds")
+	require.Error(t, ShiftRun(&bad, time.Microsecond), "a shift must keep whole milliseconds")
 	bad.DottedOrder = "garbage"
 	assert.Error(t, ShiftRun(&bad, time.Hour))
 }
