@@ -139,8 +139,8 @@ type LimitsConfig struct {
 // Validate checks the limits.
 func (cfg *LimitsConfig) Validate() error {
 	var errs error
-	if cfg.StartTimeWindow < 0 || (cfg.StartTimeWindow > 0 && cfg.StartTimeWindow < 2*windowMargin) {
-		errs = errors.Join(errs, fmt.Errorf("`limits::start_time_window` must be 0 (off) or at least %s", 2*windowMargin))
+	if cfg.StartTimeWindow < 0 || (cfg.StartTimeWindow > 0 && cfg.StartTimeWindow < 2*langsmith.WindowMargin) {
+		errs = errors.Join(errs, fmt.Errorf("`limits::start_time_window` must be 0 (off) or at least %s", 2*langsmith.WindowMargin))
 	}
 	if cfg.MaxRunsPerTrace < 0 {
 		errs = errors.Join(errs, errors.New("`limits::max_runs_per_trace` must be 0 (off) or positive"))

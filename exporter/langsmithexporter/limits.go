@@ -16,10 +16,6 @@ import (
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
-// windowMargin is kept between a run's start_time and the edge of LangSmith's window, so that
-// a run checked here is still inside it when the request reaches LangSmith.
-const windowMargin = 5 * time.Minute
-
 // traceGeneration bounds the per-trace run counts kept for the trace cap: past it, the older
 // generation is forgotten (a trace that quiet is not growing towards 25,000 runs).
 const traceGeneration = 50_000
@@ -110,7 +106,7 @@ func (u *uploader) keepWithinLimits(ctx context.Context, st *pushState) int {
 		if lim.OutOfWindow == WindowShift {
 			u.shiftIntoWindow(ctx, run, now)
 		}
-		if !inWindow(run.StartTime, now, lim.StartTimeWindow) {
+		if !langsmith.InWindow(run.StartTime, now, lim.StartTimeWindow) {
 			classify(i, classStale)
 		}
 	}
@@ -121,31 +117,20 @@ func (u *uploader) keepWithinLimits(ctx context.Context, st *pushState) int {
 }
 
 // shiftIntoWindow moves a run whose trace root started outside the window by a whole number of
-// windows, the same for every run of the trace as it depends only on the root's start, so the
-// root lands at most one window ago (and at most windowMargin ahead).
+// windows, the same for every run of the trace as it depends only on the root's start.
 func (u *uploader) shiftIntoWindow(ctx context.Context, run *langsmith.Run, now time.Time) {
-	window := u.cfg.Limits.StartTimeWindow.Truncate(time.Second)
 	root, err := langsmith.TraceStart(run.DottedOrder)
-	if err != nil || inWindow(root, now, u.cfg.Limits.StartTimeWindow) {
+	if err != nil {
 		return
 	}
-	age := now.Sub(root) + windowMargin
-	k := age / window
-	if age < 0 {
-		k-- // floor, for roots in the future
-	}
-	if k == 0 {
+	delta := langsmith.WindowShift(root, now, u.cfg.Limits.StartTimeWindow)
+	if delta == 0 {
 		return
 	}
-	if err := langsmith.ShiftRun(run, k*window); err != nil {
+	if err := langsmith.ShiftRun(run, delta); err != nil {
 		return // left as it is: the window check isolates it
 	}
 	u.telemetry.ExporterLangsmithRunsRepaired.Add(ctx, 1, repairedShifted)
-}
-
-func inWindow(start, now time.Time, window time.Duration) bool {
-	d := now.Sub(start)
-	return d <= window-windowMargin && d >= -(window-windowMargin)
 }
 
 // partition reorders the batch to fresh runs, then stale ones, dead-letters the capped ones and

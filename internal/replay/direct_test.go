@@ -80,7 +80,8 @@ func TestDirectReplayFailedFileReRunsWithoutDuplicates(t *testing.T) {
 	input := readRuns(t, path)
 	emu.InjectFaults(
 		smithemu.Fault{Route: smithemu.RouteIngest, Count: 3, Status: http.StatusTooManyRequests},
-		smithemu.Fault{Route: smithemu.RouteIngest, Count: 1, Status: http.StatusUnprocessableEntity, Body: `{"detail":"int too big to convert"}`},
+		// A 403 refuses the whole request (a 400 or 422 would be split to find the bad run).
+		smithemu.Fault{Route: smithemu.RouteIngest, Count: 1, Status: http.StatusForbidden, Body: `{"error":"Forbidden: scripted"}`},
 	)
 	cfg := directConfig(t, url, path)
 	// One batch, which the exporter sends as 100-run requests: a trace straddling two of them
@@ -94,7 +95,7 @@ func TestDirectReplayFailedFileReRunsWithoutDuplicates(t *testing.T) {
 	assert.Greater(t, len(emu.Runs("direct")), int(s.RunsDelivered), "part of a failed trace landed")
 	before := len(emu.Requests())
 	require.Equal(t, cfg.FailedPath, s.FailedFile)
-	assert.Contains(t, strings.Join(s.Failures, "\n"), "int too big")
+	assert.Contains(t, strings.Join(s.Failures, "\n"), "Forbidden: scripted")
 
 	lines := readLines(t, s.FailedFile)
 	assert.Len(t, lines, int(s.RunsFailed))
@@ -104,7 +105,7 @@ func TestDirectReplayFailedFileReRunsWithoutDuplicates(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal([]byte(l), &r))
 		assert.True(t, r.Mark.Final, "a sent trace is written in final form")
-		assert.Contains(t, r.Mark.Error, "422")
+		assert.Contains(t, r.Mark.Error, "403")
 	}
 	assert.Empty(t, emu.PendingFaults())
 

@@ -110,3 +110,30 @@ func TraceStart(dottedOrder string) (time.Time, error) {
 	first, _, _ := strings.Cut(dottedOrder, ".")
 	return ParseDottedSegmentTime(first)
 }
+
+// WindowMargin is kept between a run's start_time and the edge of LangSmith's start_time window,
+// so that a run found inside it is still inside when its request reaches LangSmith.
+const WindowMargin = 5 * time.Minute
+
+// InWindow reports whether start lies within window of now, WindowMargin to spare.
+func InWindow(start, now time.Time, window time.Duration) bool {
+	d := now.Sub(start)
+	return d <= window-WindowMargin && d >= -(window-WindowMargin)
+}
+
+// WindowShift is the shift that brings a trace whose root started at root inside the window: a
+// whole number of windows (whole seconds), so that every run of the trace, wherever it is
+// shifted, gets the same one; 0 when the root is inside already. The root lands at most one
+// window ago and at most WindowMargin ahead.
+func WindowShift(root, now time.Time, window time.Duration) time.Duration {
+	window = window.Truncate(time.Second)
+	if window <= 0 || InWindow(root, now, window) {
+		return 0
+	}
+	age := now.Sub(root) + WindowMargin
+	k := age / window
+	if age < 0 && age%window != 0 {
+		k-- // floor, for roots in the future
+	}
+	return k * window
+}

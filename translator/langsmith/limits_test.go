@@ -104,3 +104,25 @@ func TestShiftRun(t *testing.T) {
 	bad.DottedOrder = "garbage"
 	assert.Error(t, ShiftRun(&bad, time.Hour))
 }
+
+func TestWindowShift(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		root  time.Time
+		shift time.Duration
+	}{
+		{"inside", now.Add(-23 * time.Hour), 0},
+		{"30 h ago", now.Add(-30 * time.Hour), 24 * time.Hour},
+		{"at the edge, within the margin", now.Add(-24*time.Hour + time.Minute), 24 * time.Hour},
+		{"3 days ago", now.Add(-72*time.Hour - time.Hour), 72 * time.Hour},
+		{"25 h ahead", now.Add(25 * time.Hour), -48 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := WindowShift(tt.root, now, 24*time.Hour)
+			assert.Equal(t, tt.shift, got)
+			assert.True(t, InWindow(tt.root.Add(got), now, 24*time.Hour), "lands inside")
+		})
+	}
+}
