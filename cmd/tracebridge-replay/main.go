@@ -38,6 +38,7 @@ const (
 
 const usage = `Usage: tracebridge-replay [flags] FILE...   (- reads stdin)
        tracebridge-replay --generate N --out FILE [--seed S]
+       tracebridge-replay redrive [--repair] [--prune] DEAD_LETTER_DIR
 
 Replays run-list files (a JSON array or NDJSON of LangSmith runs: id, trace_id, parent_run_id,
 name, run_type, inputs, outputs, error, extra, tags, start_time, end_time) and Langfuse-style
@@ -57,6 +58,9 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "redrive" {
+		return runRedrive(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("tracebridge-replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
