@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -126,7 +127,7 @@ service:
 		root.Walk(func(node *smithemu.TreeNode, _ int) {
 			n++
 			if strings.HasPrefix(root.Run.Name, "long-") && node != root {
-				assert.Equal(t, 128, len([]rune(node.Run.Name)), "cut to 128 characters")
+				assert.Equal(t, 128, utf8.RuneCountInString(node.Run.Name), "cut to 128 characters")
 				assert.Equal(t, longName, node.Run.Extra["metadata"].(map[string]any)["tracebridge.full_name"])
 			}
 		})
