@@ -65,12 +65,30 @@ type scenario struct {
 	Client string
 	// Duration overrides the default load time (-duration given on the command line wins).
 	Duration time.Duration
+	// Storm makes the lite downstream answer at random: 429 and 503 fractions of the multipart
+	// requests, and the Retry-After seconds of its 429s (0 = none, as LangSmith's multipart).
+	Storm *storm
 
 	// Targets (0 = none).
 	MinRate  float64 // delivered spans (or accepted records) per second, with zero loss
 	MaxRatio float64
 	MaxRSS   float64 // MiB
 	MaxP99   float64 // ms
+	MaxDrain float64 // seconds from the end of the load until everything is delivered
+}
+
+type storm struct {
+	TooMany, Unavailable float64
+	RetryAfter           int
+}
+
+// args are the sink's flags for the storm.
+func (st *storm) args() []string {
+	if st == nil {
+		return nil
+	}
+	return []string{"-storm-429", strconv.FormatFloat(st.TooMany, 'f', -1, 64),
+		"-storm-503", strconv.FormatFloat(st.Unavailable, 'f', -1, 64), "-storm-retry-after", strconv.Itoa(st.RetryAfter)}
 }
 
 var scenarios = []scenario{
@@ -89,6 +107,13 @@ var scenarios = []scenario{
 	{Name: "raw-single-3k", Mode: modeTracebridge, Load: loadRawSingle, Rate: 3_000, Default: true, MinRate: 3_000},
 	{Name: "otlp-3k-strict", Mode: modeTracebridge, Load: loadOTLP, Rate: 3_000, Downstream: "strict", Default: true,
 		MaxP99: 2000},
+	// A 25,000-run burst (5 s at 5,000 spans/s), healthy and under a rate-limit storm: the
+	// drain column is the seconds to settle after the load; the target is 60 s (issue #16).
+	{Name: "burst-25k", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Rate: 5_000, Duration: 5 * time.Second},
+	{Name: "storm-25k", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Rate: 5_000, Duration: 5 * time.Second,
+		Storm: &storm{TooMany: 0.5, Unavailable: 0.1, RetryAfter: 1}, MaxDrain: 60},
+	{Name: "storm-25k-no-retry-after", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Rate: 5_000, Duration: 5 * time.Second,
+		Storm: &storm{TooMany: 0.5, Unavailable: 0.1}},
 	{Name: "otlp-10k-storage", Mode: modeTracebridge, Load: loadOTLP, Rate: 10_000, Storage: true, Baseline: "otlp-10k-base",
 		MaxRatio: 2, MaxRSS: 250, MaxP99: 2000},
 }

@@ -98,6 +98,10 @@ func evaluateTargets(selected []scenario, by map[string]*result) []target {
 		if sc.MaxRSS > 0 {
 			out = append(out, target{sc.Name, "peak RSS MiB", fmt.Sprintf("≤ %.0f", sc.MaxRSS), r.RSSPeakMiB, r.RSSPeakMiB <= sc.MaxRSS})
 		}
+		if sc.MaxDrain > 0 {
+			out = append(out, target{sc.Name, "seconds to settle after the load", fmt.Sprintf("≤ %.0f", sc.MaxDrain), r.DrainSeconds,
+				r.DrainSeconds <= sc.MaxDrain && zeroLoss})
+		}
 		if sc.MaxP99 > 0 {
 			ok := r.Latency.P99 <= sc.MaxP99 && r.Latency.Probes > 0 && r.Latency.Missing == 0
 			out = append(out, target{sc.Name, "p99 completion ms", fmt.Sprintf("≤ %.0f", sc.MaxP99), r.Latency.P99, ok})

@@ -36,6 +36,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/http/pprof"
@@ -68,11 +69,15 @@ func run(args []string) error {
 	mode := fs.String("mode", "lite", "strict, lite or otlp")
 	apiKey := fs.String("api-key", "", "required x-api-key (strict and lite; empty = none)")
 	probeService := fs.String("probe-service", "loadtest-probe", "otlp: service.name of the spans whose arrival is recorded")
+	storm429 := fs.Float64("storm-429", 0, "lite: fraction of multipart requests answered 429, at random")
+	storm503 := fs.Float64("storm-503", 0, "lite: fraction of multipart requests answered 503, at random")
+	stormRA := fs.Int("storm-retry-after", 0, "lite: Retry-After seconds on the storm's 429s (0 = none, as LangSmith's multipart)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	s := &server{mode: *mode, apiKey: *apiKey, probeService: *probeService,
-		runs: map[uuid.UUID]liteRun{}, accepted: map[string]int64{}, status: map[int]int64{}}
+		runs: map[uuid.UUID]liteRun{}, accepted: map[string]int64{}, status: map[int]int64{},
+		storm429: *storm429, storm503: *storm503, stormRA: *stormRA}
 	var err error
 	if s.zdec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(4)); err != nil {
 		return err
@@ -105,6 +110,10 @@ func run(args []string) error {
 
 type server struct {
 	mode, apiKey, probeService string
+	// A rate-limit storm: random 429s and 503s, independent of the rate (test/load storm-*).
+	storm429, storm503 float64
+	stormRA            int
+	stormed            int64 // requests answered by the storm
 	emu                        *smithemu.Server
 	zdec                       *zstd.Decoder
 
@@ -194,6 +203,35 @@ func (s *server) answer(w http.ResponseWriter, status int, msg string) {
 	_, _ = w.Write(b)
 }
 
+// stormAnswer answers the request 429 or 503 at the storm's rates, before reading the body as
+// a load balancer or rate limiter does, and reports whether it did.
+func (s *server) stormAnswer(w http.ResponseWriter) bool {
+	if s.storm429 == 0 && s.storm503 == 0 {
+		return false
+	}
+	status := 0
+	switch x := rand.Float64(); { //nolint:gosec // load pattern, not security
+	case x < s.storm429:
+		status = http.StatusTooManyRequests
+		if s.stormRA > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(s.stormRA))
+		}
+	case x < s.storm429+s.storm503:
+		status = http.StatusServiceUnavailable
+	default:
+		return false
+	}
+	s.mu.Lock()
+	s.status[status]++
+	s.stormed++
+	s.requests++
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, `{"error":"storm"}`)
+	return true
+}
+
 // strict passes the request to the emulator and records when the posts of a 2xx were accepted.
 func (s *server) strict(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/runs/multipart") {
@@ -261,6 +299,9 @@ func (s *server) lite(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.apiKey != "" && r.Header.Get("X-Api-Key") != s.apiKey {
 		s.answer(w, http.StatusUnauthorized, "Invalid token")
+		return
+	}
+	if s.stormAnswer(w) {
 		return
 	}
 	raw, body, err := s.decode(r)
@@ -616,6 +657,7 @@ type Summary struct {
 	BadRoot       int            `json:"bad_root"`              // lite
 	Traces        int            `json:"traces"`                // lite
 	TraceSizes    map[string]int `json:"trace_sizes,omitempty"` // lite: runs per trace → traces
+	Stormed       int64          `json:"stormed,omitempty"`     // lite: requests answered by the storm
 }
 
 // summary answers GET /_lt/summary; with countsOnly (?counts=1, for polling while the pipeline
@@ -624,7 +666,7 @@ func (s *server) summary(w http.ResponseWriter, countsOnly bool) {
 	s.mu.Lock()
 	sum := Summary{Mode: s.mode, Requests: s.requests, ByStatus: map[string]int{}, Errors: s.errors,
 		ZstdRequests: s.encZstd, BodyMiB: float64(s.bodyRaw) / (1 << 20), WireMiB: float64(s.bodyZ) / (1 << 20),
-		Spans: s.spans.Load(), Patches: s.patches, Conflicts: s.conflict}
+		Spans: s.spans.Load(), Patches: s.patches, Conflicts: s.conflict, Stormed: s.stormed}
 	for k, v := range s.status {
 		sum.ByStatus[strconv.Itoa(k)] = int(v)
 	}
