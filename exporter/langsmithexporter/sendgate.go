@@ -37,6 +37,15 @@ const (
 	gateClimb = 10 * time.Second
 	// A key with no 429 for gateUnpaceAfter is no longer paced at all.
 	gateUnpaceAfter = time.Minute
+	// A cut must not cost throughput: when, a window after it, the successful requests per
+	// second fell below gateCutCost of what they were before it (under a real limit they stay
+	// at the limit; with 429s that do not depend on how fast the key sends, such as a load
+	// balancer answering at random, they fall with the rate), pacing would only throttle
+	// delivery further. The key is then unpaced and not cut again for gateUnpaceAfter; its 429s
+	// are re-sent with the short backoff of a 503. Against a real limit that costs refused
+	// requests for a minute, not throughput.
+	gateCutCost       = 0.75
+	gateCutMinAnswers = 10
 	// A 5xx (or 408, 425) without Retry-After is re-sent after gateUnavailableBase, doubling
 	// per attempt up to gateUnavailableMax; it does not change the key's rate, because an
 	// overloaded or restarting server is no evidence of a rate limit.
@@ -61,11 +70,15 @@ type keyPace struct {
 	climb     float64   // requests per second regained per second of successes
 	cutAt     time.Time // the last cut
 	throttled time.Time // the last 429 without Retry-After
+	noCutTill time.Time // cuts did not help: none before this
 
-	// The sending rate measured over one-second windows: the rate a first cut halves.
-	winStart time.Time
-	winCount int
-	measured float64
+	// Answers in the current and the previous one-second window, and the successes per
+	// second before the last cut.
+	ansStart, prevStart time.Time
+	ansN, ans429        int
+	prevN, prev429      int
+	goodBeforeCut       float64
+	rateBeforeCut       float64 // 0: the key was unpaced
 }
 
 func newSendGate() *sendGate {
@@ -81,6 +94,34 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// answered counts one answer of the key's in the rolling one-second windows.
+func (p *keyPace) answered(now time.Time, throttled bool) {
+	if el := now.Sub(p.ansStart); el >= time.Second {
+		if el >= 2*time.Second {
+			// Nothing answered in the window before: no recent history to go by.
+			p.prevN, p.prev429, p.prevStart = 0, 0, now
+		} else {
+			p.prevN, p.prev429, p.prevStart = p.ansN, p.ans429, p.ansStart
+		}
+		p.ansStart, p.ansN, p.ans429 = now, 0, 0
+	}
+	p.ansN++
+	if throttled {
+		p.ans429++
+	}
+}
+
+// rates are the answers and the successful answers per second over the last one to two
+// seconds; ok is false while that is too little to judge by.
+func (p *keyPace) rates(now time.Time) (answers, good float64, ok bool) {
+	n := p.ansN + p.prevN
+	el := now.Sub(p.prevStart).Seconds()
+	if n < gateCutMinAnswers || el < 1 {
+		return 0, 0, false
+	}
+	return float64(n) / el, float64(n-p.ans429-p.prev429) / el, true
 }
 
 func (g *sendGate) pace(key string) *keyPace {
@@ -116,13 +157,6 @@ func (g *sendGate) acquire(key string) bool {
 		}
 		p.next = now.Add(time.Duration(float64(time.Second) / p.rate))
 	}
-	if el := now.Sub(p.winStart); el >= time.Second {
-		if !p.winStart.IsZero() {
-			p.measured = float64(p.winCount) / el.Seconds()
-		}
-		p.winStart, p.winCount = now, 0
-	}
-	p.winCount++
 	return true
 }
 
@@ -131,6 +165,7 @@ func (g *sendGate) succeeded(key string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	p := g.pace(key)
+	p.answered(g.now(), false)
 	if p.rate == 0 {
 		return
 	}
@@ -155,18 +190,34 @@ func (g *sendGate) throttled(key string, status int, header http.Header, attempt
 		// Retry-After is the server's own pacing, and the other requests learn theirs.
 		return delay, true
 	}
+	backoff := min(gateUnavailableBase<<attempt, gateUnavailableMax)
 	if status != http.StatusTooManyRequests {
-		return min(gateUnavailableBase<<attempt, gateUnavailableMax), true
+		return backoff, true
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	p := g.pace(key)
 	p.throttled = now
+	p.answered(now, true)
+	if now.Before(p.noCutTill) {
+		return backoff, true
+	}
+	answers, good, ok := p.rates(now)
+	if !ok {
+		// Too few answers yet to tell a limit from chance: back off this request only.
+		return backoff, true
+	}
 	if now.Sub(p.cutAt) >= gateCutHold {
+		if !p.cutAt.IsZero() && now.Sub(p.cutAt) < gateCutHold+2*time.Second && good < gateCutCost*p.goodBeforeCut {
+			// The last cut cost throughput: undo it, and hold the rate for a while.
+			p.rate, p.climb, p.noCutTill = p.rateBeforeCut, 0, now.Add(gateUnpaceAfter)
+			return backoff, true
+		}
 		from := p.rate
 		if from == 0 {
-			from = max(p.measured, float64(p.winCount)/max(now.Sub(p.winStart).Seconds(), 1))
+			from = answers
 		}
+		p.goodBeforeCut, p.rateBeforeCut = good, p.rate
 		p.rate = max(gateMinRate, from*gateCut)
 		p.climb = max((from-p.rate)/gateClimb.Seconds(), gateMinRate/gateClimb.Seconds())
 		p.cutAt = now
