@@ -114,8 +114,8 @@ type server struct {
 	storm429, storm503 float64
 	stormRA            int
 	stormed            int64 // requests answered by the storm
-	emu                        *smithemu.Server
-	zdec                       *zstd.Decoder
+	emu                *smithemu.Server
+	zdec               *zstd.Decoder
 
 	mu       sync.Mutex
 	runs     map[uuid.UUID]liteRun // lite (values without pointers: the GC skips them)
