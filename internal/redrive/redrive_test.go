@@ -102,6 +102,7 @@ func TestRedrive(t *testing.T) {
 	require.Len(t, runs, 4)
 	for _, r := range runs {
 		assert.Equal(t, 1, r.Posts, "run %s posted once", r.Name)
+		assert.False(t, r.Unopenable, "run %s keeps id and start in step", r.Name)
 		if strings.HasPrefix(r.Name, "a long") {
 			assert.Equal(t, long, r.Extra["metadata"].(map[string]any)[langsmith.FullNameKey])
 		}

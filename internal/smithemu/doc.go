@@ -73,7 +73,10 @@
 // holds at most Config.MaxRunsPerTrace (25,000) runs; a run name longer than
 // Config.MaxNameLength (128) characters is a 422. With UncompressedOnly the
 // server acts like an older self-hosted instance: /info advertises no zstd
-// and compressed bodies are refused. Each limit can be switched off. A second post of a run,
+// and compressed bodies are refused. Each limit can be switched off. A run
+// whose UUIDv7 millisecond field differs from its start_time is stored, as
+// LangSmith ingests it, but marked Run.Unopenable: LangSmith cannot open it by
+// id. A second post of a run,
 // or a patch setting outputs or end_time that are already set, is a 409; a
 // post and a patch of one run in the same request merge.
 package smithemu

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -135,6 +136,29 @@ func TestPublishedLimits(t *testing.T) {
 		_, srv, _ := startEmu(t, nil)
 		r := mp(with(rootRun(), "name", wideName))(t, srv)
 		assert.Equal(t, http.StatusAccepted, r.status, r.raw)
+	})
+	t.Run("a UUIDv7 whose millisecond field is not start_time is stored but unopenable", func(t *testing.T) {
+		s, srv, _ := startEmu(t, nil)
+		start := testNow.Add(-time.Hour)
+		v7 := func(at time.Time, last byte) string {
+			var u uuid.UUID
+			ms := uint64(at.UnixMilli()) //nolint:gosec // a 2026 date
+			for i := range 6 {
+				u[i] = byte(ms >> (8 * (5 - i)))
+			}
+			u[6], u[8], u[15] = 0x70, 0x80, last
+			return u.String()
+		}
+		good, skewed := v7(start, 1), v7(start.Add(-5*time.Millisecond), 2)
+		for _, id := range []string{good, skewed} {
+			run := with(rootRun(), "id", id, "trace_id", id, "start_time", start.Format(time.RFC3339Nano), "dotted_order", dottedSegment(start, id))
+			require.Equal(t, http.StatusAccepted, mp(run)(t, srv).status)
+		}
+		open := map[string]bool{}
+		for _, r := range s.Runs("") {
+			open[r.ID] = !r.Unopenable
+		}
+		assert.Equal(t, map[string]bool{good: true, skewed: false}, open)
 	})
 	t.Run("uncompressed-only takes plain bodies and says so on /info", func(t *testing.T) {
 		_, srv, _ := startEmu(t, func(c *Config) { c.UncompressedOnly, c.GzipBodyEnabled = true, true })

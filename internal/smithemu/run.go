@@ -31,6 +31,9 @@ type Run struct {
 	// known only from patches (its post has not arrived) has Posts == 0.
 	Posts   int `json:"posts"`
 	Patches int `json:"patches"`
+	// Unopenable marks a UUIDv7 id whose millisecond field differs from the run's start_time:
+	// LangSmith ingests such a run but cannot open it by id (404 in the UI).
+	Unopenable bool `json:"unopenable,omitempty"`
 }
 
 // Duration is EndTime-StartTime, or 0 while the run is pending.

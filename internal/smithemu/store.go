@@ -3,6 +3,7 @@ package smithemu
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -202,6 +203,7 @@ func (st *store) snapshot(rs *runState) Run {
 	if v, ok := m["end_time"]; ok {
 		r.EndTime, _ = parseRunTime(v)
 	}
+	r.Unopenable = !openableByID(rs.id, r.StartTime)
 	if ev, ok := m["events"].([]any); ok {
 		r.Events = copyJSON(ev).([]any)
 	}
@@ -281,4 +283,18 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// openableByID reports whether LangSmith can open the run by its id: a UUIDv7's millisecond
+// field must be the run's start_time (other id versions carry no time).
+func openableByID(id string, start time.Time) bool {
+	u, err := uuid.Parse(id)
+	if err != nil || u.Version() != 7 || start.IsZero() {
+		return true
+	}
+	var ms int64
+	for _, b := range u[:6] {
+		ms = ms<<8 | int64(b)
+	}
+	return ms == start.UnixMilli()
 }

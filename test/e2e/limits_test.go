@@ -176,6 +176,9 @@ service:
 		age := time.Since(root.Run.StartTime)
 		assert.InDelta(t, 6*time.Hour, age, float64(10*time.Minute), "30 h ago moved by one day")
 	}
+	for _, r := range emu.Runs("limits") {
+		assert.False(t, r.Unopenable, "run %s: its UUIDv7 must still match its (shifted) start", r.Name)
+	}
 	assert.Equal(t, 4, stale)
 
 	// Again: nothing new, nothing twice.
