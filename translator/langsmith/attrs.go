@@ -30,12 +30,19 @@ const (
 	slotGenAIToolName
 	slotLLMRequestType
 	slotOpenInferenceKind
+	slotAIOperationID // Vercel AI SDK ai.operationId
 	slotTraceloopKind
 	slotLangfuseType
 	// name, project, tags
 	slotLSTraceName
 	slotTraceloopEntityName
 	slotLSSessionName
+	slotLSSessionID
+	slotAIMetaProjectName
+	slotAIMetaProjectID
+	slotAIMetaRunName
+	slotLSMetaRunName
+	slotOIToolName
 	slotLSTags
 	slotLangfuseTags
 	slotOpenInferenceTags
@@ -56,8 +63,19 @@ const (
 	slotTraceloopOutput
 	slotGenAIPrompt
 	slotGenAICompletion
+	slotAIPrompt
+	slotAIPromptMessages
+	slotAIToolCallName
+	slotAIToolCallArgs
+	slotAIToolCallInput
+	slotAIToolCallResult
+	slotAIToolCallOutput
+	slotAIResponseText
+	slotAIResponseToolCalls
+	slotAIResponseObject
 	// usage
 	slotLSUsageMetadata
+	slotLSMetaUsageMetadata
 	slotLangfuseUsage
 	slotUsageInput
 	slotUsagePrompt
@@ -69,6 +87,7 @@ const (
 	slotUsageCacheCreation
 	slotUsageCacheCreationAlt
 	slotUsageReasoning
+	slotUsageReasoningOutput
 	slotUsageReasoningDetails
 	slotUsageReasoningDetailsAlt
 	slotUsageInputAudio
@@ -84,6 +103,12 @@ const (
 	slotOITokensReasoning
 	slotOITokensCompletionAudio
 	slotLLMUsageTotal
+	slotAIUsagePromptTokens
+	slotAIUsageInputTokens
+	slotAIUsageCompletionTokens
+	slotAIUsageOutputTokens
+	slotAIUsageCachedInput
+	slotAIUsageReasoning
 	// model, provider, parameters
 	slotGenAIRequestModel
 	slotGenAIResponseModel
@@ -129,6 +154,7 @@ const (
 	famOIInputMessages
 	famOIOutputMessages
 	famOIDocuments
+	famAITelemetryMetadata
 )
 
 // slotOf returns the slot of a key the mapping reads by exact name.
@@ -154,6 +180,56 @@ func slotOf(key string) slot {
 		return slotLLMRequestType
 	case attrOpenInferenceSpanKind:
 		return slotOpenInferenceKind
+	case attrAIOperationID:
+		return slotAIOperationID
+	case attrAIPrompt:
+		return slotAIPrompt
+	case attrAIPromptMessages:
+		return slotAIPromptMessages
+	case attrAIToolCallName:
+		return slotAIToolCallName
+	case attrAIToolCallArgs:
+		return slotAIToolCallArgs
+	case attrAIToolCallInput:
+		return slotAIToolCallInput
+	case attrAIToolCallResult:
+		return slotAIToolCallResult
+	case attrAIToolCallOutput:
+		return slotAIToolCallOutput
+	case attrAIResponseText:
+		return slotAIResponseText
+	case attrAIResponseToolCalls:
+		return slotAIResponseToolCalls
+	case attrAIResponseObject:
+		return slotAIResponseObject
+	case attrAIUsagePromptTokens:
+		return slotAIUsagePromptTokens
+	case attrAIUsageInputTokens:
+		return slotAIUsageInputTokens
+	case attrAIUsageCompletionTokens:
+		return slotAIUsageCompletionTokens
+	case attrAIUsageOutputTokens:
+		return slotAIUsageOutputTokens
+	case attrAIUsageCachedInput:
+		return slotAIUsageCachedInput
+	case attrAIUsageReasoning:
+		return slotAIUsageReasoning
+	case attrAIMetaProjectName:
+		return slotAIMetaProjectName
+	case attrAIMetaProjectID:
+		return slotAIMetaProjectID
+	case attrAIMetaRunName:
+		return slotAIMetaRunName
+	case conventions.LangSmithMetadataPrefix + "ls_run_name":
+		return slotLSMetaRunName
+	case conventions.LangSmithMetadataPrefix + "usage_metadata":
+		return slotLSMetaUsageMetadata
+	case attrOpenInferenceToolName:
+		return slotOIToolName
+	case conventions.LangSmithSessionID:
+		return slotLSSessionID
+	case attrGenAIUsageReasoningOutput:
+		return slotUsageReasoningOutput
 	case attrTraceloopSpanKind:
 		return slotTraceloopKind
 	case conventions.LangfuseObservationType:
@@ -317,6 +393,8 @@ func familyOf(key string) family {
 		return famLangfuseTraceMetadata
 	case strings.HasPrefix(key, attrTraceloopAssociationPrefix):
 		return famTraceloopAssociation
+	case strings.HasPrefix(key, attrAITelemetryMetadataPrefix):
+		return famAITelemetryMetadata
 	case strings.HasPrefix(key, attrGenAIRequestPrefix):
 		return famGenAIRequest
 	case indexedUnder(key, attrGenAIPrompt):

@@ -63,6 +63,7 @@ func jsonMember(obj []byte, key string) []byte {
 func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 	var role, content, contents, parts, toolCalls []byte
 	special := false
+	var rest restMembers
 	eachJSONMember(msg, func(rawKey, val []byte) bool {
 		switch {
 		case rawKeyIs(rawKey, "role"):
@@ -75,14 +76,17 @@ func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 			parts, special = val, true
 		case rawKeyIs(rawKey, "tool_calls"):
 			toolCalls, special = val, true
+		default:
+			rest.add(rawKey, val)
 		}
 		return true
 	})
+	rest.known = true
 	if !special {
 		return append(w.sep(dst), msg...) // already {role, content}: the common case, copied
 	}
 	if content == nil && len(parts) > 0 && parts[0] == '[' {
-		return w.appendPartsMessage(dst, msg, role, parts)
+		return w.appendPartsMessage(dst, msg, role, parts, &semconvParts, &rest)
 	}
 	dst = w.sep(dst)
 	dst = append(dst, '{')
@@ -105,7 +109,7 @@ func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 		dst = append(dst, content...)
 	case len(contents) > 0 && contents[0] == '[':
 		member("content")
-		dst = appendBlocksContent(dst, contents, blockOpenInference)
+		dst = appendBlocksContentJSON(dst, contents, &openInferenceParts)
 	}
 	if len(toolCalls) > 0 && toolCalls[0] == '[' {
 		member("tool_calls")
@@ -129,22 +133,163 @@ func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 	return append(dst, '}')
 }
 
-// appendPartsMessage writes a semconv message ({role, parts, name?, finish_reason?}): text and
-// media parts become content, tool_call parts tool_calls, and each tool_call_response part a
-// message of its own with role "tool".
-func (w *chatWriter) appendPartsMessage(dst, msg, role, parts []byte) []byte {
+// partStyle is how a convention spells message parts.
+type partStyle struct {
+	textKeys           [2]string // where a text part keeps its text
+	callType, respType string    // the types of tool call and tool result parts
+	callID, callName   string
+	callArgs           [2]string
+	respID             string
+	resp               [2]string
+	blocks             blockStyle
+}
+
+// noPartType matches no part's type: the convention has no tool parts.
+const noPartType = "\x00"
+
+var (
+	semconvParts = partStyle{
+		textKeys: [2]string{"content", "text"}, callType: "tool_call", respType: "tool_call_response",
+		callID: "id", callName: "name", callArgs: [2]string{"arguments", "arguments"},
+		respID: "id", resp: [2]string{"response", "result"}, blocks: blockSemconv,
+	}
+	openInferenceParts = partStyle{textKeys: [2]string{"text", "text"}, callType: noPartType, respType: noPartType, blocks: blockOpenInference}
+)
+
+// member2 returns the first of two members present.
+func member2(obj []byte, keys [2]string) []byte {
+	if v := jsonMember(obj, keys[0]); v != nil || keys[0] == keys[1] {
+		return v
+	}
+	return jsonMember(obj, keys[1])
+}
+
+// restMembers remembers, from the pass that read a message's own members, the few other
+// members (name, finish_reason, …) to copy after them, so the message is not walked again.
+type restMembers struct {
+	kv       [4][2][]byte
+	n        int
+	overflow bool // more than fit: appendTo walks the message
+	known    bool // filled by the caller's pass over the message
+}
+
+func (r *restMembers) add(rawKey, val []byte) {
+	if r.n == len(r.kv) {
+		r.overflow = true
+		return
+	}
+	r.kv[r.n] = [2][]byte{rawKey, val}
+	r.n++
+}
+
+// appendTo writes ,"key":value for each other member of msg (all but role, parts, content,
+// contents and tool_calls), from r when a pass filled it, else walking msg.
+func (r *restMembers) appendTo(dst, msg []byte) []byte {
+	if r != nil && r.known && !r.overflow {
+		for _, kv := range r.kv[:r.n] {
+			dst = append(dst, ',')
+			dst = append(dst, kv[0]...)
+			dst = append(dst, ':')
+			dst = append(dst, kv[1]...)
+		}
+		return dst
+	}
+	eachJSONMember(msg, func(rawKey, val []byte) bool {
+		for _, k := range [...]string{"role", "parts", "content", "contents", "tool_calls"} {
+			if rawKeyIs(rawKey, k) {
+				return true
+			}
+		}
+		dst = append(dst, ',')
+		dst = append(dst, rawKey...)
+		dst = append(dst, ':')
+		dst = append(dst, val...)
+		return true
+	})
+	return dst
+}
+
+// partInfo is one part, read in a single pass over its members.
+type partInfo struct {
+	raw, text, id, name, args, resp []byte
+	kind                            string
+	hasText                         bool // text is a JSON string
+}
+
+// scanParts appends the parts of the JSON array arr to dst. Callers pass a slice of an array on
+// their stack, which holds the usual handful without allocating.
+func scanParts(dst []partInfo, arr []byte, st *partStyle) []partInfo {
+	eachJSONElement(arr, func(p []byte) bool {
+		dst = append(dst, scanPart(p, st))
+		return true
+	})
+	return dst
+}
+
+func scanPart(p []byte, st *partStyle) partInfo {
+	pi := partInfo{raw: p}
+	var text2, args2, resp2 []byte
+	eachJSONMember(p, func(rawKey, val []byte) bool {
+		if len(rawKey) < 2 {
+			return true
+		}
+		k := bytesString(rawKey[1 : len(rawKey)-1])
+		switch k {
+		case "type":
+			if len(val) >= 2 && val[0] == '"' {
+				pi.kind = bytesString(val[1 : len(val)-1])
+			}
+		case st.textKeys[0]:
+			pi.text = val
+		case st.textKeys[1]:
+			text2 = val
+		}
+		switch k {
+		case st.callID, st.respID:
+			pi.id = val
+		case st.callName:
+			pi.name = val
+		case st.callArgs[0]:
+			pi.args = val
+		case st.callArgs[1]:
+			args2 = val
+		case st.resp[0]:
+			pi.resp = val
+		case st.resp[1]:
+			resp2 = val
+		}
+		return true
+	})
+	if pi.text == nil {
+		pi.text = text2
+	}
+	if pi.args == nil {
+		pi.args = args2
+	}
+	if pi.resp == nil {
+		pi.resp = resp2
+	}
+	pi.hasText = len(pi.text) >= 2 && pi.text[0] == '"'
+	return pi
+}
+
+// appendPartsMessage writes a message with a list of parts (semconv {role, parts, name?,
+// finish_reason?}, or the AI SDK's {role, content:[…]}): text and media parts become content,
+// tool call parts tool_calls, and each tool result part a message of its own with role "tool".
+func (w *chatWriter) appendPartsMessage(dst, msg, role, partsJSON []byte, st *partStyle, rest *restMembers) []byte {
+	var fixed [8]partInfo
+	parts := scanParts(fixed[:0], partsJSON, st)
 	var hasContent, hasCalls, hasResponses bool
-	eachJSONElement(parts, func(p []byte) bool {
-		switch partType(p) {
-		case "tool_call":
+	for i := range parts {
+		switch parts[i].kind {
+		case st.callType:
 			hasCalls = true
-		case "tool_call_response":
+		case st.respType:
 			hasResponses = true
 		default:
 			hasContent = true
 		}
-		return true
-	})
+	}
 	if hasContent || hasCalls || !hasResponses {
 		dst = w.sep(dst)
 		dst = append(dst, `{"role":`...)
@@ -153,64 +298,42 @@ func (w *chatWriter) appendPartsMessage(dst, msg, role, parts []byte) []byte {
 		}
 		dst = append(dst, role...)
 		dst = append(dst, `,"content":`...)
-		dst = appendBlocksContent(dst, parts, blockSemconv)
+		dst = appendBlocksContent(dst, parts, st)
 		if hasCalls {
 			dst = append(dst, `,"tool_calls":[`...)
 			n := 0
-			eachJSONElement(parts, func(p []byte) bool {
-				if partType(p) == "tool_call" {
+			for i := range parts {
+				if p := &parts[i]; p.kind == st.callType {
 					if n > 0 {
 						dst = append(dst, ',')
 					}
 					n++
-					dst = appendToolCall(dst, jsonMember(p, "id"), jsonMember(p, "name"), jsonMember(p, "arguments"))
+					dst = appendToolCall(dst, p.id, p.name, p.args)
 				}
-				return true
-			})
+			}
 			dst = append(dst, ']')
 		}
-		eachJSONMember(msg, func(rawKey, val []byte) bool {
-			if !rawKeyIs(rawKey, "role") && !rawKeyIs(rawKey, "parts") {
-				dst = append(dst, ',')
-				dst = append(dst, rawKey...)
-				dst = append(dst, ':')
-				dst = append(dst, val...)
-			}
-			return true
-		})
+		dst = rest.appendTo(dst, msg)
 		dst = append(dst, '}')
 	}
 	if hasResponses {
-		eachJSONElement(parts, func(p []byte) bool {
-			if partType(p) != "tool_call_response" {
-				return true
+		for i := range parts {
+			p := &parts[i]
+			if p.kind != st.respType {
+				continue
 			}
 			dst = w.sep(dst)
 			dst = append(dst, `{"role":"tool"`...)
-			if id := jsonMember(p, "id"); id != nil {
+			if p.id != nil {
 				dst = append(dst, `,"tool_call_id":`...)
-				dst = append(dst, id...)
+				dst = append(dst, p.id...)
 			}
 			dst = append(dst, `,"content":`...)
-			resp := jsonMember(p, "response")
-			if resp == nil {
-				resp = jsonMember(p, "result")
-			}
-			dst = appendAsJSONString(dst, resp)
+			dst = appendAsJSONString(dst, p.resp)
 			dst = append(dst, '}')
-			return true
-		})
+		}
 	}
 	return dst
-}
-
-// partType returns a part's "type" (a plain string without escapes), or "".
-func partType(p []byte) string {
-	t := jsonMember(p, "type")
-	if len(t) < 2 || t[0] != '"' {
-		return ""
-	}
-	return bytesString(t[1 : len(t)-1])
 }
 
 // appendAsJSONString writes val as a JSON string: a string as it is, any other JSON value as its
@@ -231,88 +354,80 @@ type blockStyle uint8
 const (
 	blockSemconv       blockStyle = iota // {type:"text",content} / uri / blob / file parts
 	blockOpenInference                   // {type:"text",text} / {type:"image",image:{url}}
+	blockVercel                          // {type:"text",text} / {type:"image",image,mimeType}
 )
 
 // appendBlocksContent writes a message's content from its parts: one string of the text parts
 // joined by newlines when they are all text, else a list of content blocks. Tool call parts are
 // left out (they go to tool_calls).
-func appendBlocksContent(dst, parts []byte, style blockStyle) []byte {
+func appendBlocksContent(dst []byte, parts []partInfo, st *partStyle) []byte {
 	textOnly, n := true, 0
-	eachJSONElement(parts, func(p []byte) bool {
-		switch partType(p) {
-		case "tool_call", "tool_call_response":
-			return true
+	for i := range parts {
+		p := &parts[i]
+		switch p.kind {
+		case st.callType, st.respType:
+			continue
 		case "text":
-			if _, ok := partText(p, style); !ok {
-				textOnly = false
-			}
+			textOnly = textOnly && p.hasText
 		default:
 			textOnly = false
 		}
 		n++
-		return true
-	})
+	}
 	if n == 0 {
 		return append(dst, `""`...)
 	}
 	if textOnly {
 		dst = append(dst, '"')
-		i := 0
-		eachJSONElement(parts, func(p []byte) bool {
-			if partType(p) != "text" {
-				return true
+		j := 0
+		for i := range parts {
+			if p := &parts[i]; p.kind == "text" {
+				if j > 0 {
+					dst = append(dst, `\n`...)
+				}
+				j++
+				dst = append(dst, p.text[1:len(p.text)-1]...) // a raw JSON string's inside is valid escaped text
 			}
-			if i > 0 {
-				dst = append(dst, `\n`...)
-			}
-			i++
-			s, _ := partText(p, style)
-			dst = append(dst, s[1:len(s)-1]...) // a raw JSON string's inside is valid escaped text
-			return true
-		})
+		}
 		return append(dst, '"')
 	}
 	dst = append(dst, '[')
-	i := 0
-	eachJSONElement(parts, func(p []byte) bool {
-		kind := partType(p)
-		if kind == "tool_call" || kind == "tool_call_response" {
-			return true
+	j := 0
+	for i := range parts {
+		p := &parts[i]
+		if p.kind == st.callType || p.kind == st.respType {
+			continue
 		}
-		if i > 0 {
+		if j > 0 {
 			dst = append(dst, ',')
 		}
-		i++
-		dst = appendBlock(dst, p, kind, style)
-		return true
-	})
+		j++
+		dst = appendBlock(dst, p, st)
+	}
 	return append(dst, ']')
 }
 
-// partText returns a text part's raw JSON string ("content" in semconv, "text" in OpenInference).
-func partText(p []byte, style blockStyle) ([]byte, bool) {
-	key := "content"
-	if style == blockOpenInference {
-		key = "text"
-	}
-	s := jsonMember(p, key)
-	if s == nil && style == blockSemconv {
-		s = jsonMember(p, "text")
-	}
-	return s, len(s) >= 2 && s[0] == '"'
+// appendBlocksContentJSON is appendBlocksContent for a JSON array of parts.
+func appendBlocksContentJSON(dst, partsJSON []byte, st *partStyle) []byte {
+	var fixed [8]partInfo
+	return appendBlocksContent(dst, scanParts(fixed[:0], partsJSON, st), st)
 }
 
 // appendBlock writes one content block in the OpenAI shape.
-func appendBlock(dst, p []byte, kind string, style blockStyle) []byte {
-	switch kind {
+func appendBlock(dst []byte, pi *partInfo, st *partStyle) []byte {
+	p := pi.raw
+	switch pi.kind {
 	case "text":
-		if s, ok := partText(p, style); ok {
+		if pi.hasText {
 			dst = append(dst, `{"type":"text","text":`...)
-			dst = append(dst, s...)
+			dst = append(dst, pi.text...)
 			return append(dst, '}')
 		}
 	case "image": // OpenInference {type:"image", image:{image:{url}}} (its flattened spelling), or {image:{url}}
 		img := jsonMember(p, "image")
+		if st.blocks == blockVercel && len(img) >= 2 && img[0] == '"' {
+			return appendVercelImage(dst, img, jsonMember(p, "mimeType"))
+		}
 		if inner := jsonMember(img, "image"); len(inner) > 0 && inner[0] == '{' {
 			img = inner
 		}
@@ -398,4 +513,22 @@ func appendToolCall(dst, id, name, args []byte) []byte {
 		dst = appendAsJSONString(dst, args)
 	}
 	return append(dst, "}}"...)
+}
+
+// appendVercelImage writes the AI SDK's image part (a URL, or base64 data with its mimeType) as
+// an image_url block.
+func appendVercelImage(dst, img, mime []byte) []byte {
+	inner := img[1 : len(img)-1]
+	if len(inner) > 5 && (string(inner[:5]) == "http:" || string(inner[:5]) == "https" || string(inner[:5]) == "data:") {
+		return appendImageURL(dst, img)
+	}
+	dst = append(dst, `{"type":"image_url","image_url":{"url":"data:`...)
+	if len(mime) >= 2 && mime[0] == '"' {
+		dst = append(dst, mime[1:len(mime)-1]...)
+	} else {
+		dst = append(dst, "image/png"...)
+	}
+	dst = append(dst, `;base64,`...)
+	dst = append(dst, inner...)
+	return append(dst, `"}}`...)
 }

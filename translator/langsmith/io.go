@@ -79,11 +79,17 @@ func (t *translation) appendIO(side *ioSide, input bool) {
 		t.flatMessages(side.flatOI, side.flatOIPrefix, true) ||
 		t.payloadFrom(side.value, wrap) ||
 		t.payloadFrom(side.traceloop, wrap) ||
-		t.payloadFrom(side.genAI, wrap)
+		t.payloadFrom(side.genAI, wrap) ||
+		t.vercelIO(input, wrap)
 	if !found || len(t.buf) == start {
 		return
 	}
 	x := &t.idx
+	if input {
+		t.consumeSlots(vercelInputSlots[:])
+	} else {
+		t.consumeSlots(vercelOutputSlots[:])
+	}
 	for _, s := range [...]slot{side.langfuse, side.langfuseTrace, side.messages, side.toolCall, side.value, side.traceloop, side.genAI} {
 		x.consume(s)
 	}
@@ -260,7 +266,7 @@ func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 		dst = appendValueJSON(dst, v)
 		out := len(dst)
 		dst = append(dst, `{"role":"system","content":`...)
-		dst = appendBlocksContent(dst, dst[tail:out], blockSemconv)
+		dst = appendBlocksContentJSON(dst, dst[tail:out], &semconvParts)
 		dst = append(dst, '}')
 		return dst[:tail+copy(dst[tail:], dst[out:])]
 	case pcommon.ValueTypeStr:
@@ -270,7 +276,7 @@ func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 		}
 		dst = append(dst, `{"role":"system","content":`...)
 		if classifyJSON(s) == jsonArray {
-			dst = appendBlocksContent(dst, stringBytes(s), blockSemconv)
+			dst = appendBlocksContentJSON(dst, stringBytes(s), &semconvParts)
 		} else {
 			dst = appendJSONString(dst, v.Str())
 		}

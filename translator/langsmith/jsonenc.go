@@ -4,6 +4,7 @@
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"math"
@@ -334,13 +335,22 @@ func skipJSONValue(b []byte, i int) int {
 
 // skipJSONString returns the index just past the string whose opening quote is at b[i].
 func skipJSONString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
+	// Jump from quote to quote (IndexByte is vectorized); a quote is the end unless an odd run of
+	// backslashes escapes it.
+	for i++; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		i += q
+		bs := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			bs++
+		}
+		if bs%2 == 0 {
 			return i + 1
 		}
+		i++
 	}
 	return i
 }

@@ -114,7 +114,11 @@ func (t *translation) appendInvocationParams() bool {
 		i := 0
 		for k, v := range t.attrs.All() {
 			if strings.HasPrefix(k, attrGenAIRequestPrefix) && len(k) > len(attrGenAIRequestPrefix) {
-				t.buf = m.addValue(t.buf, k[strings.LastIndexByte(k, '.')+1:], v)
+				name := k[strings.LastIndexByte(k, '.')+1:]
+				if name == "stop_sequences" {
+					name = "stop" // the key LangSmith and LangChain use for stop sequences
+				}
+				t.buf = m.addValue(t.buf, name, v)
 				x.consumeAt(i)
 			}
 			i++
@@ -171,6 +175,7 @@ func (t *translation) appendMetadata() {
 	}
 
 	t.addPrefixed(&m, famLSMetadata, conventions.LangSmithMetadataPrefix)
+	t.addPrefixed(&m, famAITelemetryMetadata, attrAITelemetryMetadataPrefix)
 	t.addFirst(&m, metaProvider, true, slotGenAIProviderName, slotGenAISystem, slotOIProvider, slotOISystem)
 	t.addFirst(&m, metaModelName, true, slotGenAIRequestModel, slotGenAIResponseModel, slotOIModelName, slotLangfuseModelName)
 	t.addFirst(&m, metaUserID, false, slotLangfuseUserID, slotUserID)
@@ -197,14 +202,29 @@ func (t *translation) appendMetadata() {
 	t.buf = m.w.close(t.buf)
 }
 
-// addPrefixed adds the members of a metadata prefix family, named by what follows the prefix.
+// addPrefixed adds the members of a metadata prefix family, named by what follows the prefix,
+// leaving out those the mapping placed elsewhere (ls_run_name, usage_metadata, a project).
+// The LangSmith SDKs write a metadata value that is not a primitive as JSON text, so an object
+// or array in JSON text under langsmith.metadata. is written back as the JSON it was.
 func (t *translation) addPrefixed(m *memberSet, fam family, prefix string) {
 	if t.idx.families&fam == 0 {
 		return
 	}
+	decode := fam == famLSMetadata
 	i := 0
 	for k, v := range t.attrs.All() {
-		if len(k) > len(prefix) && strings.HasPrefix(k, prefix) {
+		if len(k) > len(prefix) && strings.HasPrefix(k, prefix) && !t.idx.consumed(i) {
+			if decode && v.Type() == pcommon.ValueTypeStr {
+				if s := trimJSONSpace(v.Str()); len(s) > 0 && (s[0] == '{' || s[0] == '[') && classifyJSON(s) != jsonNone {
+					var added bool
+					if t.buf, added = m.add(t.buf, k[len(prefix):]); added {
+						t.buf = append(t.buf, s...)
+					}
+					t.idx.consumeAt(i)
+					i++
+					continue
+				}
+			}
 			t.buf = m.addValue(t.buf, k[len(prefix):], v)
 			t.idx.consumeAt(i)
 		}

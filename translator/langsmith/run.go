@@ -31,14 +31,16 @@ type Run struct {
 	Name        string
 	RunType     string
 	SessionName string
-	StartTime   time.Time
-	EndTime     time.Time       // zero while the run is in progress
-	Inputs      json.RawMessage // a JSON object, or nil
-	Outputs     json.RawMessage // a JSON object, or nil
-	Extra       json.RawMessage // a JSON object ({"metadata":…,"invocation_params":…}), or nil
-	Events      json.RawMessage // a JSON array, or nil
-	Error       string
-	Tags        []string
+	// SessionID is the project by id (langsmith.trace.session_id); uuid.Nil for none.
+	SessionID uuid.UUID
+	StartTime time.Time
+	EndTime   time.Time       // zero while the run is in progress
+	Inputs    json.RawMessage // a JSON object, or nil
+	Outputs   json.RawMessage // a JSON object, or nil
+	Extra     json.RawMessage // a JSON object ({"metadata":…,"invocation_params":…}), or nil
+	Events    json.RawMessage // a JSON array, or nil
+	Error     string
+	Tags      []string
 	// ReferenceExampleID links the run to a dataset example (langsmith.reference_example_id);
 	// uuid.Nil for none.
 	ReferenceExampleID uuid.UUID

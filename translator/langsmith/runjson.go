@@ -46,6 +46,10 @@ func appendRunFields(dst []byte, run *Run) []byte {
 		dst = append(dst, `,"session_name":`...)
 		dst = appendJSONString(dst, run.SessionName)
 	}
+	if run.SessionID != uuid.Nil {
+		dst = append(dst, `,"session_id":`...)
+		dst = appendQuotedUUID(dst, run.SessionID)
+	}
 	if len(run.Tags) > 0 {
 		dst = append(dst, `,"tags":[`...)
 		for i, tag := range run.Tags {
@@ -84,6 +88,9 @@ func runFieldsLen(run *Run) int {
 	}
 	if run.SessionName != "" {
 		n += len(`,"session_name":`) + jsonStringLen(run.SessionName)
+	}
+	if run.SessionID != uuid.Nil {
+		n += len(`,"session_id":`) + uuidQuotedLen
 	}
 	if len(run.Tags) > 0 {
 		n += len(`,"tags":[]`) + len(run.Tags) - 1

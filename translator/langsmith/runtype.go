@@ -15,6 +15,7 @@ var kindSources = [...]struct {
 	fn func(string) string
 }{
 	{slotLSSpanKind, langSmithRunType},
+	{slotAIOperationID, vercelRunType},
 	{slotGenAIOperation, genAIOperationRunType},
 	{slotLLMRequestType, llmRequestRunType},
 	{slotOpenInferenceKind, openInferenceRunType},
@@ -63,6 +64,20 @@ func langSmithRunType(v string) string {
 	switch v {
 	case RunTypeChain, RunTypeLLM, RunTypeTool, RunTypeRetriever, RunTypeEmbedding, RunTypePrompt, RunTypeParser:
 		return v
+	}
+	return ""
+}
+
+// vercelRunType reads the Vercel AI SDK's ai.operationId as the LangSmith JS SDK's exporter
+// does: the provider calls are llm runs, ai.toolCall a tool run; the wrapping ai.generateText
+// and friends are left to the other conventions (chain by default). The value is lower-cased
+// before it gets here.
+func vercelRunType(v string) string {
+	switch v {
+	case "ai.generatetext.dogenerate", "ai.streamtext.dostream", "ai.generateobject.dogenerate", "ai.streamobject.dostream":
+		return RunTypeLLM
+	case "ai.toolcall":
+		return RunTypeTool
 	}
 	return ""
 }

@@ -80,6 +80,34 @@ const (
 	attrTraceloopEntityInput           = "traceloop.entity.input"
 	attrTraceloopEntityOutput          = "traceloop.entity.output"
 	attrTraceloopAssociationPrefix     = "traceloop.association.properties."
+	attrOpenInferenceToolName          = "tool.name"
+	attrGenAIUsageReasoningOutput      = "gen_ai.usage.reasoning.output_tokens" // semconv ≥ 1.38
+)
+
+// Vercel AI SDK (ai.*) attributes, as the LangSmith JS SDK's OTel exporter reads them
+// (langsmith/dist/experimental/otel/exporter.js, utils/vercel.js).
+const (
+	attrAIOperationID             = "ai.operationId"
+	attrAIPrompt                  = "ai.prompt"
+	attrAIPromptMessages          = "ai.prompt.messages"
+	attrAIToolCallName            = "ai.toolCall.name"
+	attrAIToolCallArgs            = "ai.toolCall.args"
+	attrAIToolCallInput           = "ai.toolCall.input"
+	attrAIToolCallResult          = "ai.toolCall.result"
+	attrAIToolCallOutput          = "ai.toolCall.output"
+	attrAIResponseText            = "ai.response.text"
+	attrAIResponseToolCalls       = "ai.response.toolCalls"
+	attrAIResponseObject          = "ai.response.object"
+	attrAIUsagePromptTokens       = "ai.usage.promptTokens"
+	attrAIUsageInputTokens        = "ai.usage.inputTokens"
+	attrAIUsageCompletionTokens   = "ai.usage.completionTokens"
+	attrAIUsageOutputTokens       = "ai.usage.outputTokens"
+	attrAIUsageCachedInput        = "ai.usage.cachedInputTokens"
+	attrAIUsageReasoning          = "ai.usage.reasoningTokens"
+	attrAITelemetryMetadataPrefix = "ai.telemetry.metadata."
+	attrAIMetaProjectName         = attrAITelemetryMetadataPrefix + "ls_project_name"
+	attrAIMetaProjectID           = attrAITelemetryMetadataPrefix + "ls_project_id"
+	attrAIMetaRunName             = attrAITelemetryMetadataPrefix + "ls_run_name"
 )
 
 // Metadata keys LangSmith gives meaning to.

@@ -146,11 +146,30 @@ func (t *translation) endTime() time.Time {
 	return e
 }
 
-// name is the run name: langsmith.trace.name, traceloop.entity.name, else the span name.
+// name is the run name: langsmith.trace.name, the ls_run_name metadata the LangSmith JS SDK's
+// exporter reads (Vercel's ai.telemetry.metadata.ls_run_name, or langsmith.metadata.ls_run_name),
+// a Vercel tool call's ai.toolCall.name, traceloop.entity.name, an OpenInference TOOL span's
+// tool.name (as LangSmith's OTLP ingestion names it), else the span name.
 func (t *translation) name() string {
-	for _, s := range [...]slot{slotLSTraceName, slotTraceloopEntityName} {
+	for _, s := range [...]slot{slotLSTraceName, slotAIMetaRunName, slotLSMetaRunName} {
 		if v, ok := t.idx.str(s); ok {
 			t.idx.consume(s)
+			return v
+		}
+	}
+	if t.run.RunType == RunTypeTool {
+		if v, ok := t.idx.str(slotAIToolCallName); ok {
+			t.idx.consume(slotAIToolCallName)
+			return v
+		}
+	}
+	if v, ok := t.idx.str(slotTraceloopEntityName); ok {
+		t.idx.consume(slotTraceloopEntityName)
+		return v
+	}
+	if t.run.RunType == RunTypeTool && kindOf(&t.idx, slotOpenInferenceKind, openInferenceRunType) == RunTypeTool {
+		if v, ok := t.idx.str(slotOIToolName); ok {
+			t.idx.consume(slotOIToolName)
 			return v
 		}
 	}
@@ -160,16 +179,33 @@ func (t *translation) name() string {
 	return unnamedRunName
 }
 
-// project is the run's session_name. The tenant stamp wins over everything: a tenant's key must
-// never write into another project, whatever its spans claim.
+// project is the run's session_name (and sets its session_id when the span names the project by
+// id). The tenant stamp wins over everything: a tenant's key must never write into another
+// project, whatever its spans claim.
 func (t *translation) project() string {
 	resAttrs := t.res.Attributes()
 	if v, ok := resAttrs.Get(conventions.TenantProject); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
 		return v.Str()
 	}
-	if v, ok := t.idx.str(slotLSSessionName); ok {
-		t.idx.consume(slotLSSessionName)
-		return v
+	// langsmith.trace.session_id names a project by its id (LangSmith rejects an unknown one); a
+	// name given beside it still goes, the default project does not.
+	for _, s := range [...]slot{slotLSSessionID, slotAIMetaProjectID} {
+		if v, ok := t.idx.str(s); ok {
+			if id, err := uuid.Parse(strings.TrimSpace(v)); err == nil && id != uuid.Nil {
+				t.run.SessionID = id
+				t.idx.consume(s)
+				break
+			}
+		}
+	}
+	for _, s := range [...]slot{slotLSSessionName, slotAIMetaProjectName} {
+		if v, ok := t.idx.str(s); ok {
+			t.idx.consume(s)
+			return v
+		}
+	}
+	if t.run.SessionID != uuid.Nil {
+		return ""
 	}
 	if v, ok := resAttrs.Get(conventions.LangSmithSessionName); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
 		return v.Str()

@@ -38,6 +38,7 @@ type goldenRun struct {
 	Name               string   `json:"name"`
 	RunType            string   `json:"run_type"`
 	SessionName        string   `json:"session_name,omitempty"`
+	SessionID          string   `json:"session_id,omitempty"`
 	StartTime          string   `json:"start_time"`
 	EndTime            string   `json:"end_time,omitempty"`
 	Tags               []string `json:"tags,omitempty"`
@@ -64,6 +65,9 @@ func renderRun(t *testing.T, run Run) *goldenRun {
 	}
 	if run.ParentRunID != uuid.Nil {
 		g.ParentRunID = run.ParentRunID.String()
+	}
+	if run.SessionID != uuid.Nil {
+		g.SessionID = run.SessionID.String()
 	}
 	if run.ReferenceExampleID != uuid.Nil {
 		g.ReferenceExampleID = run.ReferenceExampleID.String()
@@ -153,6 +157,9 @@ func TestSpanToRunGolden(t *testing.T) {
 		{name: "langsmith_sdk", opts: spanIDMode},
 		{name: "error_exception", opts: uuidv7Mode},
 		{name: "child_stamped", opts: spanIDMode},
+		{name: "vercel_ai", opts: spanIDMode},
+		{name: "usage_rules", opts: uuidv7Mode},
+		{name: "openinference_tool", opts: spanIDMode},
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "spans", "*.json"))
 	require.NoError(t, err)

@@ -58,6 +58,7 @@ var usageSources = [...]struct {
 	{slotUsageCacheCreation, usageCacheCreation},
 	{slotUsageCacheCreationAlt, usageCacheCreation},
 	{slotUsageReasoning, usageReasoning},
+	{slotUsageReasoningOutput, usageReasoning},
 	{slotUsageReasoningDetails, usageReasoning},
 	{slotUsageReasoningDetailsAlt, usageReasoning},
 	{slotUsageInputAudio, usageInputAudio},
@@ -71,6 +72,13 @@ var usageSources = [...]struct {
 	{slotOITokensReasoning, usageReasoning},
 	{slotOITokensCompletionAudio, usageOutputAudio},
 	{slotLLMUsageTotal, usageTotal},
+	// Vercel AI SDK, read as the LangSmith JS SDK's exporter reads them (v4 spelling first).
+	{slotAIUsagePromptTokens, usageInput},
+	{slotAIUsageInputTokens, usageInput},
+	{slotAIUsageCompletionTokens, usageOutput},
+	{slotAIUsageOutputTokens, usageOutput},
+	{slotAIUsageCachedInput, usageCacheRead},
+	{slotAIUsageReasoning, usageReasoning},
 }
 
 // appendUsage adds usage_metadata to the outputs object that starts at start (or creates
@@ -97,12 +105,17 @@ func (t *translation) appendUsage(start int) {
 		x.consume(slotLangfuseUsage)
 	}
 
-	// langsmith.usage_metadata is the SDK's own object and wins whole.
+	// langsmith.usage_metadata is the SDK's own object and wins whole; the usage_metadata the
+	// SDKs keep in a run's metadata (langsmith.metadata.usage_metadata) is the same object, below
+	// it, as in the JS SDK's translator.
 	var explicit string
-	if s, ok := x.str(slotLSUsageMetadata); ok {
-		if s = trimJSONSpace(s); classifyJSON(s) == jsonObject {
-			explicit = s
-			x.consume(slotLSUsageMetadata)
+	for _, s := range [...]slot{slotLSUsageMetadata, slotLSMetaUsageMetadata} {
+		if str, ok := x.str(s); ok {
+			if str = trimJSONSpace(str); classifyJSON(str) == jsonObject {
+				explicit = str
+				x.consume(s)
+				break
+			}
 		}
 	}
 	if explicit == "" && u.set == 0 {
@@ -161,24 +174,101 @@ func onlySpace(b []byte) bool {
 	return true
 }
 
-// tokenDetails reads a JSON token-details object of the slot into u.
+// tokenDetails reads a token-details object of the slot into u: JSON (the JS SDK), a Python
+// dict's repr (the Python SDK writes str(dict): {'cache_read': 10}), or a map value.
 func (t *translation) tokenDetails(s slot, u *usage, field func(string) (usageField, bool)) bool {
+	v, ok := t.idx.get(s)
+	if !ok {
+		return false
+	}
+	put := func(key string, n int64) {
+		if f, ok := field(key); ok {
+			u.put(f, n)
+		}
+	}
+	if v.Type() == pcommon.ValueTypeMap {
+		for k, mv := range v.Map().All() {
+			if n, ok := intValue(mv); ok {
+				put(k, n)
+			}
+		}
+		return true
+	}
 	str, ok := t.idx.str(s)
 	if !ok {
 		return false
 	}
 	str = trimJSONSpace(str)
 	if classifyJSON(str) != jsonObject {
-		return false
+		return pythonIntDict(str, put)
 	}
 	eachJSONMember(stringBytes(str), func(rawKey, val []byte) bool {
-		if f, ok := field(bytesString(rawKey[1 : len(rawKey)-1])); ok {
-			if n, ok := jsonInt(val); ok {
-				u.put(f, n)
-			}
+		if n, ok := jsonInt(val); ok {
+			put(bytesString(rawKey[1:len(rawKey)-1]), n)
 		}
 		return true
 	})
+	return true
+}
+
+// pythonIntDict reads the repr of a Python dict of names to counts, {'a': 1, 'b': None}, calling
+// put for each integer member. It reports false, having called nothing, for any other text.
+func pythonIntDict(s string, put func(string, int64)) bool {
+	type member struct {
+		key string
+		n   int64
+		ok  bool
+	}
+	var fixed [8]member
+	members := fixed[:0]
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return false
+	}
+	i := 1
+	skip := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == ',') {
+			i++
+		}
+	}
+	for skip(); i < len(s)-1; skip() {
+		q := s[i]
+		if q != '\'' && q != '"' {
+			return false
+		}
+		end := strings.IndexByte(s[i+1:], q)
+		if end < 0 {
+			return false
+		}
+		key := s[i+1 : i+1+end]
+		i += end + 2
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		if i >= len(s) || s[i] != ':' {
+			return false
+		}
+		i++
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(s)-1 && s[j] != ',' && s[j] != ' ' {
+			j++
+		}
+		val := s[i:j]
+		i = j
+		if val == "None" {
+			continue
+		}
+		n, ok := parseDigits(stringBytes(val))
+		if !ok {
+			return false
+		}
+		members = append(members, member{key, n, true})
+	}
+	for _, m := range members {
+		put(m.key, m.n)
+	}
 	return true
 }
 
