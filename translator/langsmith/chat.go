@@ -156,14 +156,6 @@ var (
 	openInferenceParts = partStyle{textKeys: [2]string{"text", "text"}, callType: noPartType, respType: noPartType, blocks: blockOpenInference}
 )
 
-// member2 returns the first of two members present.
-func member2(obj []byte, keys [2]string) []byte {
-	if v := jsonMember(obj, keys[0]); v != nil || keys[0] == keys[1] {
-		return v
-	}
-	return jsonMember(obj, keys[1])
-}
-
 // restMembers remembers, from the pass that read a message's own members, the few other
 // members (name, finish_reason, …) to copy after them, so the message is not walked again.
 type restMembers struct {
