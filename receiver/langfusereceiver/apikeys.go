@@ -6,6 +6,8 @@ package langfusereceiver // import "github.com/tracebridge/tracebridge/receiver/
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+
+	"github.com/tracebridge/tracebridge/internal/tenantauth"
 )
 
 // apiKeys checks X-API-Key values. Keys are kept as SHA-256 digests and every digest is
@@ -16,14 +18,14 @@ type apiKeys struct {
 }
 
 type apiKeyEntry struct {
-	digest  [sha256.Size]byte
-	project string
+	digest [sha256.Size]byte
+	auth   *tenantauth.Auth
 }
 
 func newAPIKeys(keys []APIKey) apiKeys {
 	entries := make([]apiKeyEntry, len(keys))
 	for i, k := range keys {
-		entries[i] = apiKeyEntry{digest: sha256.Sum256([]byte(k.Key)), project: k.Project}
+		entries[i] = apiKeyEntry{digest: sha256.Sum256([]byte(k.Key)), auth: tenantauth.New(k.Tenant, k.Project)}
 	}
 	return apiKeys{entries: entries}
 }
@@ -32,8 +34,8 @@ func newAPIKeys(keys []APIKey) apiKeys {
 // (Validate then requires an `auth` extension instead).
 func (k *apiKeys) enabled() bool { return len(k.entries) > 0 }
 
-// lookup returns the project of key ("" when the key names none) and whether key is known.
-func (k *apiKeys) lookup(key string) (project string, ok bool) {
+// lookup returns the identity of key (its tenant or pinned project, if any) and whether key is known.
+func (k *apiKeys) lookup(key string) (identity *tenantauth.Auth, ok bool) {
 	digest := sha256.Sum256([]byte(key))
 	match := -1
 	for i := range k.entries {
@@ -42,7 +44,7 @@ func (k *apiKeys) lookup(key string) (project string, ok bool) {
 		}
 	}
 	if match < 0 {
-		return "", false
+		return nil, false
 	}
-	return k.entries[match].project, true
+	return k.entries[match].auth, true
 }

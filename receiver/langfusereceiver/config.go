@@ -16,8 +16,9 @@ import (
 type Config struct {
 	ServerConfig confighttp.ServerConfig `mapstructure:",squash"` // endpoint, tls, cors, auth, max_request_body_size, middlewares
 
-	// APIKeys are the accepted X-API-Key values. A key that names a project stamps it on
-	// everything sent with that key, so the key cannot write into another tenant's project.
+	// APIKeys are the accepted X-API-Key values. A key that names a tenant or a project carries
+	// it to the langsmith exporter on the request's context (client.Info.Auth), never in the
+	// data, so nothing a caller sends can move its runs into another tenant's project.
 	// May be empty only when `auth` configures an authenticator extension instead.
 	APIKeys []APIKey `mapstructure:"api_keys"`
 
@@ -37,7 +38,11 @@ type Config struct {
 type APIKey struct {
 	// Key is the secret; write it as ${env:VAR} so it stays out of the file.
 	Key configopaque.String `mapstructure:"key"`
-	// Project, when set, is stamped on the resource as tracebridge.tenant.project.
+	// Tenant, when set, names one of the langsmith exporter's `tenants`: its runs go to that
+	// tenant's pinned project (and LangSmith workspace, if the tenant has its own key).
+	Tenant string `mapstructure:"tenant"`
+	// Project, when set, pins the key's runs to this project in the exporter's own workspace.
+	// A key with neither is shared: the data may name its project.
 	Project string `mapstructure:"project"`
 
 	// prevent unkeyed literal initialization
@@ -63,6 +68,9 @@ func (cfg *Config) Validate() error {
 			continue
 		}
 		seen[k.Key] = i
+		if k.Tenant != "" && k.Project != "" {
+			errs = append(errs, fmt.Errorf("`api_keys[%d]` sets both `tenant` and `project`: a tenant's project is the exporter's `tenants::project`", i))
+		}
 	}
 	if cfg.RetryAfter <= 0 {
 		errs = append(errs, fmt.Errorf("`retry_after` must be positive, got %s", cfg.RetryAfter))

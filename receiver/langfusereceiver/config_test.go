@@ -50,6 +50,7 @@ func TestLoadConfig(t *testing.T) {
 					{Key: "${env:LANGFUSE_TEST_KEY_A}", Project: "team-a"},
 					{Key: "caw_key_b", Project: "team-b"},
 					{Key: "caw_key_unscoped"},
+					{Key: "caw_key_c", Tenant: "team-c"},
 				}
 				cfg.RetryAfter = 5 * time.Second
 				cfg.MaxRecordsPerRequest = 500
@@ -68,6 +69,10 @@ func TestLoadConfig(t *testing.T) {
 		{
 			id:      component.NewIDWithName(metadata.Type, "duplicate_key"),
 			wantErr: []string{"`api_keys[1].key` repeats `api_keys[0].key`: keys must be unique"},
+		},
+		{
+			id:      component.NewIDWithName(metadata.Type, "tenant_and_project"),
+			wantErr: []string{"`api_keys[0]` sets both `tenant` and `project`"},
 		},
 		{
 			id: component.NewIDWithName(metadata.Type, "bad_numbers"),

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracebridge/tracebridge/internal/tenantauth"
 	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadata"
 	"github.com/tracebridge/tracebridge/translator/langfuse"
 )
@@ -43,8 +44,8 @@ const (
 	formatSession       = "langfuse_session"
 )
 
-// tenantHandler serves a request whose X-API-Key is known; project is what the key names.
-type tenantHandler func(w http.ResponseWriter, req *http.Request, project string)
+// tenantHandler serves a request whose X-API-Key is known (or that an auth extension let in).
+type tenantHandler func(w http.ResponseWriter, req *http.Request)
 
 func (r *langfuseReceiver) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -69,12 +70,15 @@ func (r *langfuseReceiver) handleUnrouted(w http.ResponseWriter, req *http.Reque
 		detail([]any{"path"}, "not_found", "Not Found", req.URL.Path))
 }
 
-// authenticated checks X-API-Key when keys are configured. Routing comes first, so an
-// unknown path is a 404 whether or not the caller has a key, as in the original.
+// authenticated checks X-API-Key when keys are configured and puts the key's identity on the
+// request's context as client.Info.Auth, replacing whatever was there: the langsmith exporter
+// takes the tenant from there, never from the data. Routing comes first, so an unknown path is
+// a 404 whether or not the caller has a key, as in the original.
 func (r *langfuseReceiver) authenticated(next tenantHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if !r.keys.enabled() {
-			next(w, req, "")
+			// The `auth` extension has checked the caller and set client.Info.Auth itself.
+			next(w, req)
 			return
 		}
 		key := req.Header.Get("X-API-Key")
@@ -83,18 +87,18 @@ func (r *langfuseReceiver) authenticated(next tenantHandler) http.Handler {
 				detail([]any{"header", "x-api-key"}, "missing", "X-API-Key header is required", nil))
 			return
 		}
-		project, ok := r.keys.lookup(key)
+		identity, ok := r.keys.lookup(key)
 		if !ok {
 			// The key itself is never echoed back or logged.
 			r.reject(req.Context(), w, http.StatusUnauthorized, reasonAuth,
 				detail([]any{"header", "x-api-key"}, "invalid_api_key", "Invalid API key", nil))
 			return
 		}
-		next(w, req, project)
+		next(w, req.WithContext(tenantauth.NewContext(req.Context(), identity)))
 	})
 }
 
-func (r *langfuseReceiver) handleRecords(w http.ResponseWriter, req *http.Request, project string) {
+func (r *langfuseReceiver) handleRecords(w http.ResponseWriter, req *http.Request) {
 	format, obsFormat, ok := recordsFormat(req.Header.Get("Content-Type"))
 	if !ok {
 		r.rejectMediaType(w, req, "application/json or application/x-ndjson")
@@ -113,10 +117,10 @@ func (r *langfuseReceiver) handleRecords(w http.ResponseWriter, req *http.Reques
 		w.WriteHeader(http.StatusNoContent) // an empty array: nothing to send on
 		return
 	}
-	r.consume(w, req, obsFormat, langfuse.RecordsToTraces(records, r.options(project)))
+	r.consume(w, req, obsFormat, langfuse.RecordsToTraces(records, r.options()))
 }
 
-func (r *langfuseReceiver) handleSession(w http.ResponseWriter, req *http.Request, project string) {
+func (r *langfuseReceiver) handleSession(w http.ResponseWriter, req *http.Request) {
 	if format, _, ok := recordsFormat(req.Header.Get("Content-Type")); !ok || format != langfuse.FormatJSON {
 		r.rejectMediaType(w, req, "application/json")
 		return
@@ -130,25 +134,26 @@ func (r *langfuseReceiver) handleSession(w http.ResponseWriter, req *http.Reques
 		r.rejectInvalid(w, req, err)
 		return
 	}
-	r.consume(w, req, formatSession, langfuse.SessionToTraces(session, r.options(project)))
+	r.consume(w, req, formatSession, langfuse.SessionToTraces(session, r.options()))
 }
 
 // configResponse carries the flag at the top level, as the issue states it, and inside
 // Cobo's standard envelope, whose `result` the generated clients require.
 const configResponse = `{"success":true,"result":{"enabled":true,"upload_url":""},"enabled":true,"upload_url":""}` + "\n"
 
-func (*langfuseReceiver) handleConfig(w http.ResponseWriter, _ *http.Request, _ string) {
+func (*langfuseReceiver) handleConfig(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(configResponse)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(configResponse))
 }
 
-func (r *langfuseReceiver) options(project string) langfuse.Options {
+// options leave TenantProject empty: the tenant travels on the context, and the exporter
+// ignores (and removes) any project stamp found in the data.
+func (*langfuseReceiver) options() langfuse.Options {
 	return langfuse.Options{
-		ScopeName:     metadata.ScopeName,
-		TenantProject: project,
-		ReceivedAt:    time.Now(),
+		ScopeName:  metadata.ScopeName,
+		ReceivedAt: time.Now(),
 	}
 }
 

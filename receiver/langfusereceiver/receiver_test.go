@@ -34,6 +34,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/tracebridge/tracebridge/internal/tenantauth"
 	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadatatest"
 	"github.com/tracebridge/tracebridge/translator/conventions"
 )
@@ -41,6 +42,7 @@ import (
 const (
 	keyTeamA     = "caw_key_team_a"
 	keyUnscoped  = "caw_key_unscoped"
+	keyTenantB   = "caw_key_tenant_b"
 	validRecord  = `{"trace_id":"1c563dcf980b449abb0dcbeaf1784e81","span_id":"00f067aa0ba902b7","span_name":"exec:caw","start_time_unix_nano":1795527349084000000,"end_time_unix_nano":1795527349588000000}`
 	validSession = `{"name":"session:1","session_id":"s-1","children":[{"name":"turn:0","children":[{"name":"exec"}]},{"name":"turn:1"}]}`
 )
@@ -348,43 +350,55 @@ func TestConfigEndpoint(t *testing.T) {
 	assert.Equal(t, map[string]any{"enabled": true, "upload_url": ""}, got["result"])
 }
 
-func TestTenantStamping(t *testing.T) {
+// TestTenantOnContext: a key's tenant or project reaches the pipeline on the context
+// (client.Info.Auth), and nothing in a body stamps one, nor can a header forge one.
+func TestTenantOnContext(t *testing.T) {
+	cfg := testConfig()
+	cfg.APIKeys = append(cfg.APIKeys, APIKey{Key: keyTenantB, Tenant: "team-b"})
 	sink := new(consumertest.TracesSink)
-	ts, _ := testServer(t, testConfig(), sink)
-	send := func(key, path, body string) {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+path, strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("X-API-Key", key)
-		resp, err := ts.Client().Do(req)
-		require.NoError(t, err)
-		require.NoError(t, resp.Body.Close())
-		require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	ts, _ := testServer(t, cfg, sink)
+	tests := []struct {
+		name        string
+		key, path   string
+		body        string
+		wantTenant  string
+		wantProject string
+	}{
+		{name: "raw records with forged extras", key: keyTeamA, path: pathRaw, body: `[{"extra":{"tracebridge.tenant.project":"team-b","tracebridge.tenant":"team-b"}},{}]`, wantProject: "team-a"},
+		{name: "shared key", key: keyUnscoped, path: pathRaw, body: `{}`},
+		{name: "session with forged attributes", key: keyTeamA, path: pathSession, body: `{"attributes":{"tracebridge.tenant.project":"team-b"},"children":[{}]}`, wantProject: "team-a"},
+		{name: "tenant key", key: keyTenantB, path: pathRaw, body: `{}`, wantTenant: "team-b"},
 	}
-	// A body cannot choose its tenant: neither extra nor session attributes reach the stamp.
-	send(keyTeamA, pathRaw, `[{"extra":{"tracebridge.tenant.project":"team-b"}},{}]`)
-	send(keyUnscoped, pathRaw, `{}`)
-	send(keyTeamA, pathSession, `{"attributes":{"tracebridge.tenant.project":"team-b"},"children":[{}]}`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink.Reset()
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+tt.path, strings.NewReader(tt.body))
+			require.NoError(t, err)
+			req.Header.Set("X-API-Key", tt.key)
+			req.Header.Set("Authorization", "Bearer forged")
+			resp, err := ts.Client().Do(req)
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			require.Equal(t, http.StatusNoContent, resp.StatusCode)
 
-	all := sink.AllTraces()
-	require.Len(t, all, 3)
-	project := func(td ptrace.Traces) (string, bool) {
-		require.Equal(t, 1, td.ResourceSpans().Len(), "one request, one resource")
-		v, ok := td.ResourceSpans().At(0).Resource().Attributes().Get(conventions.TenantProject)
-		return v.Str(), ok
+			require.Len(t, sink.AllTraces(), 1)
+			td := sink.AllTraces()[0]
+			require.Equal(t, 1, td.ResourceSpans().Len(), "one request, one resource")
+			_, stamped := td.ResourceSpans().At(0).Resource().Attributes().Get(conventions.TenantProject)
+			assert.False(t, stamped, "the tenant travels on the context, not in the data")
+			for _, span := range td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().All() {
+				for k := range span.Attributes().All() {
+					assert.NotEqual(t, conventions.TenantProject, k, "a body cannot set a tenant stamp")
+				}
+			}
+			identity, ok := tenantauth.FromContext(sink.Contexts()[0])
+			require.True(t, ok, "every accepted key's identity is on the context")
+			assert.Equal(t, tt.wantTenant, identity.Tenant())
+			assert.Equal(t, tt.wantProject, identity.Project())
+			svc, _ := td.ResourceSpans().At(0).Resource().Attributes().Get("service.name")
+			assert.Equal(t, "langfuse-receiver", svc.Str())
+		})
 	}
-	p, ok := project(all[0])
-	assert.True(t, ok)
-	assert.Equal(t, "team-a", p)
-	assert.Equal(t, 2, all[0].SpanCount())
-	_, ok = project(all[1])
-	assert.False(t, ok, "a key without a project stamps none")
-	p, _ = project(all[2])
-	assert.Equal(t, "team-a", p)
-	root := all[2].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
-	_, forged := root.Attributes().Get(conventions.TenantProject)
-	assert.False(t, forged)
-	svc, _ := all[0].ResourceSpans().At(0).Resource().Attributes().Get("service.name")
-	assert.Equal(t, "langfuse-receiver", svc.Str())
 }
 
 func TestRejectedMetric(t *testing.T) {
@@ -623,13 +637,17 @@ func TestRetryAfterSeconds(t *testing.T) {
 }
 
 func TestAPIKeysLookup(t *testing.T) {
-	keys := newAPIKeys([]APIKey{{Key: "a", Project: "p-a"}, {Key: "b"}})
+	keys := newAPIKeys([]APIKey{{Key: "a", Project: "p-a"}, {Key: "b"}, {Key: "t", Tenant: "team-t"}})
 	p, ok := keys.lookup("a")
 	assert.True(t, ok)
-	assert.Equal(t, "p-a", p)
+	assert.Equal(t, "p-a", p.Project())
 	p, ok = keys.lookup("b")
 	assert.True(t, ok)
-	assert.Empty(t, p)
+	assert.Empty(t, p.Project())
+	assert.Empty(t, p.Tenant())
+	p, ok = keys.lookup("t")
+	assert.True(t, ok)
+	assert.Equal(t, "team-t", p.Tenant())
 	_, ok = keys.lookup("c")
 	assert.False(t, ok)
 	_, ok = keys.lookup("")
