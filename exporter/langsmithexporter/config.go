@@ -45,6 +45,12 @@ type Config struct {
 	// Limits keeps runs within LangSmith's published ingest limits before they are sent.
 	Limits LimitsConfig `mapstructure:"limits"`
 
+	// Tenants are decided by authentication, never by data: a caller whose authenticated
+	// identity (or langfuse receiver key) belongs to a tenant has its runs pinned to the
+	// tenant's project and sent with the tenant's LangSmith key. Callers of no tenant use
+	// api_key, tenant_id and project above, as without tenants.
+	Tenants []TenantConfig `mapstructure:"tenants"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -162,7 +168,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Project == "" {
 		errs = errors.Join(errs, errors.New("`project` must not be empty"))
 	}
-	errs = errors.Join(errs, validateQueue(cfg.QueueConfig.Get()))
+	errs = errors.Join(errs, validateQueue(cfg.QueueConfig.Get()), validateTenants(cfg.Tenants))
 	if cfg.ClientConfig.Compression.IsCompressed() {
 		errs = errors.Join(errs, errors.New("`compression` is not supported: run uploads are always zstd-compressed"))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
@@ -102,6 +103,37 @@ func TestLoadConfig(t *testing.T) {
 			errSubstr: []string{"`limits::start_time_window` must be 0 (off) or at least 10m0s", "`limits::max_runs_per_trace` must be 0 (off) or positive"},
 		},
 		{name: "unknown window policy", id: component.NewIDWithName(metadata.Type, "bad_window_policy"), loadErr: "unknown out-of-window policy \"drop\""},
+		{
+			name: "tenants",
+			id:   component.NewIDWithName(metadata.Type, "tenants"),
+			check: func(t *testing.T, cfg *Config) {
+				require.Len(t, cfg.Tenants, 2)
+				a := cfg.Tenants[0]
+				assert.Equal(t, "team-a", a.Name)
+				assert.Equal(t, "team-a", a.Project)
+				assert.Equal(t, configopaque.String("lsv2_team_a"), a.APIKey)
+				assert.Equal(t, "aaaaaaaa-0000-0000-0000-000000000000", a.TenantID)
+				require.Len(t, a.Match, 2)
+				assert.Equal(t, "username", a.Match[0].AuthAttribute)
+				assert.Equal(t, "alice", a.Match[0].Value)
+				assert.Equal(t, configopaque.String("token-a"), a.Match[1].BearerToken)
+				assert.Empty(t, cfg.Tenants[1].APIKey, "team-b uses the exporter's key")
+			},
+		},
+		{
+			name: "bad tenants",
+			id:   component.NewIDWithName(metadata.Type, "bad_tenants"),
+			errSubstr: []string{
+				"`tenants[0]`: `name` \"Team A\" must be 1-63 lower-case letters",
+				"`tenants[1]`: `project` must be set",
+				"`tenants[1]`: `tenant_id` needs the tenant's own `api_key`",
+				"`tenants[1]` `match[0]`: `auth_attribute` and `value` must both be set",
+				"`tenants[1]` `match[1]`: set either `bearer_token` or `auth_attribute` and `value`",
+				"`tenants[2]`: `name` \"team-b\" repeats `tenants[1]`",
+				"`tenants[3]` `match[0]`: `bearer_token` is already `tenants[2]`'s",
+				"`tenants[4]` `match[0]`: subject=\"svc\" is already `tenants[3]`'s",
+			},
+		},
 		{name: "unknown orphan policy", id: component.NewIDWithName(metadata.Type, "bad_policy"), loadErr: "unknown orphan policy \"drop\""},
 		{name: "unknown run id mode", id: component.NewIDWithName(metadata.Type, "bad_id_mode"), loadErr: "unknown run id mode \"random\""},
 	}

@@ -26,20 +26,24 @@ type langsmithExporter struct {
 	telemetry *metadata.TelemetryBuilder
 }
 
-func newExporter(ctx context.Context, set exporter.Settings, cfg *Config) (*langsmithExporter, error) {
+// newExporter builds the exporter of one LangSmith workspace and project policy; the tenant
+// router makes one per tenant and one for callers of no tenant. extra options add to the
+// uploader's exporterhelper options (the tenant's metric attribute).
+func newExporter(ctx context.Context, set exporter.Settings, cfg *Config, extra ...exporterhelper.Option) (*langsmithExporter, error) {
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
 	up := newUploader(cfg, set, tb)
-	uploads, err := exporterhelper.NewTraces(ctx, set, cfg, up.pushTraces,
+	opts := append([]exporterhelper.Option{
 		exporterhelper.WithStart(up.start),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		// The HTTP client's own timeout bounds each attempt (otlphttp does the same).
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
 		exporterhelper.WithRetry(cfg.RetryConfig),
 		exporterhelper.WithQueue(cfg.QueueConfig),
-	)
+	}, extra...)
+	uploads, err := exporterhelper.NewTraces(ctx, set, cfg, up.pushTraces, opts...)
 	if err != nil {
 		tb.Shutdown()
 		return nil, err

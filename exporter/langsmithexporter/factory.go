@@ -64,5 +64,5 @@ func createDefaultConfig() component.Config {
 }
 
 func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
-	return newExporter(ctx, set, cfg.(*Config))
+	return newTenantRouter(ctx, set, cfg.(*Config))
 }

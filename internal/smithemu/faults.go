@@ -28,6 +28,9 @@ const (
 type Fault struct {
 	// Route is one of the Route* constants ("" = RouteAny).
 	Route string `json:"route"`
+	// APIKey limits the fault to requests sent with this x-api-key ("" = any key), so one
+	// workspace can be down or throttled while another is not.
+	APIKey string `json:"api_key,omitempty"`
 	// Count is how many matching requests the fault hits (0 = 1).
 	Count int `json:"count"`
 	// Status is the status answered instead of processing the request
@@ -106,7 +109,10 @@ func (f *Fault) validate() error {
 	return nil
 }
 
-func (f *Fault) matches(route string) bool {
+func (f *Fault) matches(route, apiKey string) bool {
+	if f.APIKey != "" && f.APIKey != apiKey {
+		return false
+	}
 	switch f.Route {
 	case "", RouteAny:
 		return true
@@ -146,12 +152,12 @@ func (s *Server) PendingFaults() []Fault {
 	return append([]Fault(nil), s.faults...)
 }
 
-// takeFault pops one firing of the first fault matching route.
-func (s *Server) takeFault(route string) *Fault {
+// takeFault pops one firing of the first fault matching route and apiKey.
+func (s *Server) takeFault(route, apiKey string) *Fault {
 	s.ctlMu.Lock()
 	defer s.ctlMu.Unlock()
 	for i := range s.faults {
-		if !s.faults[i].matches(route) {
+		if !s.faults[i].matches(route, apiKey) {
 			continue
 		}
 		f := s.faults[i]

@@ -233,3 +233,16 @@ func TestInfo(t *testing.T) {
 	defer srv.Close()
 	assert.Equal(t, 200, send(t, http.MethodGet, srv.URL+"/info", nil, nil).status)
 }
+
+// TestFaultForOneKey: a fault limited to one API key leaves other keys' requests alone, as an
+// outage of one workspace would.
+func TestFaultForOneKey(t *testing.T) {
+	s, srv, _ := startEmu(t, nil)
+	s.InjectFaults(Fault{Route: RouteMultipart, APIKey: "key-down", Status: http.StatusServiceUnavailable, Count: 2})
+	up := postMultipart(t, srv, map[string]string{"X-Api-Key": "key-up"}, runParts(t, "post", rootRun())...)
+	require.Equal(t, http.StatusAccepted, up.status, up.raw)
+	require.Len(t, s.PendingFaults(), 1, "another key's request does not use up the fault")
+	down := postMultipart(t, srv, map[string]string{"X-Api-Key": "key-down"}, runParts(t, "post", rootRun())...)
+	assert.Equal(t, http.StatusServiceUnavailable, down.status, down.raw)
+	assert.Equal(t, 1, s.PendingFaults()[0].Count)
+}

@@ -93,7 +93,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// Faults and the rate limit act before authentication and parsing, as
 	// the load balancer in front of the service does.
-	if f := s.takeFault(route); f != nil && s.applyFault(w, r, f, rec) {
+	if f := s.takeFault(route, r.Header.Get("X-Api-Key")); f != nil && s.applyFault(w, r, f, rec) {
 		return
 	}
 	if route == RouteInfo {

@@ -16,7 +16,7 @@ import (
 // otherAuth is what any other authenticator would put on the context.
 type otherAuth struct{}
 
-func (otherAuth) GetAttribute(string) any      { return "team-b" }
+func (otherAuth) GetAttribute(string) any     { return "team-b" }
 func (otherAuth) GetAttributeNames() []string { return []string{AttributeTenant} }
 
 func TestFromContext(t *testing.T) {

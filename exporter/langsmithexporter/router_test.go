@@ -1,0 +1,254 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/client"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadatatest"
+	"github.com/tracebridge/tracebridge/internal/smithemu"
+	"github.com/tracebridge/tracebridge/internal/tenantauth"
+	"github.com/tracebridge/tracebridge/translator/conventions"
+)
+
+const (
+	keyWorkspaceA = "lsv2_workspace_a"
+	keyWorkspaceB = "lsv2_workspace_b"
+)
+
+// authData is what an auth extension (basicauth, oidc) puts on the context.
+type authData map[string]any
+
+func (a authData) GetAttribute(name string) any { return a[name] }
+func (a authData) GetAttributeNames() []string {
+	names := make([]string, 0, len(a))
+	for k := range a {
+		names = append(names, k)
+	}
+	return names
+}
+
+func withAuth(a authData) context.Context {
+	return client.NewContext(context.Background(), client.Info{Auth: a})
+}
+
+func withHeader(k, v string) context.Context {
+	return client.NewContext(context.Background(), client.Info{Metadata: client.NewMetadata(map[string][]string{k: {v}})})
+}
+
+func withKey(tenant, project string) context.Context {
+	return tenantauth.NewContext(context.Background(), tenantauth.New(tenant, project))
+}
+
+func tenantTestConfig(endpoint string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = endpoint
+	cfg.ClientConfig.Timeout = 2 * time.Second
+	cfg.APIKey = testKey
+	cfg.Project = "shared-default"
+	cfg.RetryConfig.InitialInterval = 10 * time.Millisecond
+	cfg.RetryConfig.MaxInterval = 20 * time.Millisecond
+	cfg.RetryConfig.RandomizationFactor = 0
+	cfg.Tenants = []TenantConfig{
+		{Name: "team-a", Project: "team-a", APIKey: keyWorkspaceA, Match: []IdentityMatch{
+			{AuthAttribute: "username", Value: "alice"},
+			{AuthAttribute: "membership", Value: "group-a"},
+		}},
+		{Name: "team-b", Project: "team-b", APIKey: keyWorkspaceB, Match: []IdentityMatch{{BearerToken: "token-b"}}},
+		{Name: "team-c", Project: "team-c"}, // the exporter's own workspace
+	}
+	return cfg
+}
+
+func TestRouterResolve(t *testing.T) {
+	r, err := newTenantRouter(context.Background(), exportertest.NewNopSettings(metadata.Type), tenantTestConfig("http://127.0.0.1:1"))
+	require.NoError(t, err)
+	tests := []struct {
+		name        string
+		ctx         context.Context
+		wantTenant  string // "" = the shared exporter
+		wantProject string
+		wantErr     string
+	}{
+		{name: "no identity", ctx: context.Background()},
+		{name: "basicauth username", ctx: withAuth(authData{"username": "alice"}), wantTenant: "team-a", wantProject: "team-a"},
+		{name: "oidc membership list", ctx: withAuth(authData{"subject": "x", "membership": []string{"other", "group-a"}}), wantTenant: "team-a", wantProject: "team-a"},
+		{name: "unknown user", ctx: withAuth(authData{"username": "mallory"})},
+		{name: "an attribute that only looks like a tenant", ctx: withAuth(authData{tenantauth.AttributeTenant: "team-b", tenantauth.AttributeProject: "team-b"})},
+		{name: "bearer token", ctx: withHeader("Authorization", "Bearer token-b"), wantTenant: "team-b", wantProject: "team-b"},
+		{name: "bearer scheme in any case", ctx: withHeader("authorization", "bearer token-b"), wantTenant: "team-b", wantProject: "team-b"},
+		{name: "wrong token", ctx: withHeader("Authorization", "Bearer token-x")},
+		{name: "token without scheme", ctx: withHeader("Authorization", "token-b")},
+		{name: "a header naming a tenant", ctx: withHeader("tracebridge.tenant", "team-b")},
+		{name: "langfuse key of a tenant", ctx: withKey("team-c", ""), wantTenant: "team-c", wantProject: "team-c"},
+		{name: "langfuse key pinning a project", ctx: withKey("", "pinned"), wantProject: "pinned"},
+		{name: "shared langfuse key", ctx: withKey("", "")},
+		{name: "langfuse key of an unknown tenant", ctx: withKey("team-z", ""), wantErr: `tenant "team-z"`},
+		{
+			name:        "langfuse identity wins over a token on the same request",
+			ctx:         tenantauth.NewContext(withHeader("Authorization", "Bearer token-b"), tenantauth.New("", "")),
+			wantProject: "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exp, project, err := r.resolve(tt.ctx)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			want := r.shared
+			if tt.wantTenant != "" {
+				want = r.byName[tt.wantTenant].exp
+			}
+			assert.Same(t, want, exp)
+			assert.Equal(t, tt.wantProject, project)
+		})
+	}
+}
+
+func TestPinProject(t *testing.T) {
+	td := testTrace(1, 1)
+	td.ResourceSpans().At(0).Resource().Attributes().PutStr(conventions.TenantProject, "forged")
+	pinProject(td, "")
+	_, ok := td.ResourceSpans().At(0).Resource().Attributes().Get(conventions.TenantProject)
+	assert.False(t, ok, "a stamp from the data is removed")
+	td.ResourceSpans().At(0).Resource().Attributes().PutStr(conventions.TenantProject, "forged")
+	pinProject(td, "team-a")
+	v, _ := td.ResourceSpans().At(0).Resource().Attributes().Get(conventions.TenantProject)
+	assert.Equal(t, "team-a", v.Str())
+}
+
+// forged returns a one-trace batch whose resource and span claim every project they can.
+func forged(traceNo byte) ptrace.Traces {
+	td := testTrace(traceNo, 2)
+	res := td.ResourceSpans().At(0).Resource().Attributes()
+	res.PutStr(conventions.TenantProject, "team-b")
+	res.PutStr(conventions.LangSmithSessionName, "team-b")
+	res.PutStr("service.namespace", "team-b")
+	for _, span := range td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().All() {
+		span.Attributes().PutStr(conventions.TenantProject, "team-b")
+		span.Attributes().PutStr(conventions.LangSmithSessionName, "team-b")
+	}
+	return td
+}
+
+// TestRouterWorkspacesAndIsolation: each tenant's runs land in its own project with its own
+// key, whatever the data claims; a tenant whose workspace is down does not hold up another;
+// a revoked key dead-letters only its tenant's runs.
+func TestRouterWorkspacesAndIsolation(t *testing.T) {
+	emuCfg := smithemu.DefaultConfig()
+	// Each workspace key may write only into its project, as a workspace-scoped key would.
+	emuCfg.APIKeys = map[string]string{testKey: "", keyWorkspaceA: "team-a", keyWorkspaceB: "team-b"}
+	emu := smithemu.New(emuCfg)
+	ts := httptest.NewServer(emu)
+	t.Cleanup(ts.Close)
+	cfg := tenantTestConfig(ts.URL)
+	cfg.ProjectFromResourceAttribute = "service.namespace"
+	cfg.DeadLetterDirectory = t.TempDir()
+	r, err := newTenantRouter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })
+
+	// team-b's workspace is down for a long while.
+	emu.InjectFaults(smithemu.Fault{Route: smithemu.RouteIngest, APIKey: keyWorkspaceB, Status: http.StatusServiceUnavailable, Count: 1 << 20})
+	require.NoError(t, r.ConsumeTraces(withHeader("Authorization", "Bearer token-b"), forged(1)))
+	require.NoError(t, r.ConsumeTraces(withAuth(authData{"username": "alice"}), forged(2)))
+	require.NoError(t, r.ConsumeTraces(withKey("team-c", ""), forged(3)))
+	require.NoError(t, r.ConsumeTraces(withKey("", "pinned"), forged(4)))
+
+	require.Eventually(t, func() bool {
+		return len(emu.Runs("team-a")) == 2 && len(emu.Runs("team-c")) == 2 && len(emu.Runs("pinned")) == 2
+	}, 10*time.Second, 10*time.Millisecond, "team-a, team-c and the pinned key land while team-b's workspace is down")
+	assert.Empty(t, emu.Runs("team-b"), "team-b's runs wait for its workspace; no one else's went there")
+	// team-a's two runs went with team-a's key; team-c (no key of its own) and the pinned key's
+	// went with the exporter's.
+	assert.Equal(t, map[string]int{keyWorkspaceA: 2, testKey: 4}, postsByKey(emu))
+
+	// A shared caller's data still chooses its project, as without tenants; it never borrows a
+	// tenant's key.
+	require.NoError(t, r.ConsumeTraces(context.Background(), testTrace(5, 1)))
+	require.Eventually(t, func() bool { return len(emu.Runs("shared-default")) == 1 }, 10*time.Second, 10*time.Millisecond)
+}
+
+func TestRouterRevokedKeyRefusesOnlyItsTenant(t *testing.T) {
+	emuCfg := smithemu.DefaultConfig()
+	emuCfg.APIKeys = map[string]string{testKey: "", keyWorkspaceA: "team-a"} // team-b's key is revoked
+	emu := smithemu.New(emuCfg)
+	ts := httptest.NewServer(emu)
+	t.Cleanup(ts.Close)
+	cfg := tenantTestConfig(ts.URL)
+	cfg.DeadLetterDirectory = t.TempDir()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	r, err := newTenantRouter(context.Background(), metadatatest.NewSettings(tel), cfg)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })
+
+	require.NoError(t, r.ConsumeTraces(withHeader("Authorization", "Bearer token-b"), forged(1)))
+	require.NoError(t, r.ConsumeTraces(withAuth(authData{"username": "alice"}), forged(2)))
+	require.Eventually(t, func() bool { return len(emu.Runs("team-a")) == 2 }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return deadLettered(t, tel, "team-b") == 2 }, 10*time.Second, 10*time.Millisecond,
+		"team-b's runs are refused (401) and dead-lettered, counted under its tenant")
+	assert.Zero(t, deadLettered(t, tel, "team-a"))
+	assert.Empty(t, emu.Runs("team-b"))
+}
+
+func TestRouterUnknownTenantIsPermanent(t *testing.T) {
+	r, err := newTenantRouter(context.Background(), exportertest.NewNopSettings(metadata.Type), tenantTestConfig("http://127.0.0.1:1"))
+	require.NoError(t, err)
+	err = r.ConsumeTraces(withKey("team-z", ""), testTrace(1, 1))
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err))
+}
+
+// postsByKey counts the runs each API key posted in accepted ingest requests.
+func postsByKey(emu *smithemu.Server) map[string]int {
+	out := map[string]int{}
+	for _, req := range emu.Requests() {
+		if req.Status/100 == 2 && req.Posts > 0 {
+			out[req.Headers["x-api-key"]] += req.Posts
+		}
+	}
+	return out
+}
+
+// deadLettered sums the dead-lettered runs the exporter of tenant counted (its meter's scope
+// carries tenant=<name>).
+func deadLettered(t *testing.T, tel *componenttest.Telemetry, tenant string) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, tel.Reader.Collect(context.Background(), &rm))
+	var n int64
+	for _, sm := range rm.ScopeMetrics {
+		if v, ok := sm.Scope.Attributes.Value("tenant"); !ok || v.AsString() != tenant {
+			continue
+		}
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "otelcol_exporter_langsmith_runs_dead_lettered" {
+				for _, dp := range sum.DataPoints {
+					n += dp.Value
+				}
+			}
+		}
+	}
+	return n
+}
