@@ -1,0 +1,207 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package tenantguard is a confmap converter that refuses, at start-up, a collector
+// configuration in which the langsmith exporter would lose the tenant of the data it gets.
+//
+// The exporter takes a caller's tenant from the request's context (client.Info), never from the
+// data. Some pipelines lose that context on the way:
+//   - the batch processor (and groupbytrace, tail_sampling) re-sends data on a context of its
+//     own: client.Info.Auth is dropped always, client.Info.Metadata kept only for the keys in
+//     the batch processor's `metadata_keys`. So identities from an `auth` extension or a
+//     langfuse receiver key never survive it; a bearer token survives only with
+//     `metadata_keys: [authorization]`.
+//   - the OTLP receiver passes the Authorization header on only with `include_metadata: true`.
+//   - a langfuse receiver key may name a tenant the exporter does not have.
+//
+// Each of these would send a tenant's runs into the shared project (or refuse them) instead of
+// the tenant's own, so the collector does not start.
+package tenantguard // import "github.com/tracebridge/tracebridge/converter/tenantguard"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.opentelemetry.io/collector/confmap"
+)
+
+// NewFactory returns the converter's factory, for the OCB manifest's `converters:`.
+func NewFactory() confmap.ConverterFactory {
+	return confmap.NewConverterFactory(func(confmap.ConverterSettings) confmap.Converter { return guard{} })
+}
+
+type guard struct{}
+
+// Component types the guard knows.
+const (
+	typeLangsmith = "langsmith"
+	typeLangfuse  = "langfuse"
+	typeOTLP      = "otlp"
+	typeBatch     = "batch"
+)
+
+// contextDroppers are processors that hand data on with a context of their own.
+var contextDroppers = []string{typeBatch, "groupbytrace", "tail_sampling"}
+
+// Convert checks the configuration; it changes nothing.
+func (guard) Convert(_ context.Context, conf *confmap.Conf) error {
+	raw := conf.ToStringMap()
+	receivers := asMap(raw["receivers"])
+	processors := asMap(raw["processors"])
+	exporters := asMap(raw["exporters"])
+	pipelines := asMap(asMap(raw["service"])["pipelines"])
+
+	var errs []error
+	names := sortedKeys(pipelines)
+	for _, name := range names {
+		p := asMap(pipelines[name])
+		for _, expID := range asStrings(p["exporters"]) {
+			if componentType(expID) != typeLangsmith {
+				continue
+			}
+			errs = append(errs, checkPipeline(name, expID, asMap(exporters[expID]), p, receivers, processors)...)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// tenancy is what one langsmith exporter needs to see on the context.
+type tenancy struct {
+	tenants      map[string]bool
+	attrTenants  bool // some tenant is matched by an auth extension's attribute
+	tokenTenants bool // some tenant is matched by a bearer token
+}
+
+func exporterTenancy(cfg map[string]any) tenancy {
+	t := tenancy{tenants: map[string]bool{}}
+	for _, tc := range asSlice(cfg["tenants"]) {
+		m := asMap(tc)
+		t.tenants[asString(m["name"])] = true
+		for _, match := range asSlice(m["match"]) {
+			if asString(asMap(match)["bearer_token"]) != "" {
+				t.tokenTenants = true
+			} else {
+				t.attrTenants = true
+			}
+		}
+	}
+	return t
+}
+
+func checkPipeline(pipeline, expID string, expCfg, p, receivers, processors map[string]any) []error {
+	var errs []error
+	t := exporterTenancy(expCfg)
+	// keyTenancy: a langfuse receiver of this pipeline has keys with a tenant or a pinned project.
+	keyTenancy := false
+	for _, recvID := range asStrings(p["receivers"]) {
+		cfg := asMap(receivers[recvID])
+		switch componentType(recvID) {
+		case typeLangfuse:
+			for i, k := range asSlice(cfg["api_keys"]) {
+				km := asMap(k)
+				tenant, project := asString(km["tenant"]), asString(km["project"])
+				if tenant != "" || project != "" {
+					keyTenancy = true
+				}
+				if tenant != "" && !t.tenants[tenant] {
+					errs = append(errs, fmt.Errorf("pipeline %q: receiver %q `api_keys[%d]` names tenant %q, which exporter %q does not have in its `tenants`", pipeline, recvID, i, tenant, expID))
+				}
+			}
+		case typeOTLP:
+			if !t.tokenTenants {
+				continue
+			}
+			for _, proto := range []string{"grpc", "http"} {
+				pc, ok := asMap(cfg["protocols"])[proto]
+				if !ok {
+					continue
+				}
+				if !asBool(asMap(pc)["include_metadata"]) {
+					errs = append(errs, fmt.Errorf("pipeline %q: receiver %q `protocols::%s` must set `include_metadata: true`: exporter %q matches tenants by bearer token and would not see the Authorization header", pipeline, recvID, proto, expID))
+				}
+			}
+		}
+	}
+	if !keyTenancy && len(t.tenants) == 0 {
+		return errs // shared keys only: nothing to lose
+	}
+	for _, procID := range asStrings(p["processors"]) {
+		typ := componentType(procID)
+		if !slices.Contains(contextDroppers, typ) {
+			continue
+		}
+		// Only a batch processor that keeps the Authorization header, in front of an exporter
+		// whose tenants are all matched by bearer token, hands the exporter what it needs.
+		keeps := typ == typeBatch && slices.ContainsFunc(asStrings(asMap(processors[procID])["metadata_keys"]), func(k string) bool {
+			return strings.EqualFold(k, "authorization")
+		})
+		if keeps && !keyTenancy && !t.attrTenants {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("pipeline %q: processor %q hands data on without the caller's identity (client.Info.Auth), so exporter %q could not tell its tenants apart; remove it (the exporter batches each tenant's runs in its own `sending_queue`)%s",
+			pipeline, procID, expID, tokenHint(typ, t, keyTenancy)))
+	}
+	return errs
+}
+
+func tokenHint(typ string, t tenancy, keyTenancy bool) string {
+	if typ == typeBatch && t.tokenTenants && !t.attrTenants && !keyTenancy {
+		return ", or set its `metadata_keys: [authorization]`"
+	}
+	return ""
+}
+
+func componentType(id string) string {
+	typ, _, _ := strings.Cut(id, "/")
+	return typ
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+func asString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func asStrings(v any) []string {
+	var out []string
+	for _, x := range asSlice(v) {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// asBool reads a YAML boolean, also one that came through ${env:…} as text.
+func asBool(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return strings.EqualFold(x, "true")
+	default:
+		return false
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,51 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package tenantguard
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+)
+
+func TestConvert(t *testing.T) {
+	all, err := confmaptest.LoadConf(filepath.Join("testdata", "configs.yaml"))
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		wantErr []string // empty: the configuration starts
+	}{
+		{name: "shared_keys_with_batch"},
+		{name: "pinned_key_with_batch", wantErr: []string{`pipeline "traces": processor "batch" hands data on without the caller's identity`}},
+		{name: "tenants_with_memory_limiter"},
+		{name: "attribute_tenants_with_batch", wantErr: []string{`pipeline "traces/t": processor "batch/x"`, `exporter "langsmith/y"`}},
+		{name: "token_tenants_with_batch", wantErr: []string{"or set its `metadata_keys: [authorization]`"}},
+		{name: "token_tenants_with_batch_keeping_authorization"},
+		{name: "token_tenants_without_include_metadata", wantErr: []string{"receiver \"otlp\" `protocols::http` must set `include_metadata: true`"}},
+		{name: "unknown_key_tenant", wantErr: []string{`names tenant "team-z", which exporter "langsmith" does not have`}},
+		{name: "tail_sampling_other_exporter"},
+	}
+	conv := NewFactory().Create(confmap.ConverterSettings{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conf, err := all.Sub(tt.name)
+			require.NoError(t, err)
+			before := conf.ToStringMap()
+			err = conv.Convert(context.Background(), conf)
+			assert.Equal(t, before, conf.ToStringMap(), "the guard changes nothing")
+			if len(tt.wantErr) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			for _, want := range tt.wantErr {
+				assert.ErrorContains(t, err, want)
+			}
+		})
+	}
+}
