@@ -138,7 +138,7 @@ func TestComponentsRegistered(t *testing.T) {
 	for _, name := range []string{
 		"name: langfuse", "name: langsmith", "name: otlp", "name: memory_limiter", "name: batch",
 		"name: debug", "name: otlp_http", "name: load_balancing", "name: file_storage",
-		"name: health_check", "name: pprof", "name: zpages",
+		"name: health_check", "name: pprof", "name: zpages", "name: bearertokenauth", "name: oidc",
 	} {
 		assert.Contains(t, string(out), name)
 	}

@@ -193,7 +193,7 @@ func TestTenantsCannotBeForged(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, post(t, tt.url, tt.headers, tt.body), tt.name)
 	}
-	// A shared key keeps today's behaviour, in the exporter's own workspace: its extras are
+	// A shared key keeps today's behavior, in the exporter's own workspace: its extras are
 	// run metadata, and the run goes to the exporter's project.
 	require.Equal(t, http.StatusNoContent, post(t, rawURL, map[string]string{"X-API-Key": rawKeyShared}, forgedRecord(hexID(16, 0x0b), "raw-shared")))
 
