@@ -145,6 +145,7 @@ func forged(traceNo byte) ptrace.Traces {
 	for _, span := range td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().All() {
 		span.Attributes().PutStr(conventions.TenantProject, "team-b")
 		span.Attributes().PutStr(conventions.LangSmithSessionName, "team-b")
+		span.Attributes().PutStr(conventions.LangSmithSessionID, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
 	}
 	return td
 }

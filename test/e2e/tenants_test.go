@@ -120,6 +120,8 @@ func forgedOTLP(trace, name string) string {
 		strAttr("tracebridge.tenant.project", "team-b"),
 		strAttr("langsmith.trace.session_name", "team-b"),
 		strAttr("tracebridge.tenant", "team-b"),
+		strAttr("langsmith.trace.session_id", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
+		strAttr("ai.telemetry.metadata.ls_project_name", "team-b"),
 	}, ",")
 	span := otlpSpan(trace, hexID(8, 0x11), "", name, time.Now().Add(-time.Second), 10*time.Millisecond, forge)
 	return `{"resourceSpans":[{"resource":{"attributes":[` + strAttr("service.name", "forger") + "," + forge + `,` +
