@@ -46,6 +46,14 @@ func TestWaterfall(t *testing.T) {
 	assert.InDelta(t, 0.4, pt.Rows[2].Width, 1e-9, "tiny runs stay visible")
 }
 
+func TestWaterfallRenderMarker(t *testing.T) {
+	tree := sampleTree()
+	tree.Run.RenderIssues = []string{"usage_metadata on a chain run: its tokens and cost are counted twice"}
+	pt := waterfall(tree, time.Now())
+	assert.Equal(t, tree.Run.RenderIssues[0], pt.Rows[0].Render)
+	assert.Empty(t, pt.Rows[1].Render)
+}
+
 func TestPage(t *testing.T) {
 	emu := smithemu.New(smithemu.Config{})
 	rec := httptest.NewRecorder()

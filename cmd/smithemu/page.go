@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tracebridge/tracebridge/internal/smithemu"
@@ -14,6 +15,7 @@ const maxPageTraces = 50
 
 type pageRow struct {
 	Name, RunType, Status, Error, Duration string
+	Render                                 string  // why LangSmith would not show the run as meant ("" when it would)
 	Indent                                 int     // px
 	Left, Width                            float64 // percent of the trace span
 }
@@ -68,6 +70,7 @@ func waterfall(root *smithemu.TreeNode, now time.Time) pageTrace {
 		row := pageRow{
 			Name: n.Run.Name, RunType: n.Run.RunType, Status: n.Run.Status, Error: firstLine(n.Run.Error),
 			Duration: formatDuration(n.Run.Duration()), Indent: depth * 16, Width: 100,
+			Render: strings.Join(n.Run.RenderIssues, "; "),
 		}
 		if total > 0 {
 			row.Left = 100 * float64(s.Sub(first)) / float64(total)
@@ -116,7 +119,7 @@ h1{font-size:16px;margin:0 0 12px} .muted{color:#888}
 <div class="head"><b>{{.Name}}</b><span class="tag {{.Status}}">{{.Status}}</span><span>{{.Duration}}</span>
 <span class="muted">project {{.Project}} · trace {{.TraceID}} · {{.Start}}</span></div>
 {{range .Rows}}<div class="row">
-<div class="name" style="padding-left:{{.Indent}}px" title="{{.Name}}">{{.Name}}{{if .Error}} <span class="err">{{.Error}}</span>{{end}}</div>
+<div class="name" style="padding-left:{{.Indent}}px" title="{{.Name}}">{{.Name}}{{if .Render}} <span class="err" title="{{.Render}}">⚠ would not render</span>{{end}}{{if .Error}} <span class="err">{{.Error}}</span>{{end}}</div>
 <span class="type">{{.RunType}}</span><span class="dur">{{.Duration}}</span>
 <div class="lane"><div class="bar {{.Status}}" style="left:{{printf "%.2f" .Left}}%;width:{{printf "%.2f" .Width}}%"></div></div>
 </div>{{end}}

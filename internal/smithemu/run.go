@@ -34,6 +34,9 @@ type Run struct {
 	// Unopenable marks a UUIDv7 id whose millisecond field differs from the run's start_time:
 	// LangSmith ingests such a run but cannot open it by id (404 in the UI).
 	Unopenable bool `json:"unopenable,omitempty"`
+	// RenderIssues lists why LangSmith's UI would not show the run as meant (render.go): an llm
+	// run's messages without role/content, usage_metadata on a run that is not an llm run.
+	RenderIssues []string `json:"render_issues,omitempty"`
 }
 
 // Duration is EndTime-StartTime, or 0 while the run is pending.

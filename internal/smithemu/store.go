@@ -213,6 +213,7 @@ func (st *store) snapshot(rs *runState) Run {
 			r.Tags = append(r.Tags, s)
 		}
 	}
+	r.RenderIssues = renderIssues(&r)
 	if att := st.attachments[rs.id]; len(att) > 0 {
 		r.Attachments = make(map[string]Attachment, len(att))
 		for k, v := range att {
