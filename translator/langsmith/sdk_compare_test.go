@@ -107,8 +107,8 @@ func TestSDKRunRoundTrip(t *testing.T) {
 			"extra": map[string]any{"metadata": map[string]any{"usage_metadata": map[string]any{"input_tokens": 9.0}}}},
 		{"id": "r3", "name": "calculator", "run_type": "tool", "session_id": sessionID,
 			"inputs": map[string]any{"expression": "2+2"}, "outputs": map[string]any{"output": "4"}},
-		{"id": "r4", "name": "summarise", "run_type": "llm", "session_name": "proj",
-			"inputs":  map[string]any{"messages": []any{map[string]any{"role": "user", "content": "sum"}}},
+		{"id": "r4", "name": "summarize", "run_type": "llm", "session_name": "proj",
+			"inputs":  map[string]any{"messages": []any{map[string]any{"role": "user", "content": "sum up"}}},
 			"outputs": map[string]any{"output": "done"},
 			"extra": map[string]any{"metadata": map[string]any{
 				"usage_metadata": map[string]any{"input_tokens": 3.0, "output_tokens": 1.0, "total_tokens": 4.0}}}},
