@@ -53,20 +53,41 @@ func (guard) Convert(_ context.Context, conf *confmap.Conf) error {
 	receivers := asMap(raw["receivers"])
 	processors := asMap(raw["processors"])
 	exporters := asMap(raw["exporters"])
+	connectors := asMap(raw["connectors"])
 	pipelines := asMap(asMap(raw["service"])["pipelines"])
 
 	var errs []error
-	names := sortedKeys(pipelines)
-	for _, name := range names {
-		p := asMap(pipelines[name])
-		for _, expID := range asStrings(p["exporters"]) {
+	for _, name := range sortedKeys(pipelines) {
+		for _, expID := range asStrings(asMap(pipelines[name])["exporters"]) {
 			if componentType(expID) != typeLangsmith {
 				continue
 			}
-			errs = append(errs, checkPipeline(name, expID, asMap(exporters[expID]), p, receivers, processors)...)
+			feeding := upstream(pipelines, connectors, name)
+			errs = append(errs, checkPipeline(expID, asMap(exporters[expID]), feeding, pipelines, receivers, processors)...)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// upstream returns the pipelines whose data reaches pipeline name: itself and, through every
+// connector among its receivers, the pipelines exporting to that connector, transitively.
+func upstream(pipelines, connectors map[string]any, name string) []string {
+	seen := map[string]bool{name: true}
+	order := []string{name}
+	for i := 0; i < len(order); i++ {
+		for _, recvID := range asStrings(asMap(pipelines[order[i]])["receivers"]) {
+			if _, isConnector := connectors[recvID]; !isConnector {
+				continue
+			}
+			for _, other := range sortedKeys(pipelines) {
+				if !seen[other] && slices.Contains(asStrings(asMap(pipelines[other])["exporters"]), recvID) {
+					seen[other] = true
+					order = append(order, other)
+				}
+			}
+		}
+	}
+	return order
 }
 
 // tenancy is what one langsmith exporter needs to see on the context.
@@ -92,12 +113,27 @@ func exporterTenancy(cfg map[string]any) tenancy {
 	return t
 }
 
-func checkPipeline(pipeline, expID string, expCfg, p, receivers, processors map[string]any) []error {
+// checkPipeline checks what reaches exporter expID through the pipelines feeding it.
+func checkPipeline(expID string, expCfg map[string]any, feeding []string, pipelines, receivers, processors map[string]any) []error {
 	var errs []error
 	t := exporterTenancy(expCfg)
-	// keyTenancy: a langfuse receiver of this pipeline has keys with a tenant or a pinned project.
+	// keyTenancy: a langfuse receiver feeding the exporter has keys with a tenant or a pinned project.
 	keyTenancy := false
-	for _, recvID := range asStrings(p["receivers"]) {
+	for _, pipeline := range feeding {
+		errs = append(errs, checkReceivers(pipeline, expID, asStrings(asMap(pipelines[pipeline])["receivers"]), receivers, t, &keyTenancy)...)
+	}
+	if !keyTenancy && len(t.tenants) == 0 {
+		return errs // shared keys only: nothing to lose
+	}
+	for _, pipeline := range feeding {
+		errs = append(errs, checkProcessors(pipeline, expID, asStrings(asMap(pipelines[pipeline])["processors"]), processors, t, keyTenancy)...)
+	}
+	return errs
+}
+
+func checkReceivers(pipeline, expID string, ids []string, receivers map[string]any, t tenancy, keyTenancy *bool) []error {
+	var errs []error
+	for _, recvID := range ids {
 		cfg := asMap(receivers[recvID])
 		switch componentType(recvID) {
 		case typeLangfuse:
@@ -105,7 +141,7 @@ func checkPipeline(pipeline, expID string, expCfg, p, receivers, processors map[
 				km := asMap(k)
 				tenant, project := asString(km["tenant"]), asString(km["project"])
 				if tenant != "" || project != "" {
-					keyTenancy = true
+					*keyTenancy = true
 				}
 				if tenant != "" && !t.tenants[tenant] {
 					errs = append(errs, fmt.Errorf("pipeline %q: receiver %q `api_keys[%d]` names tenant %q, which exporter %q does not have in its `tenants`", pipeline, recvID, i, tenant, expID))
@@ -126,10 +162,12 @@ func checkPipeline(pipeline, expID string, expCfg, p, receivers, processors map[
 			}
 		}
 	}
-	if !keyTenancy && len(t.tenants) == 0 {
-		return errs // shared keys only: nothing to lose
-	}
-	for _, procID := range asStrings(p["processors"]) {
+	return errs
+}
+
+func checkProcessors(pipeline, expID string, ids []string, processors map[string]any, t tenancy, keyTenancy bool) []error {
+	var errs []error
+	for _, procID := range ids {
 		typ := componentType(procID)
 		if !slices.Contains(contextDroppers, typ) {
 			continue

@@ -20,6 +20,7 @@ func TestConvert(t *testing.T) {
 	tests := []struct {
 		name    string
 		wantErr []string // empty: the configuration starts
+		notErr  []string // what the error must not say
 	}{
 		{name: "shared_keys_with_batch"},
 		{name: "pinned_key_with_batch", wantErr: []string{`pipeline "traces": processor "batch" hands data on without the caller's identity`}},
@@ -30,6 +31,8 @@ func TestConvert(t *testing.T) {
 		{name: "token_tenants_without_include_metadata", wantErr: []string{"receiver \"otlp\" `protocols::http` must set `include_metadata: true`"}},
 		{name: "unknown_key_tenant", wantErr: []string{`names tenant "team-z", which exporter "langsmith" does not have`}},
 		{name: "tail_sampling_other_exporter"},
+		{name: "batch_before_forward_connector", wantErr: []string{`pipeline "traces/in": processor "batch"`}},
+		{name: "forward_connector_without_batch", wantErr: []string{`pipeline "traces/in": receiver "langfuse" ` + "`api_keys[0]`" + ` names tenant "team-z"`}, notErr: []string{`processor "batch"`}},
 	}
 	conv := NewFactory().Create(confmap.ConverterSettings{})
 	for _, tt := range tests {
@@ -44,7 +47,10 @@ func TestConvert(t *testing.T) {
 				return
 			}
 			for _, want := range tt.wantErr {
-				assert.ErrorContains(t, err, want)
+				require.ErrorContains(t, err, want)
+			}
+			for _, not := range tt.notErr {
+				assert.NotContains(t, err.Error(), not, "a pipeline that does not feed the exporter is not its concern")
 			}
 		})
 	}

@@ -175,9 +175,11 @@ func TestRouterWorkspacesAndIsolation(t *testing.T) {
 	require.NoError(t, r.ConsumeTraces(withKey("team-c", ""), forged(3)))
 	require.NoError(t, r.ConsumeTraces(withKey("", "pinned"), forged(4)))
 
+	sent := time.Now()
 	require.Eventually(t, func() bool {
 		return len(emu.Runs("team-a")) == 2 && len(emu.Runs("team-c")) == 2 && len(emu.Runs("pinned")) == 2
 	}, 10*time.Second, 10*time.Millisecond, "team-a, team-c and the pinned key land while team-b's workspace is down")
+	t.Logf("the other tenants' runs landed %s after they were handed over", time.Since(sent).Round(time.Millisecond))
 	assert.Empty(t, emu.Runs("team-b"), "team-b's runs wait for its workspace; no one else's went there")
 	// team-a's two runs went with team-a's key; team-c (no key of its own) and the pinned key's
 	// went with the exporter's.
@@ -187,6 +189,7 @@ func TestRouterWorkspacesAndIsolation(t *testing.T) {
 	// tenant's key.
 	require.NoError(t, r.ConsumeTraces(context.Background(), testTrace(5, 1)))
 	require.Eventually(t, func() bool { return len(emu.Runs("shared-default")) == 1 }, 10*time.Second, 10*time.Millisecond)
+	t.Logf("test body done after %s", time.Since(sent).Round(time.Millisecond))
 }
 
 func TestRouterRevokedKeyRefusesOnlyItsTenant(t *testing.T) {
@@ -211,6 +214,9 @@ func TestRouterRevokedKeyRefusesOnlyItsTenant(t *testing.T) {
 		"team-b's runs are refused (401) and dead-lettered, counted under its tenant")
 	assert.Zero(t, deadLettered(t, tel, "team-a"))
 	assert.Empty(t, emu.Runs("team-b"))
+	// exporterhelper's own metrics carry the tenant as a data-point attribute.
+	assert.Eventually(t, func() bool { return sentSpans(t, tel, "team-a") == 2 }, 10*time.Second, 10*time.Millisecond)
+	assert.Zero(t, sentSpans(t, tel, "team-b"))
 }
 
 func TestRouterUnknownTenantIsPermanent(t *testing.T) {
@@ -246,6 +252,28 @@ func deadLettered(t *testing.T, tel *componenttest.Telemetry, tenant string) int
 		for _, m := range sm.Metrics {
 			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "otelcol_exporter_langsmith_runs_dead_lettered" {
 				for _, dp := range sum.DataPoints {
+					n += dp.Value
+				}
+			}
+		}
+	}
+	return n
+}
+
+// sentSpans sums otelcol_exporter_sent_spans of the data points with tenant=<tenant>.
+func sentSpans(t *testing.T, tel *componenttest.Telemetry, tenant string) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, tel.Reader.Collect(context.Background(), &rm))
+	var n int64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			sum, ok := m.Data.(metricdata.Sum[int64])
+			if !ok || m.Name != "otelcol_exporter_sent_spans" {
+				continue
+			}
+			for _, dp := range sum.DataPoints {
+				if v, ok := dp.Attributes.Value("tenant"); ok && v.AsString() == tenant {
 					n += dp.Value
 				}
 			}
