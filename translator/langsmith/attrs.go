@@ -47,6 +47,7 @@ const (
 	slotLangfuseTags
 	slotOpenInferenceTags
 	slotLSReferenceExample
+	slotLSAttachments
 	// inputs and outputs
 	slotLangfuseObsInput
 	slotLangfuseObsOutput
@@ -248,6 +249,8 @@ func slotOf(key string) slot {
 		return slotOpenInferenceTags
 	case conventions.LangSmithReferenceExample:
 		return slotLSReferenceExample
+	case attrLSAttachments:
+		return slotLSAttachments
 	case conventions.LangfuseObservationInput:
 		return slotLangfuseObsInput
 	case conventions.LangfuseObservationOutput:

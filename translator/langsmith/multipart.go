@@ -99,6 +99,9 @@ func MultipartSize(run *Run, boundaryLen int) int {
 			n += partSize(boundaryLen, event, p.name, len(p.data))
 		}
 	}
+	for i := range run.Attachments {
+		n += attachmentPartSize(boundaryLen, &run.Attachments[i])
+	}
 	return n
 }
 
@@ -150,6 +153,9 @@ func appendRunParts(dst []byte, boundary string, run *Run) []byte {
 			dst = append(dst, p.data...)
 			dst = append(dst, "\r\n"...)
 		}
+	}
+	for i := range run.Attachments {
+		dst = appendAttachmentPart(dst, boundary, run.ID, &run.Attachments[i])
 	}
 	return dst
 }

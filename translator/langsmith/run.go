@@ -44,6 +44,9 @@ type Run struct {
 	// ReferenceExampleID links the run to a dataset example (langsmith.reference_example_id);
 	// uuid.Nil for none.
 	ReferenceExampleID uuid.UUID
+	// Attachments travel as attachment.<id>.<name> parts of a multipart request
+	// (langsmith.attachments); /runs/batch cannot carry them.
+	Attachments []Attachment
 	// Patch is true when the run was already posted and this is an update of what changed.
 	Patch bool
 	// NameCut is true when the span's name was longer than MaxNameLength and Name holds it cut;

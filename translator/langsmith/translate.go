@@ -66,6 +66,7 @@ func spanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span pt
 	t.run.SessionName = t.project()
 	t.run.ReferenceExampleID = t.referenceExample()
 	t.run.Error = t.errorText()
+	t.run.Attachments = t.attachments()
 
 	// Inputs, outputs, events and extra share one buffer, sized from the attributes up front, so
 	// a run costs one large allocation rather than one per field.
