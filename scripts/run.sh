@@ -13,6 +13,11 @@ export TRACEBRIDGE_DATA_DIR=${TRACEBRIDGE_DATA_DIR:-./tmp/data}
 # limiter has to refuse data (see the README's performance section).
 export GOMEMLIMIT=${GOMEMLIMIT:-320MiB}
 mkdir -p "$TRACEBRIDGE_DATA_DIR"
+# The terminal shows the trace trees; the processes' own logs go to files.
+logdir=${TRACEBRIDGE_LOG_DIR:-./tmp/logs}
+mkdir -p "$logdir"
+collector_log=$logdir/otelcol-tracebridge.log
+emulator_log=$logdir/smithemu.log
 pids=()
 cleanup() {
   # Newest first: the collector flushes what it holds into the emulator before that stops.
@@ -27,21 +32,30 @@ if [[ -z "${LANGSMITH_ENDPOINT:-}" ]]; then
   export LANGSMITH_ENDPOINT=http://127.0.0.1:1984
   export LANGSMITH_API_KEY=tracebridge-local
   echo "LANGSMITH_ENDPOINT is not set: starting the local LangSmith emulator on $LANGSMITH_ENDPOINT"
-  echo "  trace trees print below and show at $LANGSMITH_ENDPOINT/"
-  ./bin/smithemu -addr 127.0.0.1:1984 -api-key "$LANGSMITH_API_KEY" &
+  echo "  trace trees print below; open $LANGSMITH_ENDPOINT/ to browse the runs"
+  echo "  emulator log: $emulator_log"
+  # stdout carries the trees, stderr the emulator's own log.
+  ./bin/smithemu -addr 127.0.0.1:1984 -api-key "$LANGSMITH_API_KEY" \
+    -collector-metrics http://localhost:8888/metrics 2>"$emulator_log" &
   pids+=($!)
 else
   : "${LANGSMITH_API_KEY:?LANGSMITH_API_KEY must be set with LANGSMITH_ENDPOINT}"
   echo "exporting to LangSmith at $LANGSMITH_ENDPOINT"
 fi
 
-./bin/otelcol-tracebridge --config config.yaml &
+echo "collector log: $collector_log"
+./bin/otelcol-tracebridge --config config.yaml >"$collector_log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 100); do
   if curl -fsS http://localhost:13133/ >/dev/null 2>&1; then break; fi
   sleep 0.2
 done
+if ! curl -fsS http://localhost:13133/ >/dev/null 2>&1; then
+  echo "the collector did not become healthy; last lines of $collector_log:" >&2
+  tail -n 20 "$collector_log" >&2
+  exit 1
+fi
 echo "collector is up: OTLP on localhost:4317 (gRPC) and localhost:4318 (HTTP), raw records on localhost:4320"
 
 if [[ "${TRACEBRIDGE_DEMO:-1}" != 0 ]]; then

@@ -54,6 +54,7 @@ func run(args []string) error {
 	uncompressedOnly := fs.Bool("uncompressed-only", false, "act like an older self-hosted instance: /info advertises no zstd, compressed bodies get 400")
 	noMultipart := fs.Bool("disable-multipart", false, "answer 404 on /runs/multipart (clients fall back to /runs/batch)")
 	verbose := fs.Bool("v", false, "log every request")
+	collectorMetrics := fs.String("collector-metrics", "", "`url` of the collector's Prometheus metrics (e.g. http://localhost:8888/metrics), shown on the page")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -90,9 +91,11 @@ func run(args []string) error {
 	}
 	emu := smithemu.New(cfg)
 
-	mux := http.NewServeMux()
-	mux.Handle("/", emu)
-	mux.Handle("GET /{$}", pageHandler(emu))
+	var counters *counterSource
+	if *collectorMetrics != "" {
+		counters = &counterSource{url: *collectorMetrics, client: &http.Client{}}
+	}
+	mux := newMux(emu, counters)
 
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
@@ -110,4 +113,14 @@ func run(args []string) error {
 	case <-sig:
 		return srv.Close()
 	}
+}
+
+// newMux serves the emulator's API and, beside it, the pages: the waterfall at / and each run
+// at /ui/runs/{id} (a path LangSmith's API does not use).
+func newMux(emu *smithemu.Server, counters *counterSource) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/", emu)
+	mux.Handle("GET /{$}", pageHandler(emu, counters))
+	mux.Handle("GET /ui/runs/{id}", runHandler(emu))
+	return mux
 }

@@ -57,7 +57,7 @@ func TestWaterfallRenderMarker(t *testing.T) {
 func TestPage(t *testing.T) {
 	emu := smithemu.New(smithemu.Config{})
 	rec := httptest.NewRecorder()
-	pageHandler(emu).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	pageHandler(emu, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, http.StatusOK, rec.Code)
 	body := rec.Body.String()
 	assert.Contains(t, body, `http-equiv="refresh" content="2"`)

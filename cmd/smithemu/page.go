@@ -14,10 +14,10 @@ import (
 const maxPageTraces = 50
 
 type pageRow struct {
-	Name, RunType, Status, Error, Duration string
-	Render                                 string  // why LangSmith would not show the run as meant ("" when it would)
-	Indent                                 int     // px
-	Left, Width                            float64 // percent of the trace span
+	ID, Name, RunType, Status, Error, Duration string
+	Render                                     string  // why LangSmith would not show the run as meant ("" when it would)
+	Indent                                     int     // px
+	Left, Width                                float64 // percent of the trace span
 }
 
 type pageTrace struct {
@@ -27,8 +27,9 @@ type pageTrace struct {
 }
 
 // pageHandler serves a read-only waterfall of the received traces,
-// newest first, refreshed by the browser every two seconds.
-func pageHandler(emu *smithemu.Server) http.Handler {
+// newest first, refreshed by the browser every two seconds, with the collector's own counters
+// on top when counters is set. Each run links to its own page.
+func pageHandler(emu *smithemu.Server, counters *counterSource) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		trees := emu.Trees("")
 		slices.Reverse(trees)
@@ -36,9 +37,15 @@ func pageHandler(emu *smithemu.Server) http.Handler {
 			trees = trees[:maxPageTraces]
 		}
 		data := struct {
-			Traces []pageTrace
-			Now    string
+			Traces              []pageTrace
+			Now                 string
+			Counters            []collectorCounter
+			CountersURL, Scrape string
 		}{Now: time.Now().Format(time.TimeOnly)}
+		if counters != nil {
+			data.CountersURL = counters.url
+			data.Counters, data.Scrape = counters.read(r.Context())
+		}
 		for _, t := range trees {
 			data.Traces = append(data.Traces, waterfall(t, time.Now()))
 		}
@@ -68,7 +75,7 @@ func waterfall(root *smithemu.TreeNode, now time.Time) pageTrace {
 	root.Walk(func(n *smithemu.TreeNode, depth int) {
 		s, e := span(n.Run, now)
 		row := pageRow{
-			Name: n.Run.Name, RunType: n.Run.RunType, Status: n.Run.Status, Error: firstLine(n.Run.Error),
+			ID: n.Run.ID, Name: n.Run.Name, RunType: n.Run.RunType, Status: n.Run.Status, Error: firstLine(n.Run.Error),
 			Duration: formatDuration(n.Run.Duration()), Indent: depth * 16, Width: 100,
 			Render: strings.Join(n.Run.RenderIssues, "; "),
 		}
@@ -112,14 +119,22 @@ h1{font-size:16px;margin:0 0 12px} .muted{color:#888}
 .success{background:#3a9d5d} .error{background:#d64545} .pending{background:#e0a526}
 .tag{font-size:11px;color:#fff;border-radius:3px;padding:0 5px}
 .err{color:#d64545;font-size:11px}
+a.run{color:inherit;text-decoration:none} a.run:hover{text-decoration:underline}
+.counters{display:flex;gap:10px;margin:0 0 12px;align-items:baseline;flex-wrap:wrap}
+.counter{background:#fff;border:1px solid #ddd;border-radius:6px;padding:4px 10px}
+.counter b{font-size:15px;font-variant-numeric:tabular-nums}
 </style></head><body>
 <h1>smithemu <span class="muted">— {{len .Traces}} trace(s), refreshed {{.Now}}</span></h1>
+{{if .CountersURL}}<div class="counters" id="counters"><span class="muted">collector</span>
+{{if .Scrape}}<span class="err" title="{{.CountersURL}}">counters unavailable: {{.Scrape}}</span>{{end}}
+{{range .Counters}}<span class="counter" title="{{.Help}}" data-counter="{{.Label}}">{{.Label}} <b>{{printf "%.0f" .Value}}</b></span>{{end}}
+</div>{{end}}
 {{if not .Traces}}<p class="muted">No traces yet. Point a LangSmith client at this server.</p>{{end}}
 {{range .Traces}}<div class="trace">
 <div class="head"><b>{{.Name}}</b><span class="tag {{.Status}}">{{.Status}}</span><span>{{.Duration}}</span>
 <span class="muted">project {{.Project}} · trace {{.TraceID}} · {{.Start}}</span></div>
 {{range .Rows}}<div class="row">
-<div class="name" style="padding-left:{{.Indent}}px" title="{{.Name}}">{{.Name}}{{if .Render}} <span class="err" title="{{.Render}}">⚠ would not render</span>{{end}}{{if .Error}} <span class="err">{{.Error}}</span>{{end}}</div>
+<div class="name" style="padding-left:{{.Indent}}px" title="{{.Name}}"><a class="run" href="/ui/runs/{{.ID}}">{{.Name}}</a>{{if .Render}} <span class="err" title="{{.Render}}">⚠ would not render</span>{{end}}{{if .Error}} <span class="err">{{.Error}}</span>{{end}}</div>
 <span class="type">{{.RunType}}</span><span class="dur">{{.Duration}}</span>
 <div class="lane"><div class="bar {{.Status}}" style="left:{{printf "%.2f" .Left}}%;width:{{printf "%.2f" .Width}}%"></div></div>
 </div>{{end}}

@@ -139,6 +139,9 @@ func TestComponentsRegistered(t *testing.T) {
 		"name: langfuse", "name: langsmith", "name: otlp", "name: memory_limiter", "name: batch",
 		"name: debug", "name: otlp_http", "name: load_balancing", "name: file_storage",
 		"name: health_check", "name: pprof", "name: zpages", "name: bearertokenauth", "name: oidc",
+		// What platform teams put around LLM traces (issue #19).
+		"name: redaction", "name: transform", "name: filter", "name: attributes", "name: resource",
+		"name: probabilistic_sampler", "name: tail_sampling", "name: spanmetrics",
 	} {
 		assert.Contains(t, string(out), name)
 	}
