@@ -16,7 +16,7 @@ REPLAY        := $(BIN)/tracebridge-replay
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './internal/tools/*' 2>/dev/null) go.mod go.sum
 
-.PHONY: build run test unit-test e2e-test test-deps lint bench generate testdata clean
+.PHONY: build run test unit-test e2e-test test-deps browser-deps browser-test lint bench generate testdata clean
 
 ## build: the collector (via the pinned OCB) and the project's own binaries into ./bin
 build: $(COLLECTOR) $(SMITHEMU) $(REPLAY)
@@ -39,8 +39,9 @@ $(REPLAY): $(GO_SOURCES)
 run: build
 	./scripts/run.sh
 
-## test: unit tests with -race, then end-to-end tests against the built collector
-test: unit-test e2e-test
+## test: unit tests with -race, end-to-end tests against the built collector, then the
+## headless-browser test of the emulator's page
+test: unit-test e2e-test browser-test
 
 test-deps:
 	cd test/sdk && npm ci --no-audit --no-fund
@@ -53,6 +54,18 @@ e2e-test: build
 		$(GO) test -race -count=1 -tags e2e ./test/e2e/...
 
 ## lint: go vet and the pinned golangci-lint
+CHROMIUM ?= /usr/bin/chromium
+
+## browser-deps: Debian's Chromium (a test tool's own browser download cannot work here) and the
+## pinned playwright-core that drives it
+browser-deps:
+	@command -v $(CHROMIUM) >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	cd test/browser && npm ci --no-audit --no-fund
+
+## browser-test: headless Chromium opens the emulator's page, clicks a run, sees its inputs and outputs
+browser-test: browser-deps $(SMITHEMU)
+	cd test/browser && TRACEBRIDGE_SMITHEMU=$(SMITHEMU) CHROMIUM=$(CHROMIUM) node --test
+
 lint: $(GOLANGCI_LINT)
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...

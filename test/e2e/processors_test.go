@@ -36,7 +36,8 @@ func TestExamplesValidate(t *testing.T) {
 			cmd := exec.CommandContext(context.Background(), collectorBinary(t), "validate", "--config", f)
 			// The examples read secrets from the environment, as a deployment would.
 			cmd.Env = append(os.Environ(), "LANGSMITH_API_KEY=validate-only", "TRACEBRIDGE_RAW_API_KEY=raw",
-				"TEAM_SEARCH_KEY=search", "TEAM_BILLING_KEY=billing", "TRACEBRIDGE_DATA_DIR="+t.TempDir())
+				"TEAM_SEARCH_KEY=search", "TEAM_BILLING_KEY=billing", "OTLP_TOKEN_SEARCH=tok-search", "OTLP_TOKEN_BILLING=tok-billing",
+				"TEAM_SEARCH_LANGSMITH_KEY=ls-search", "TEAM_BILLING_LANGSMITH_KEY=ls-billing", "TRACEBRIDGE_DATA_DIR="+t.TempDir())
 			out, err := cmd.CombinedOutput()
 			require.NoError(t, err, "validate %s:\n%s", f, out)
 		})
