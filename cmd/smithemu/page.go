@@ -16,6 +16,7 @@ const maxPageTraces = 50
 type pageRow struct {
 	ID, Name, RunType, Status, Error, Duration string
 	Render                                     string  // why LangSmith would not show the run as meant ("" when it would)
+	Unopenable                                 bool    // LangSmith would not open it by id
 	Indent                                     int     // px
 	Left, Width                                float64 // percent of the trace span
 }
@@ -75,7 +76,7 @@ func waterfall(root *smithemu.TreeNode, now time.Time) pageTrace {
 	root.Walk(func(n *smithemu.TreeNode, depth int) {
 		s, e := span(n.Run, now)
 		row := pageRow{
-			ID: n.Run.ID, Name: n.Run.Name, RunType: n.Run.RunType, Status: n.Run.Status, Error: firstLine(n.Run.Error),
+			ID: n.Run.ID, Unopenable: n.Run.Unopenable, Name: n.Run.Name, RunType: n.Run.RunType, Status: n.Run.Status, Error: firstLine(n.Run.Error),
 			Duration: formatDuration(n.Run.Duration()), Indent: depth * 16, Width: 100,
 			Render: strings.Join(n.Run.RenderIssues, "; "),
 		}
@@ -134,7 +135,7 @@ a.run{color:inherit;text-decoration:none} a.run:hover{text-decoration:underline}
 <div class="head"><b>{{.Name}}</b><span class="tag {{.Status}}">{{.Status}}</span><span>{{.Duration}}</span>
 <span class="muted">project {{.Project}} · trace {{.TraceID}} · {{.Start}}</span></div>
 {{range .Rows}}<div class="row">
-<div class="name" style="padding-left:{{.Indent}}px" title="{{.Name}}"><a class="run" href="/ui/runs/{{.ID}}">{{.Name}}</a>{{if .Render}} <span class="err" title="{{.Render}}">⚠ would not render</span>{{end}}{{if .Error}} <span class="err">{{.Error}}</span>{{end}}</div>
+<div class="name" style="padding-left:{{.Indent}}px" title="{{.Name}}"><a class="run" href="/ui/runs/{{.ID}}">{{.Name}}</a>{{if .Render}} <span class="err" title="{{.Render}}">⚠ would not render</span>{{end}}{{if .Unopenable}} <span class="err" title="UUIDv7 millisecond field is not start_time: LangSmith cannot open this run by id">would not open</span>{{end}}{{if .Error}} <span class="err">{{.Error}}</span>{{end}}</div>
 <span class="type">{{.RunType}}</span><span class="dur">{{.Duration}}</span>
 <div class="lane"><div class="bar {{.Status}}" style="left:{{printf "%.2f" .Left}}%;width:{{printf "%.2f" .Width}}%"></div></div>
 </div>{{end}}

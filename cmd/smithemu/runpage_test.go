@@ -59,6 +59,8 @@ func TestRunPage(t *testing.T) {
 	code, page := get(t, srv.URL+"/")
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, page, `href="/ui/runs/`+id+`"`, "the waterfall does not link the run")
+	// The id's UUIDv7 millisecond field is not start_time: both pages say so.
+	assert.Contains(t, page, "would not open")
 
 	code, body := get(t, srv.URL+"/ui/runs/"+id)
 	require.Equal(t, http.StatusOK, code)
@@ -71,6 +73,7 @@ func TestRunPage(t *testing.T) {
 		`&#34;temperature&#34;: 0.2`,                // invocation parameters
 		"rate limited\nretry",                       // the whole error
 		`class="tag error"`,
+		`id="unopenable"`,
 	} {
 		assert.Contains(t, body, want)
 	}
