@@ -185,6 +185,7 @@ pre{margin:0;white-space:pre-wrap;word-break:break-word;font:12px/1.4 ui-monospa
 <p class="muted">{{.Run.RunType}} · {{.Duration}} · project {{.Run.Project}} · run {{.Run.ID}} · trace {{.Run.TraceID}}{{if .Parent}} · parent <a href="/ui/runs/{{.Parent}}">{{.Parent}}</a>{{end}}<br>
 start {{.Start}}{{if .End}} · end {{.End}}{{end}} · {{.Run.Posts}} post(s), {{.Run.Patches}} patch(es)</p>
 {{if .Run.Unopenable}}<p class="err" id="unopenable">would not open in LangSmith: the UUIDv7 millisecond field of its id is not its start_time</p>{{end}}
+{{if .Run.RenderIssues}}<p class="err" id="render">⚠ LangSmith would not render this run as meant:{{range .Run.RenderIssues}} {{.}};{{end}}</p>{{end}}
 {{if .Run.Error}}<h2>Error</h2><div class="box err" id="error"><pre>{{.Run.Error}}</pre></div>{{end}}
 <div class="cols">
 <div><h2>Inputs</h2><div class="box" id="inputs">
