@@ -93,8 +93,10 @@ func TestFaultReset(t *testing.T) {
 	}
 	require.Error(t, err, "the connection must drop without a response")
 	assert.Empty(t, s.Runs(""))
+	// The request is logged when its handler returns, which can be just after the client has
+	// seen the connection drop.
+	require.Eventually(t, func() bool { return len(s.Requests()) == 1 }, 5*time.Second, 5*time.Millisecond)
 	log := s.Requests()
-	require.Len(t, log, 1)
 	assert.Equal(t, "reset", log[0].Fault)
 	assert.Zero(t, log[0].Status)
 
