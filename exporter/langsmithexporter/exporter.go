@@ -37,6 +37,7 @@ func newExporter(ctx context.Context, set exporter.Settings, cfg *Config, extra 
 	up := newUploader(cfg, set, tb)
 	opts := append([]exporterhelper.Option{
 		exporterhelper.WithStart(up.start),
+		exporterhelper.WithShutdown(up.shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		// The HTTP client's own timeout bounds each attempt (otlphttp does the same).
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),

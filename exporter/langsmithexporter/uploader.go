@@ -55,7 +55,9 @@ type uploader struct {
 	now        func() time.Time
 
 	client *http.Client
-	gate   *sendGate // per-credential pacing and throttle waits (sendgate.go)
+	gate   *sendGate        // per-credential pacing and throttle waits (sendgate.go)
+	ledger *deliveredLedger // with a persistent queue: what was delivered (ledger.go)
+	id     component.ID
 
 	limitsMu      sync.Mutex
 	limits        *ingestLimits // nil until /info answered
@@ -89,6 +91,7 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 		encoder: enc,
 		now:     time.Now,
 		gate:    newSendGate(),
+		id:      set.ID,
 		buffers: sync.Pool{New: func() any { return new(bytes.Buffer) }},
 		batches: sync.Pool{New: func() any { return new(runBatch) }},
 		bodies:  sync.Pool{New: func() any { return new(pooledBody) }},
@@ -107,7 +110,42 @@ func (u *uploader) start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("create http client: %w", err)
 	}
 	u.client = client
+	if q := u.cfg.QueueConfig.Get(); q != nil && q.StorageID != nil {
+		if u.ledger, err = openLedger(ctx, host, *q.StorageID, u.id); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// shutdown closes the delivered ledger's storage client.
+func (u *uploader) shutdown(ctx context.Context) error {
+	if u.ledger == nil {
+		return nil
+	}
+	return u.ledger.close(ctx)
+}
+
+// skipDelivered drops from the batch the runs the delivered ledger says a previous process
+// had delivered (a batch the persistent queue gave back after a crash).
+func (u *uploader) skipDelivered(ctx context.Context, b *runBatch) {
+	if u.ledger == nil || len(u.ledger.before) == 0 {
+		return
+	}
+	kept := 0
+	for i := range b.runs {
+		if u.ledger.delivered(&b.runs[i]) {
+			continue
+		}
+		b.runs[kept], b.spans[kept] = b.runs[i], b.spans[i]
+		kept++
+	}
+	if skipped := len(b.runs) - kept; skipped > 0 {
+		u.telemetry.ExporterLangsmithRunsAlreadyDelivered.Add(ctx, int64(skipped))
+		clear(b.runs[kept:])
+		clear(b.spans[kept:])
+		b.runs, b.spans = b.runs[:kept], b.spans[:kept]
+	}
 }
 
 // pushTraces uploads every span of td as a run. Runs whose request failed with a retryable
@@ -120,6 +158,7 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	// handed back as copies of the spans before it returns.
 	defer batch.reset()
 	u.translate(ctx, td, batch)
+	u.skipDelivered(ctx, batch)
 	limits := u.ingestLimits(ctx)
 	st := &pushState{batch: batch, zstd: limits.zstd}
 	st.fresh = u.keepWithinLimits(ctx, st)
@@ -247,6 +286,11 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	switch outcome {
 	case delivered:
 		u.countRuns(ctx, runs)
+		if u.ledger != nil {
+			if err := u.ledger.record(ctx, runs); err != nil {
+				u.logger.Warn("delivered runs not recorded: after a crash they are sent again", zap.Error(err))
+			}
+		}
 	case conflict:
 		if len(runs) == 1 {
 			u.telemetry.ExporterLangsmithRunsConflicted.Add(ctx, 1)

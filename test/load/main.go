@@ -68,6 +68,12 @@ type scenario struct {
 	// Storm makes the lite downstream answer at random: 429 and 503 fractions of the multipart
 	// requests, and the Retry-After seconds of its 429s (0 = none, as LangSmith's multipart).
 	Storm *storm
+	// SinkLatency slows every multipart answer of the lite downstream, so uploads queue up.
+	SinkLatency time.Duration
+	// KillAfter, when set, kills the collector with SIGKILL this long after the load ended
+	// (uploads still queued), restarts it on the same file_storage, and counts what the
+	// restarted collector sent.
+	KillAfter time.Duration
 
 	// Targets (0 = none).
 	MinRate  float64 // delivered spans (or accepted records) per second, with zero loss
@@ -85,7 +91,7 @@ type storm struct {
 // args are the sink's flags for the storm.
 func (st *storm) args() []string {
 	if st == nil {
-		return nil
+		return []string{}
 	}
 	return []string{"-storm-429", strconv.FormatFloat(st.TooMany, 'f', -1, 64),
 		"-storm-503", strconv.FormatFloat(st.Unavailable, 'f', -1, 64), "-storm-retry-after", strconv.Itoa(st.RetryAfter)}
@@ -114,6 +120,10 @@ var scenarios = []scenario{
 		Storm: &storm{TooMany: 0.5, Unavailable: 0.1, RetryAfter: 1}, MaxDrain: 60},
 	{Name: "storm-25k-no-retry-after", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Rate: 5_000, Duration: 5 * time.Second,
 		Storm: &storm{TooMany: 0.5, Unavailable: 0.1}},
+	// kill -9 while the burst is being delivered (a slow downstream keeps it queued), restart
+	// on the same file_storage: nothing lost or doubled, and what the recovery costs.
+	{Name: "kill-25k", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Rate: 5_000, Duration: 5 * time.Second,
+		Storage: true, SinkLatency: 300 * time.Millisecond, KillAfter: time.Second},
 	{Name: "otlp-10k-storage", Mode: modeTracebridge, Load: loadOTLP, Rate: 10_000, Storage: true, Baseline: "otlp-10k-base",
 		MaxRatio: 2, MaxRSS: 250, MaxP99: 2000},
 }
@@ -414,6 +424,7 @@ type result struct {
 	LoadSeconds  float64    `json:"load_seconds"`
 	DrainSeconds float64    `json:"drain_seconds"` // after the clients stopped, until the pipeline was empty
 	Drained      bool       `json:"drained"`
+	Restart      *restartResult `json:"restart,omitempty"`
 	LoadAvgStart [3]float64 `json:"loadavg_start"`
 	LoadAvgEnd   [3]float64 `json:"loadavg_end"`
 
@@ -658,4 +669,19 @@ func pprofTop(o options, pr *profileResult, cum bool) []string {
 	}
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 	return lines
+}
+
+// restartResult is what a kill-* scenario measured around the SIGKILL.
+type restartResult struct {
+	AcceptedAtKill int64 `json:"accepted_at_kill"`
+	RunsAtKill     int   `json:"runs_stored_at_kill"`
+	// Window is the runs not yet stored at the kill; WindowRequests the requests they need
+	// at 100 runs a request.
+	Window         int64 `json:"window_runs"`
+	WindowRequests int64 `json:"window_requests"`
+	// Requests and Conflicts are what the restarted collector sent: requests, and runs
+	// refused as already there (409).
+	Requests  int64 `json:"requests_after_restart"`
+	Conflicts int64 `json:"conflicts_after_restart"`
+	Seconds   float64 `json:"restart_seconds"` // SIGKILL to healthy again
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -59,7 +60,7 @@ func startDownstream(ctx context.Context, sc scenario, o options, work string, p
 		}
 		switch d.kind {
 		case "lite", "strict":
-			d.proc, err = startProc(work, "sink-"+d.kind, o.sinkBin, append([]string{"-mode", d.kind, "-addr", addr, "-api-key", emuAPIKey}, sc.Storm.args()...), nil, nil)
+			d.proc, err = startProc(work, "sink-"+d.kind, o.sinkBin, append([]string{"-mode", d.kind, "-addr", addr, "-api-key", emuAPIKey, "-latency", sc.SinkLatency.String()}, sc.Storm.args()...), nil, nil)
 		default: // a cmd/smithemu binary: completions come from its stdout
 			bin := d.kind
 			d.kind = "smithemu"
@@ -275,9 +276,26 @@ func runScenario(ctx context.Context, sc scenario, o options) *result {
 	samplerWG.Wait()
 	r.LoadSeconds = t1.Sub(t0).Seconds()
 
+	var killed *restartResult
+	if sc.KillAfter > 0 {
+		var acceptedAtKill float64
+		killed, acceptedAtKill, col, err = killAndRestart(ctx, sc, ds, col, p, work, cfgPath, env, m0)
+		if err != nil {
+			r.fail("restart: %v", err)
+			return r
+		}
+		defer func() { col.stop(30 * time.Second) }()
+		m0 = metrics{sum: map[string]float64{mAccepted: -acceptedAtKill}}
+		r.Restart = killed
+	}
+
 	// Drain: until the collector holds nothing and the downstream has stopped receiving.
 	var m2 metrics
-	r.Drained, m2 = drain(ctx, ds, p.metrics, o.drainTimeout, o.drainQuiet)
+	var earlier int64
+	if killed != nil {
+		earlier = killed.AcceptedAtKill
+	}
+	r.Drained, m2 = drain(ctx, ds, p.metrics, o.drainTimeout, o.drainQuiet, earlier)
 	t2 := time.Now()
 	r.DrainSeconds = t2.Sub(t1).Seconds()
 	cpu2 := col.cpuTime()
@@ -346,6 +364,12 @@ func runScenario(ctx context.Context, sc scenario, o options) *result {
 		r.fail("downstream summary: %v", err)
 	}
 	r.Sink = sum
+	if killed != nil && sum != nil {
+		killed.Requests = sum.Requests - killed.Requests
+		killed.Conflicts = sum.Conflicts - killed.Conflicts
+		killed.Window = int64(sum.Runs) - int64(killed.RunsAtKill)
+		killed.WindowRequests = (killed.Window + 99) / 100
+	}
 	switch ds.kind {
 	case "otlp":
 		if sum != nil {
@@ -415,7 +439,8 @@ func verifyFromSummary(s *sinkSummary) verifyResult {
 // drained. If that count is never reached (something was lost, or roots were synthesized), it
 // settles for nothing new downstream for quiet: the assembler keeps uploads the queue refused
 // (pending-out, in no metric) and offers them again each second, so quiet must be a few seconds.
-func drain(ctx context.Context, ds *downstream, metricsPort int, timeout, quiet time.Duration) (bool, metrics) {
+// earlier is what receivers accepted before a restart, which the scrape no longer counts.
+func drain(ctx context.Context, ds *downstream, metricsPort int, timeout, quiet time.Duration, earlier int64) (bool, metrics) {
 	deadline := time.Now().Add(timeout)
 	var last metrics
 	lastSeen := int64(-1)
@@ -431,7 +456,7 @@ func drain(ctx context.Context, ds *downstream, metricsPort int, timeout, quiet 
 				seen = int64(s.Runs) + s.Spans
 			}
 			empty := m.get(mQueueSize) == 0 && m.get(mInFlight) == 0 && m.get(mParked) == 0
-			if empty && seen >= int64(m.get(mAccepted)) {
+			if empty && seen >= int64(m.get(mAccepted))+earlier {
 				return true, last
 			}
 			if seen != lastSeen || !empty {
@@ -445,4 +470,35 @@ func drain(ctx context.Context, ds *downstream, metricsPort int, timeout, quiet 
 		time.Sleep(250 * time.Millisecond)
 	}
 	return false, last
+}
+
+// killAndRestart waits sc.KillAfter, kills the collector with SIGKILL, and starts it again on
+// the same configuration and file_storage. The result holds the downstream's counts at the kill
+// (runSenario turns them into deltas) and what the receivers had accepted.
+func killAndRestart(ctx context.Context, sc scenario, ds *downstream, col *proc, p ports, work, cfgPath string,
+	env []string, m0 metrics,
+) (*restartResult, float64, *proc, error) {
+	time.Sleep(sc.KillAfter)
+	mk, err := scrape(ctx, p.metrics)
+	if err != nil {
+		return nil, 0, col, fmt.Errorf("metrics before the kill: %w", err)
+	}
+	at, err := ds.summary(ctx, true)
+	if err != nil {
+		return nil, 0, col, fmt.Errorf("downstream before the kill: %w", err)
+	}
+	killedAt := time.Now()
+	_ = syscall.Kill(-col.pid(), syscall.SIGKILL)
+	col.wait(10 * time.Second)
+	accepted := mk.get(mAccepted) - m0.get(mAccepted)
+	res := &restartResult{AcceptedAtKill: int64(accepted), RunsAtKill: at.Runs, Requests: at.Requests, Conflicts: at.Conflicts}
+	col2, err := startProc(work, "collector-restarted", col.cmd.Path, []string{"--config", cfgPath}, env, nil)
+	if err != nil {
+		return nil, 0, col, err
+	}
+	if err := waitHTTP(ctx, fmt.Sprintf("http://127.0.0.1:%d/", p.health), col2, 30*time.Second); err != nil {
+		return nil, 0, col2, fmt.Errorf("restarted collector: %w", err)
+	}
+	res.Seconds = time.Since(killedAt).Seconds()
+	return res, accepted, col2, nil
 }

@@ -71,13 +71,14 @@ func run(args []string) error {
 	probeService := fs.String("probe-service", "loadtest-probe", "otlp: service.name of the spans whose arrival is recorded")
 	storm429 := fs.Float64("storm-429", 0, "lite: fraction of multipart requests answered 429, at random")
 	storm503 := fs.Float64("storm-503", 0, "lite: fraction of multipart requests answered 503, at random")
+	latency := fs.Duration("latency", 0, "lite: time each multipart request takes to answer (a slow LangSmith)")
 	stormRA := fs.Int("storm-retry-after", 0, "lite: Retry-After seconds on the storm's 429s (0 = none, as LangSmith's multipart)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	s := &server{mode: *mode, apiKey: *apiKey, probeService: *probeService,
 		runs: map[uuid.UUID]liteRun{}, accepted: map[string]int64{}, status: map[int]int64{},
-		storm429: *storm429, storm503: *storm503, stormRA: *stormRA}
+		storm429: *storm429, storm503: *storm503, stormRA: *stormRA, latency: *latency}
 	var err error
 	if s.zdec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(4)); err != nil {
 		return err
@@ -114,6 +115,7 @@ type server struct {
 	storm429, storm503 float64
 	stormRA            int
 	stormed            int64 // requests answered by the storm
+	latency            time.Duration
 	emu                *smithemu.Server
 	zdec               *zstd.Decoder
 
@@ -300,6 +302,9 @@ func (s *server) lite(w http.ResponseWriter, r *http.Request) {
 	if s.apiKey != "" && r.Header.Get("X-Api-Key") != s.apiKey {
 		s.answer(w, http.StatusUnauthorized, "Invalid token")
 		return
+	}
+	if s.latency > 0 {
+		time.Sleep(s.latency)
 	}
 	if s.stormAnswer(w) {
 		return

@@ -34,6 +34,7 @@ type TelemetryBuilder struct {
 	ExporterLangsmithAssemblySpansParked      metric.Int64UpDownCounter
 	ExporterLangsmithRequestBytesCompressed   metric.Int64Counter
 	ExporterLangsmithRequestBytesUncompressed metric.Int64Counter
+	ExporterLangsmithRunsAlreadyDelivered     metric.Int64Counter
 	ExporterLangsmithRunsConflicted           metric.Int64Counter
 	ExporterLangsmithRunsDeadLettered         metric.Int64Counter
 	ExporterLangsmithRunsIsolated             metric.Int64Counter
@@ -116,6 +117,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_langsmith_request_bytes_uncompressed",
 		metric.WithDescription("Request body bytes before compression. [Development]"),
 		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithRunsAlreadyDelivered, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_runs_already_delivered",
+		metric.WithDescription("Runs a restarted collector re-read from its persistent queue that its delivered ledger says LangSmith already accepted; not sent again. [Development]"),
+		metric.WithUnit("{runs}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterLangsmithRunsConflicted, err = builder.meter.Int64Counter(

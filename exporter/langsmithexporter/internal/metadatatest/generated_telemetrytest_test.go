@@ -27,6 +27,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterLangsmithAssemblySpansParked.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestBytesCompressed.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestBytesUncompressed.Add(context.Background(), 1)
+	tb.ExporterLangsmithRunsAlreadyDelivered.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsConflicted.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsDeadLettered.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsIsolated.Add(context.Background(), 1)
@@ -54,6 +55,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithRequestBytesUncompressed(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithRunsAlreadyDelivered(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithRunsConflicted(t, testTel,
