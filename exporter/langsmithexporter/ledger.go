@@ -4,9 +4,11 @@
 package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync/atomic"
 
@@ -23,8 +25,14 @@ import (
 // (shared/research/langsmith.md §3.4: one fixed "payloads already received" message), so only
 // splitting until each duplicate stands alone tells them apart: about two requests per run.
 // The ledger remembers the runs of the last ledgerRecords delivered requests in the queue's own
-// storage; after a restart, runs it names are counted as delivered and not sent again. What it
-// cannot know is the answer to a request in flight at the kill: those runs are re-sent.
+// storage; after a restart, runs it names are counted as delivered and not sent again.
+//
+// A request in flight at the kill has no answer on record, only that it was sent. Its runs are
+// re-sent; a 409 to runs that all come from one such request most likely means that request
+// was processed and all of them are there, but not certainly: had it held one run LangSmith
+// already had, it was refused whole and the others are missing. So each is confirmed alone
+// (n requests instead of the 2n-1 of halving). A 409 on runs from several such requests is
+// split by the request they came from first.
 const (
 	ledgerStorageName = "delivered"
 	// ledgerRecords is how many delivered requests the ledger remembers, in a ring: more than
@@ -32,6 +40,11 @@ const (
 	// requests of 100 runs).
 	ledgerRecords = 1024
 	ledgerRunSize = 17 // run ID and the patch flag
+	ledgerHeader  = 9  // sequence number and state
+
+	ledgerSent      = 0 // the request was sent; no answer yet
+	ledgerDelivered = 1 // LangSmith accepted it
+	ledgerCleared   = 2 // answered otherwise: its runs are wherever later records say
 )
 
 // deliveredLedger is the ring of delivered requests in storage, and what it held at start.
@@ -39,6 +52,9 @@ type deliveredLedger struct {
 	client storage.Client
 	seq    atomic.Uint64
 	before map[ledgerKey]struct{} // delivered by the previous process; read-only after open
+	// maybe maps the runs of requests in flight when the previous process died to the
+	// request's sequence number; read-only after open.
+	maybe map[ledgerKey]uint64
 }
 
 type ledgerKey struct {
@@ -78,16 +94,32 @@ func loadLedger(ctx context.Context, client storage.Client) (*deliveredLedger, e
 	if err := client.Batch(ctx, ops...); err != nil {
 		return nil, fmt.Errorf("delivered ledger: read: %w", err)
 	}
-	l := &deliveredLedger{client: client, before: map[ledgerKey]struct{}{}}
-	var next uint64
+	l := &deliveredLedger{client: client, before: map[ledgerKey]struct{}{}, maybe: map[ledgerKey]uint64{}}
+	// Oldest first, so that a later record of a run (a split half, a retry) wins.
+	var records [][]byte
 	for _, op := range ops {
-		v := op.Value
-		if len(v) < 8 || (len(v)-8)%ledgerRunSize != 0 {
-			continue // empty slot, or not a record of ours
+		if v := op.Value; len(v) >= ledgerHeader && (len(v)-ledgerHeader)%ledgerRunSize == 0 {
+			records = append(records, v)
 		}
-		next = max(next, binary.BigEndian.Uint64(v)+1)
-		for r := v[8:]; len(r) > 0; r = r[ledgerRunSize:] {
-			l.before[ledgerKey{id: uuid.UUID(r[:16]), patch: r[16] == 1}] = struct{}{}
+	}
+	slices.SortFunc(records, func(a, b []byte) int { return cmp.Compare(binary.BigEndian.Uint64(a), binary.BigEndian.Uint64(b)) })
+	var next uint64
+	for _, v := range records {
+		seq := binary.BigEndian.Uint64(v)
+		next = max(next, seq+1)
+		for r := v[ledgerHeader:]; len(r) > 0; r = r[ledgerRunSize:] {
+			k := ledgerKey{id: uuid.UUID(r[:16]), patch: r[16] == 1}
+			switch v[8] {
+			case ledgerDelivered:
+				l.before[k] = struct{}{}
+				delete(l.maybe, k)
+			case ledgerSent:
+				if _, ok := l.before[k]; !ok {
+					l.maybe[k] = seq
+				}
+			default:
+				delete(l.maybe, k)
+			}
 		}
 	}
 	l.seq.Store(next)
@@ -100,11 +132,68 @@ func (l *deliveredLedger) delivered(r *langsmith.Run) bool {
 	return ok
 }
 
-// record writes the runs of one delivered request into the next slot of the ring.
-func (l *deliveredLedger) record(ctx context.Context, runs []langsmith.Run) error {
+// inFlight returns the sequence number of the request the runs were sent in before the
+// previous process died, if they all were in one.
+func (l *deliveredLedger) inFlight(runs []langsmith.Run) (uint64, bool) {
+	var seq uint64
+	for i := range runs {
+		s, ok := l.maybe[ledgerKey{id: runs[i].ID, patch: runs[i].Patch}]
+		if !ok || (i > 0 && s != seq) {
+			return 0, false
+		}
+		seq = s
+	}
+	return seq, len(runs) > 0
+}
+
+// groupInFlight orders runs (and their spans) by the in-flight request they came from, runs of
+// none last, and returns the bounds of each group, for a 409 to be split along them.
+func (l *deliveredLedger) groupInFlight(runs []langsmith.Run, spans []spanRef) []int {
+	const none = ^uint64(0)
+	group := func(r *langsmith.Run) uint64 {
+		if s, ok := l.maybe[ledgerKey{id: r.ID, patch: r.Patch}]; ok {
+			return s
+		}
+		return none
+	}
+	idx := make([]int, len(runs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(group(&runs[a]), group(&runs[b])) })
+	sortedRuns := make([]langsmith.Run, len(runs))
+	sortedSpans := make([]spanRef, len(spans))
+	var bounds []int
+	for i, j := range idx {
+		sortedRuns[i], sortedSpans[i] = runs[j], spans[j]
+		if i > 0 && group(&sortedRuns[i]) != group(&sortedRuns[i-1]) {
+			bounds = append(bounds, i)
+		}
+	}
+	copy(runs, sortedRuns)
+	copy(spans, sortedSpans)
+	return append(bounds, len(runs))
+}
+
+// sent writes the runs of a request about to be sent into the next slot of the ring and
+// returns the slot's sequence number, for answered to settle.
+func (l *deliveredLedger) sent(ctx context.Context, runs []langsmith.Run) (uint64, error) {
 	n := l.seq.Add(1) - 1
-	v := make([]byte, 8, 8+len(runs)*ledgerRunSize)
+	return n, l.write(ctx, n, ledgerSent, runs)
+}
+
+// answered settles the record of a sent request: delivered, or cleared.
+func (l *deliveredLedger) answered(ctx context.Context, n uint64, delivered bool, runs []langsmith.Run) error {
+	if delivered {
+		return l.write(ctx, n, ledgerDelivered, runs)
+	}
+	return l.write(ctx, n, ledgerCleared, nil)
+}
+
+func (l *deliveredLedger) write(ctx context.Context, n uint64, state byte, runs []langsmith.Run) error {
+	v := make([]byte, ledgerHeader, ledgerHeader+len(runs)*ledgerRunSize)
 	binary.BigEndian.PutUint64(v, n)
+	v[8] = state
 	for i := range runs {
 		v = append(v, runs[i].ID[:]...)
 		flag := byte(0)
@@ -113,7 +202,7 @@ func (l *deliveredLedger) record(ctx context.Context, runs []langsmith.Run) erro
 		}
 		v = append(v, flag)
 	}
-	if err := l.client.Set(ctx, ledgerSlot(n), v); err != nil {
+	if err := l.client.Set(context.WithoutCancel(ctx), ledgerSlot(n), v); err != nil {
 		return fmt.Errorf("delivered ledger: write: %w", err)
 	}
 	return nil

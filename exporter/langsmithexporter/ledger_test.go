@@ -24,6 +24,42 @@ func ledgerRuns(n int, patch bool) []langsmith.Run {
 	return runs
 }
 
+// record writes runs as one delivered request.
+func record(t *testing.T, l *deliveredLedger, runs []langsmith.Run) {
+	t.Helper()
+	n, err := l.sent(context.Background(), runs)
+	require.NoError(t, err)
+	require.NoError(t, l.answered(context.Background(), n, true, runs))
+}
+
+func TestLedgerGroupsRunsByTheRequestInFlight(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStorage()
+	first, err := loadLedger(ctx, store)
+	require.NoError(t, err)
+	a, b, fresh := ledgerRuns(3, false), ledgerRuns(2, false), ledgerRuns(2, false)
+	for _, g := range [][]langsmith.Run{a, b} {
+		_, err := first.sent(ctx, g)
+		require.NoError(t, err)
+	}
+	l, err := loadLedger(ctx, store)
+	require.NoError(t, err)
+	mixed := []langsmith.Run{fresh[0], b[0], a[0], a[1], fresh[1], b[1], a[2]}
+	spans := make([]spanRef, len(mixed))
+	bounds := l.groupInFlight(mixed, spans)
+	assert.Equal(t, []int{3, 5, 7}, bounds)
+	ids := func(rs []langsmith.Run) []uuid.UUID {
+		out := make([]uuid.UUID, len(rs))
+		for i := range rs {
+			out[i] = rs[i].ID
+		}
+		return out
+	}
+	assert.Equal(t, ids(a), ids(mixed[:3]), "the first request's runs, in their order")
+	assert.Equal(t, ids(b), ids(mixed[3:5]))
+	assert.Equal(t, ids(fresh), ids(mixed[5:]), "runs of no earlier request last")
+}
+
 func TestLedgerRemembersDeliveredRunsAcrossARestart(t *testing.T) {
 	ctx := context.Background()
 	store := newMemStorage()
@@ -32,8 +68,15 @@ func TestLedgerRemembersDeliveredRunsAcrossARestart(t *testing.T) {
 	assert.Empty(t, first.before, "a new storage knows nothing")
 
 	posts, patches, never := ledgerRuns(100, false), ledgerRuns(3, true), ledgerRuns(5, false)
-	require.NoError(t, first.record(ctx, posts))
-	require.NoError(t, first.record(ctx, patches))
+	record(t, first, posts)
+	record(t, first, patches)
+	inFlight := ledgerRuns(4, false)
+	_, err = first.sent(ctx, inFlight) // no answer: the process dies
+	require.NoError(t, err)
+	refused := ledgerRuns(2, false)
+	n, err := first.sent(ctx, refused)
+	require.NoError(t, err)
+	require.NoError(t, first.answered(ctx, n, false, refused))
 
 	// The restarted process loads what the first delivered.
 	second, err := loadLedger(ctx, store)
@@ -50,7 +93,16 @@ func TestLedgerRemembersDeliveredRunsAcrossARestart(t *testing.T) {
 	for i := range never {
 		assert.False(t, second.delivered(&never[i]))
 	}
-	assert.Equal(t, uint64(2), second.seq.Load(), "the ring goes on after the last record")
+	_, ok := second.inFlight(inFlight)
+	assert.True(t, ok, "the runs of the request in flight are known as one group")
+	_, ok = second.inFlight(refused)
+	assert.False(t, ok, "an answered request is no group")
+	for i := range refused {
+		assert.False(t, second.delivered(&refused[i]))
+	}
+	_, ok = second.inFlight(append(append([]langsmith.Run(nil), inFlight...), never[0]))
+	assert.False(t, ok, "a run of no group breaks it")
+	assert.Equal(t, uint64(4), second.seq.Load(), "the ring goes on after the last record")
 }
 
 func TestLedgerRingForgetsTheOldest(t *testing.T) {
@@ -59,11 +111,11 @@ func TestLedgerRingForgetsTheOldest(t *testing.T) {
 	l, err := loadLedger(ctx, store)
 	require.NoError(t, err)
 	oldest := ledgerRuns(1, false)
-	require.NoError(t, l.record(ctx, oldest))
+	record(t, l, oldest)
 	var newest []langsmith.Run
 	for range ledgerRecords {
 		newest = ledgerRuns(1, false)
-		require.NoError(t, l.record(ctx, newest))
+		record(t, l, newest)
 	}
 	again, err := loadLedger(ctx, store)
 	require.NoError(t, err)
@@ -78,7 +130,7 @@ func TestSkipDeliveredDropsOnlyKnownRuns(t *testing.T) {
 	l, err := loadLedger(ctx, store)
 	require.NoError(t, err)
 	runs := ledgerRuns(6, false)
-	require.NoError(t, l.record(ctx, []langsmith.Run{runs[1], runs[4]}))
+	record(t, l, []langsmith.Run{runs[1], runs[4]})
 	set := exportertest.NewNopSettings(metadata.Type)
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	require.NoError(t, err)

@@ -126,6 +126,51 @@ func (u *uploader) shutdown(ctx context.Context) error {
 	return u.ledger.close(ctx)
 }
 
+// ledgerSent records runs as sent before their request goes out, and returns what records the
+// answer. Without a persistent queue there is no ledger and nothing to record.
+func (u *uploader) ledgerSent(ctx context.Context, runs []langsmith.Run) func(delivered bool) {
+	if u.ledger == nil {
+		return func(bool) {}
+	}
+	n, err := u.ledger.sent(ctx, runs)
+	if err != nil {
+		u.logger.Warn("runs not recorded as sent: after a crash their duplicates cost more requests", zap.Error(err))
+		return func(bool) {}
+	}
+	return func(delivered bool) {
+		if err := u.ledger.answered(ctx, n, delivered, runs); err != nil {
+			u.logger.Warn("answer not recorded: after a crash these runs are sent again", zap.Error(err))
+		}
+	}
+}
+
+// settleInFlight handles a 409 on runs[lo:hi] that a previous process had in flight when it
+// died (ledger.go). All from one such request, that request was most likely processed and
+// every run is a duplicate: each is sent alone (n requests, where halving costs 2n-1). From
+// several, the range is split along them first. It reports whether it handled the 409.
+func (u *uploader) settleInFlight(ctx context.Context, st *pushState, lo, hi int) bool {
+	if u.ledger == nil || len(u.ledger.maybe) == 0 {
+		return false
+	}
+	runs := st.batch.runs[lo:hi]
+	if _, ok := u.ledger.inFlight(runs); ok {
+		for i := lo; i < hi; i++ {
+			u.sendRange(ctx, st, i, i+1)
+		}
+		return true
+	}
+	bounds := u.ledger.groupInFlight(runs, st.batch.spans[lo:hi])
+	if len(bounds) < 2 {
+		return false // one group of runs no earlier request had: split in halves
+	}
+	from := lo
+	for _, b := range bounds {
+		u.sendRange(ctx, st, from, lo+b)
+		from = lo + b
+	}
+	return true
+}
+
 // skipDelivered drops from the batch the runs the delivered ledger says a previous process
 // had delivered (a batch the persistent queue gave back after a crash).
 func (u *uploader) skipDelivered(ctx context.Context, b *runBatch) {
@@ -266,7 +311,9 @@ func (u *uploader) gateKey() string {
 func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	runs := st.batch.runs[lo:hi]
 	multipart := !u.batchOnly.Load()
+	settle := u.ledgerSent(ctx, runs)
 	status, header, body, err := u.post(ctx, runs, multipart, st.zstd)
+	settle(err == nil && classify(status, multipart) == delivered)
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			// The runs cannot be encoded or sent as they are: no retry can help them, and a
@@ -286,14 +333,12 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	switch outcome {
 	case delivered:
 		u.countRuns(ctx, runs)
-		if u.ledger != nil {
-			if err := u.ledger.record(ctx, runs); err != nil {
-				u.logger.Warn("delivered runs not recorded: after a crash they are sent again", zap.Error(err))
-			}
-		}
 	case conflict:
 		if len(runs) == 1 {
 			u.telemetry.ExporterLangsmithRunsConflicted.Add(ctx, 1)
+			return
+		}
+		if u.settleInFlight(ctx, st, lo, hi) {
 			return
 		}
 		mid := lo + len(runs)/2
