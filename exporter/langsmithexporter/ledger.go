@@ -132,18 +132,18 @@ func (l *deliveredLedger) delivered(r *langsmith.Run) bool {
 	return ok
 }
 
-// inFlight returns the sequence number of the request the runs were sent in before the
-// previous process died, if they all were in one.
-func (l *deliveredLedger) inFlight(runs []langsmith.Run) (uint64, bool) {
+// inFlight reports whether the runs were all sent in one request that the previous process
+// had in flight when it died.
+func (l *deliveredLedger) inFlight(runs []langsmith.Run) bool {
 	var seq uint64
 	for i := range runs {
 		s, ok := l.maybe[ledgerKey{id: runs[i].ID, patch: runs[i].Patch}]
 		if !ok || (i > 0 && s != seq) {
-			return 0, false
+			return false
 		}
 		seq = s
 	}
-	return seq, len(runs) > 0
+	return len(runs) > 0
 }
 
 // groupInFlight orders runs (and their spans) by the in-flight request they came from, runs of

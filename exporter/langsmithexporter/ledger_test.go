@@ -93,14 +93,14 @@ func TestLedgerRemembersDeliveredRunsAcrossARestart(t *testing.T) {
 	for i := range never {
 		assert.False(t, second.delivered(&never[i]))
 	}
-	_, ok := second.inFlight(inFlight)
+	ok := second.inFlight(inFlight)
 	assert.True(t, ok, "the runs of the request in flight are known as one group")
-	_, ok = second.inFlight(refused)
+	ok = second.inFlight(refused)
 	assert.False(t, ok, "an answered request is no group")
 	for i := range refused {
 		assert.False(t, second.delivered(&refused[i]))
 	}
-	_, ok = second.inFlight(append(append([]langsmith.Run(nil), inFlight...), never[0]))
+	ok = second.inFlight(append(append([]langsmith.Run(nil), inFlight...), never[0]))
 	assert.False(t, ok, "a run of no group breaks it")
 	assert.Equal(t, uint64(4), second.seq.Load(), "the ring goes on after the last record")
 }

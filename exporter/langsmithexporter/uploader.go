@@ -153,7 +153,7 @@ func (u *uploader) settleInFlight(ctx context.Context, st *pushState, lo, hi int
 		return false
 	}
 	runs := st.batch.runs[lo:hi]
-	if _, ok := u.ledger.inFlight(runs); ok {
+	if u.ledger.inFlight(runs) {
 		for i := lo; i < hi; i++ {
 			u.sendRange(ctx, st, i, i+1)
 		}

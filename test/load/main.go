@@ -421,12 +421,12 @@ type result struct {
 	Downstream string  `json:"downstream"`
 	TargetRate float64 `json:"target_rate"`
 
-	LoadSeconds  float64    `json:"load_seconds"`
-	DrainSeconds float64    `json:"drain_seconds"` // after the clients stopped, until the pipeline was empty
-	Drained      bool       `json:"drained"`
+	LoadSeconds  float64        `json:"load_seconds"`
+	DrainSeconds float64        `json:"drain_seconds"` // after the clients stopped, until the pipeline was empty
+	Drained      bool           `json:"drained"`
 	Restart      *restartResult `json:"restart,omitempty"`
-	LoadAvgStart [3]float64 `json:"loadavg_start"`
-	LoadAvgEnd   [3]float64 `json:"loadavg_end"`
+	LoadAvgStart [3]float64     `json:"loadavg_start"`
+	LoadAvgEnd   [3]float64     `json:"loadavg_end"`
 
 	Generated      int64   `json:"generated"`       // spans (otlp) or records (raw) the clients produced, probes included
 	ClientRejected int64   `json:"client_rejected"` // raw: records answered non-2xx
@@ -681,7 +681,7 @@ type restartResult struct {
 	WindowRequests int64 `json:"window_requests"`
 	// Requests and Conflicts are what the restarted collector sent: requests, and runs
 	// refused as already there (409).
-	Requests  int64 `json:"requests_after_restart"`
-	Conflicts int64 `json:"conflicts_after_restart"`
+	Requests  int64   `json:"requests_after_restart"`
+	Conflicts int64   `json:"conflicts_after_restart"`
 	Seconds   float64 `json:"restart_seconds"` // SIGKILL to healthy again
 }
