@@ -53,7 +53,6 @@ e2e-test: build
 	TRACEBRIDGE_COLLECTOR=$(COLLECTOR) TRACEBRIDGE_SMITHEMU=$(SMITHEMU) TRACEBRIDGE_REPLAY=$(REPLAY) \
 		$(GO) test -race -count=1 -tags e2e ./test/e2e/...
 
-## lint: go vet and the pinned golangci-lint
 CHROMIUM ?= /usr/bin/chromium
 
 ## browser-deps: Debian's Chromium (a test tool's own browser download cannot work here) and the
@@ -66,6 +65,7 @@ browser-deps:
 browser-test: browser-deps $(SMITHEMU)
 	cd test/browser && TRACEBRIDGE_SMITHEMU=$(SMITHEMU) CHROMIUM=$(CHROMIUM) node --test
 
+## lint: go vet and the pinned golangci-lint
 lint: $(GOLANGCI_LINT)
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...

@@ -144,3 +144,24 @@ func TestSkipDeliveredDropsOnlyKnownRuns(t *testing.T) {
 	assert.Equal(t, []uuid.UUID{runs[0].ID, runs[2].ID, runs[3].ID, runs[5].ID},
 		[]uuid.UUID{b.runs[0].ID, b.runs[1].ID, b.runs[2].ID, b.runs[3].ID})
 }
+
+// A run can be patched many times under one id (Langfuse-style updates, a synthesized root's
+// completion): a patch delivered before a restart says nothing of a later one.
+func TestSkipDeliveredKeepsPatches(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStorage()
+	l, err := loadLedger(ctx, store)
+	require.NoError(t, err)
+	patches := ledgerRuns(2, true)
+	record(t, l, patches)
+	set := exportertest.NewNopSettings(metadata.Type)
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(t, err)
+	t.Cleanup(tb.Shutdown)
+	u := newUploader(createDefaultConfig().(*Config), set, tb)
+	u.ledger, err = loadLedger(ctx, store)
+	require.NoError(t, err)
+	b := &runBatch{runs: append([]langsmith.Run(nil), patches...), spans: make([]spanRef, len(patches))}
+	u.skipDelivered(ctx, b)
+	assert.Len(t, b.runs, 2, "a later patch of a delivered run is sent again")
+}

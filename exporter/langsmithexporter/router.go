@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -95,6 +96,10 @@ func tenantConfig(cfg *Config, t *TenantConfig) *Config {
 	tc.ProjectFromResourceAttribute = ""
 	if t.APIKey != "" {
 		tc.APIKey, tc.TenantID = t.APIKey, t.TenantID
+	}
+	if cfg.DeadLetterDirectory != "" {
+		// A dead-letter directory is re-driven with one key: tenants must not share one.
+		tc.DeadLetterDirectory = filepath.Join(cfg.DeadLetterDirectory, "tenant_"+t.Name)
 	}
 	return &tc
 }

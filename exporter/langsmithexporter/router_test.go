@@ -7,6 +7,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -280,4 +281,18 @@ func sentSpans(t *testing.T, tel *componenttest.Telemetry, tenant string) int64 
 		}
 	}
 	return n
+}
+
+// A dead-letter directory is re-driven with one key, so tenants never share one.
+func TestTenantConfigHasItsOwnDeadLetterDirectory(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.DeadLetterDirectory = "/var/lib/otelcol/dead-letter"
+	a := tenantConfig(cfg, &TenantConfig{Name: "team-a", Project: "a"})
+	b := tenantConfig(cfg, &TenantConfig{Name: "team-b", Project: "b"})
+	assert.Equal(t, filepath.Join(cfg.DeadLetterDirectory, "tenant_team-a"), a.DeadLetterDirectory)
+	assert.Equal(t, filepath.Join(cfg.DeadLetterDirectory, "tenant_team-b"), b.DeadLetterDirectory)
+	assert.Equal(t, "/var/lib/otelcol/dead-letter", cfg.DeadLetterDirectory, "the shared exporter's is unchanged")
+
+	cfg.DeadLetterDirectory = ""
+	assert.Empty(t, tenantConfig(cfg, &TenantConfig{Name: "team-a"}).DeadLetterDirectory)
 }

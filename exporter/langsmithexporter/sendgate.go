@@ -26,6 +26,10 @@ const (
 	// gateMaxAttempts bounds how often the gate re-sends one request before exporterhelper's
 	// retry takes over: past it the server is more likely down than busy.
 	gateMaxAttempts = 8
+	// gateMaxWait is the longest Retry-After the gate sleeps out itself: a longer one goes to
+	// exporterhelper's retry, whose wait ends at shutdown and counts against max_elapsed_time,
+	// so a server asking for an hour cannot hold a queue consumer (or a stop) that long.
+	gateMaxWait = 30 * time.Second
 	// A 429 without Retry-After cuts the key's rate to gateCut of what it was sending, at most
 	// once per gateCutHold: the many requests in flight when a limit is hit all come back 429
 	// for the same overload.
@@ -186,6 +190,9 @@ func (g *sendGate) throttled(key string, status int, header http.Header, attempt
 	}
 	now := g.now()
 	if delay, ok := retryAfter(header.Get("Retry-After"), now); ok {
+		if delay > gateMaxWait {
+			return 0, false
+		}
 		// The server said when: that is the wait, for this request. The key's rate stays:
 		// Retry-After is the server's own pacing, and the other requests learn theirs.
 		return delay, true

@@ -61,6 +61,7 @@ func TestSendGateThrottleWait(t *testing.T) {
 		{name: "503 waits are capped", status: 503, attempt: 7, wait: gateUnavailableMax, gated: true},
 		{name: "429 without Retry-After, no history yet: backs off the request only", status: 429, wait: gateUnavailableBase, gated: true},
 		{name: "too many attempts go to exporterhelper", status: 429, retryAfter: "1", attempt: gateMaxAttempts},
+		{name: "a Retry-After past gateMaxWait goes to exporterhelper", status: 429, retryAfter: "3600"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

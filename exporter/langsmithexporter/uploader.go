@@ -179,7 +179,9 @@ func (u *uploader) skipDelivered(ctx context.Context, b *runBatch) {
 	}
 	kept := 0
 	for i := range b.runs {
-		if u.ledger.delivered(&b.runs[i]) {
+		// Only posts: a run can have several patches (Langfuse-style updates, live view, a
+		// synthesized root's completion) under one id, and a later one carries new content.
+		if !b.runs[i].Patch && u.ledger.delivered(&b.runs[i]) {
 			continue
 		}
 		b.runs[kept], b.spans[kept] = b.runs[i], b.spans[i]
@@ -381,16 +383,15 @@ func (u *uploader) splitRejected(ctx context.Context, st *pushState, lo, hi, sta
 	runs := st.batch.runs[lo:hi]
 	reason := refusalReason(status, body)
 	if len(runs) == 1 {
-		u.telemetry.ExporterLangsmithRunsIsolated.Add(ctx, 1)
+		if lo < st.fresh {
+			// A stale run was counted as isolated when it was set apart.
+			u.telemetry.ExporterLangsmithRunsIsolated.Add(ctx, 1)
+		}
 		u.refuse(ctx, st, runs, status, body, reason)
 		return
 	}
-	if lo >= st.fresh && reason == reasonWindow {
-		// Every run here was set apart because it is outside the window, and LangSmith says
-		// the window is why: splitting would only hear the same answer once per run.
-		u.refuse(ctx, st, runs, status, body, reason)
-		return
-	}
+	// Stale runs are split like any others: the stale set is drawn with a safety margin, so a
+	// run LangSmith still takes can share a request with ones it refuses.
 	if i := namedRun(runs, body); i >= 0 {
 		for _, r := range [3][2]int{{lo + i, lo + i + 1}, {lo, lo + i}, {lo + i + 1, hi}} {
 			if r[0] < r[1] {

@@ -151,11 +151,13 @@ func redriveFile(ctx context.Context, path string, cfg Config, now time.Time, su
 		}
 		res.Landed = (res.Status >= 200 && res.Status < 300) || res.Status == http.StatusConflict
 		sum.Results = append(sum.Results, res)
-		if !res.Landed {
+		// A repaired run that landed leaves its file even without Prune: a later re-drive would
+		// repair it again with another shift, under new ids, and make a second run.
+		if !res.Landed || (!cfg.Prune && len(res.Repaired) == 0) {
 			keep = append(keep, line)
 		}
 	}
-	if !cfg.Prune || len(keep) == len(lines) {
+	if len(keep) == len(lines) {
 		return nil
 	}
 	if len(keep) == 0 {

@@ -120,6 +120,9 @@ func TestRedrive(t *testing.T) {
 	for _, r := range emu.Runs("redrive") {
 		assert.Equal(t, 1, r.Posts)
 	}
+	// Repaired runs that landed leave their file even without prune: a re-drive on a later day
+	// would shift them again, under new ids.
+	assert.NoFileExists(t, filepath.Join(dir, "runs-2.jsonl"))
 	var header map[string]any
 	content, err := os.ReadFile(filepath.Join(dir, "runs-3.jsonl"))
 	require.NoError(t, err)
