@@ -51,6 +51,11 @@ type Config struct {
 	// api_key, tenant_id and project above, as without tenants.
 	Tenants []TenantConfig `mapstructure:"tenants"`
 
+	// reservedProjects are the projects of tenants that share this exporter's workspace (no
+	// api_key of their own): set by the tenant router on the shared exporter's copy, so the
+	// data of callers of no tenant cannot name them.
+	reservedProjects []string
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }

@@ -61,7 +61,13 @@ type tokenMatch struct {
 }
 
 func newTenantRouter(ctx context.Context, set exporter.Settings, cfg *Config) (*tenantRouter, error) {
-	shared, err := newExporter(ctx, set, cfg)
+	sharedCfg := *cfg
+	for i := range cfg.Tenants {
+		if cfg.Tenants[i].APIKey == "" && cfg.Tenants[i].Project != "" {
+			sharedCfg.reservedProjects = append(sharedCfg.reservedProjects, cfg.Tenants[i].Project)
+		}
+	}
+	shared, err := newExporter(ctx, set, &sharedCfg)
 	if err != nil {
 		return nil, err
 	}

@@ -190,6 +190,13 @@ func TestRouterWorkspacesAndIsolation(t *testing.T) {
 	// tenant's key.
 	require.NoError(t, r.ConsumeTraces(context.Background(), testTrace(5, 1)))
 	require.Eventually(t, func() bool { return len(emu.Runs("shared-default")) == 1 }, 10*time.Second, 10*time.Millisecond)
+	// ... but not the project of a tenant that shares the exporter's workspace (team-c has no
+	// key of its own): it lands in the shared default project.
+	claim := testTrace(6, 1)
+	claim.ResourceSpans().At(0).Resource().Attributes().PutStr(conventions.LangSmithSessionName, "team-c")
+	require.NoError(t, r.ConsumeTraces(context.Background(), claim))
+	require.Eventually(t, func() bool { return len(emu.Runs("shared-default")) == 2 }, 10*time.Second, 10*time.Millisecond)
+	assert.Len(t, emu.Runs("team-c"), 2, "a caller of no tenant cannot write into team-c's project")
 	t.Logf("test body done after %s", time.Since(sent).Round(time.Millisecond))
 }
 

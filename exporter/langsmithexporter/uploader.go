@@ -87,6 +87,7 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 			IDMode:                   cfg.RunIDMode,
 			DefaultProject:           cfg.Project,
 			ProjectResourceAttribute: cfg.ProjectFromResourceAttribute,
+			ReservedProjects:         cfg.reservedProjects,
 		},
 		encoder: enc,
 		now:     time.Now,

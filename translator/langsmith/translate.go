@@ -6,6 +6,7 @@ package langsmith // import "github.com/tracebridge/tracebridge/translator/langs
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type Options struct {
 	// ProjectResourceAttribute optionally names a resource attribute holding the project, such
 	// as "service.namespace".
 	ProjectResourceAttribute string
+	// ReservedProjects are projects the data may not name: those pinned to tenants that share
+	// this workspace. A span naming one lands in DefaultProject instead.
+	ReservedProjects []string
 }
 
 // SpanToRun maps one span to a run. It never fails on odd attribute values (they become
@@ -202,21 +206,30 @@ func (t *translation) project() string {
 	for _, s := range [...]slot{slotLSSessionName, slotAIMetaProjectName} {
 		if v, ok := t.idx.str(s); ok {
 			t.idx.consume(s)
-			return v
+			return t.unreserved(v)
 		}
 	}
 	if t.run.SessionID != uuid.Nil {
 		return ""
 	}
 	if v, ok := resAttrs.Get(conventions.LangSmithSessionName); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-		return v.Str()
+		return t.unreserved(v.Str())
 	}
 	if k := t.opts.ProjectResourceAttribute; k != "" {
 		if v, ok := resAttrs.Get(k); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-			return v.Str()
+			return t.unreserved(v.Str())
 		}
 	}
 	return t.opts.DefaultProject
+}
+
+// unreserved is the project the data named, unless a tenant of this workspace has it pinned:
+// a caller of no tenant must not write into a tenant's project.
+func (t *translation) unreserved(project string) string {
+	if slices.Contains(t.opts.ReservedProjects, project) {
+		return t.opts.DefaultProject
+	}
+	return project
 }
 
 // resourceConsumed reports resource attributes that are routing stamps, not metadata. The
