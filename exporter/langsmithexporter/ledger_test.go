@@ -131,13 +131,7 @@ func TestSkipDeliveredDropsOnlyKnownRuns(t *testing.T) {
 	require.NoError(t, err)
 	runs := ledgerRuns(6, false)
 	record(t, l, []langsmith.Run{runs[1], runs[4]})
-	set := exportertest.NewNopSettings(metadata.Type)
-	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(t, err)
-	t.Cleanup(tb.Shutdown)
-	u := newUploader(createDefaultConfig().(*Config), set, tb)
-	u.ledger, err = loadLedger(ctx, store)
-	require.NoError(t, err)
+	u := uploaderWithLedger(t, store)
 	b := &runBatch{runs: append([]langsmith.Run(nil), runs...), spans: make([]spanRef, len(runs))}
 	u.skipDelivered(ctx, b)
 	require.Len(t, b.spans, 4)
@@ -154,14 +148,21 @@ func TestSkipDeliveredKeepsPatches(t *testing.T) {
 	require.NoError(t, err)
 	patches := ledgerRuns(2, true)
 	record(t, l, patches)
+	u := uploaderWithLedger(t, store)
+	b := &runBatch{runs: append([]langsmith.Run(nil), patches...), spans: make([]spanRef, len(patches))}
+	u.skipDelivered(ctx, b)
+	assert.Len(t, b.runs, 2, "a later patch of a delivered run is sent again")
+}
+
+// uploaderWithLedger is an uploader reading the delivered ledger a previous process left in store.
+func uploaderWithLedger(t *testing.T, store *memStorage) *uploader {
+	t.Helper()
 	set := exportertest.NewNopSettings(metadata.Type)
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	require.NoError(t, err)
 	t.Cleanup(tb.Shutdown)
 	u := newUploader(createDefaultConfig().(*Config), set, tb)
-	u.ledger, err = loadLedger(ctx, store)
+	u.ledger, err = loadLedger(context.Background(), store)
 	require.NoError(t, err)
-	b := &runBatch{runs: append([]langsmith.Run(nil), patches...), spans: make([]spanRef, len(patches))}
-	u.skipDelivered(ctx, b)
-	assert.Len(t, b.runs, 2, "a later patch of a delivered run is sent again")
+	return u
 }
