@@ -141,7 +141,7 @@ func TestComponentsRegistered(t *testing.T) {
 		"name: health_check", "name: pprof", "name: zpages", "name: bearertokenauth", "name: oidc",
 		// What platform teams put around LLM traces (issue #19).
 		"name: redaction", "name: transform", "name: filter", "name: attributes", "name: resource",
-		"name: probabilistic_sampler", "name: tail_sampling", "name: span_metrics",
+		"name: probabilistic_sampler", "name: tail_sampling", "name: span_metrics", "name: signal_to_metrics",
 	} {
 		assert.Contains(t, string(out), name)
 	}
