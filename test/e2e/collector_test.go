@@ -138,7 +138,7 @@ func TestComponentsRegistered(t *testing.T) {
 	for _, name := range []string{
 		"name: langfuse", "name: langsmith", "name: otlp", "name: memory_limiter", "name: batch",
 		"name: debug", "name: otlp_http", "name: load_balancing", "name: file_storage",
-		"name: health_check", "name: pprof", "name: zpages", "name: bearertokenauth", "name: oidc",
+		"name: health_check", "name: pprof", "name: zpages", "name: bearertokenauth", "name: oidc", "name: basicauth",
 		// What platform teams put around LLM traces (issue #19).
 		"name: redaction", "name: transform", "name: filter", "name: attributes", "name: resource",
 		"name: probabilistic_sampler", "name: tail_sampling", "name: span_metrics", "name: signal_to_metrics",
