@@ -87,6 +87,11 @@ func (u *uploader) keepWithinLimits(ctx context.Context, st *pushState) int {
 		if run.NameCut {
 			u.telemetry.ExporterLangsmithRunsRepaired.Add(ctx, 1, repairedNameCut)
 		}
+		if lim.StartTimeWindow > 0 && lim.OutOfWindow == WindowShift {
+			// Before the cap: a shifted run's trace id is the one countRuns counts once it
+			// is delivered, so the cap must look it up by that id too.
+			u.shiftIntoWindow(ctx, run, now)
+		}
 		// Only a trace within one batch of the cap is counted run by run.
 		if lim.MaxRunsPerTrace > 0 && !run.Patch {
 			if n := u.traces.get(run.TraceID); n+len(b.runs) > lim.MaxRunsPerTrace {
@@ -100,13 +105,7 @@ func (u *uploader) keepWithinLimits(ctx context.Context, st *pushState) int {
 				}
 			}
 		}
-		if lim.StartTimeWindow <= 0 {
-			continue
-		}
-		if lim.OutOfWindow == WindowShift {
-			u.shiftIntoWindow(ctx, run, now)
-		}
-		if !langsmith.InWindow(run.StartTime, now, lim.StartTimeWindow) {
+		if lim.StartTimeWindow > 0 && !langsmith.InWindow(run.StartTime, now, lim.StartTimeWindow) {
 			classify(i, classStale)
 		}
 	}

@@ -16,9 +16,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 	"github.com/tracebridge/tracebridge/internal/smithemu"
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
@@ -145,6 +147,15 @@ func TestExporterKeepsGoodRunsApartFromBadOnes(t *testing.T) {
 			dead: map[string]int{reasonTraceCap: 2}, delivered: 16,
 		},
 		{
+			name: "a shifted stale trace past the exporter's own cap",
+			cfg: func(c *Config) {
+				c.Limits.OutOfWindow = WindowShift
+				c.Limits.MaxRunsPerTrace = 4
+			},
+			bad:  func() ptrace.Traces { return shiftTrace(testTrace(9, 6), -30*time.Hour) },
+			dead: map[string]int{reasonTraceCap: 2}, delivered: 16,
+		},
+		{
 			name: "uncompressed-only instance",
 			emu:  func(c *smithemu.Config) { c.UncompressedOnly = true },
 			bad:  func() ptrace.Traces { return testTrace(9, 1) },
@@ -223,4 +234,38 @@ func TestRefusalReason(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, refusalReason(tt.status, tt.body), tt.body)
 	}
+}
+
+// With out_of_window: shift, the cap counts a trace under its shifted id once delivered
+// (countRuns), so a later push of the same stale trace must be checked under that id too.
+func TestTraceCapCountsShiftedTracesAcrossPushes(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Limits.OutOfWindow = WindowShift
+	cfg.Limits.MaxRunsPerTrace = 2
+	set := exportertest.NewNopSettings(metadata.Type)
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(t, err)
+	t.Cleanup(tb.Shutdown)
+	u := newUploader(cfg, set, tb)
+
+	start := time.Now().Add(-30 * time.Hour).Truncate(time.Millisecond)
+	traceID := pcommon.TraceID{0xab, 9}
+	rootID := langsmith.RunID(langsmith.IDModeUUIDv7, traceID, pcommon.SpanID{1}, start)
+	rootSeg := string(langsmith.AppendDottedSegment(nil, start, rootID))
+	staleRun := func(n byte) langsmith.Run {
+		at := start.Add(time.Duration(n) * time.Millisecond)
+		id := langsmith.RunID(langsmith.IDModeUUIDv7, traceID, pcommon.SpanID{n}, at)
+		return langsmith.Run{
+			ID: id, TraceID: rootID, ParentRunID: rootID, StartTime: at,
+			DottedOrder: rootSeg + "." + string(langsmith.AppendDottedSegment(nil, at, id)),
+		}
+	}
+	push := func(runs ...langsmith.Run) int {
+		st := &pushState{batch: &runBatch{runs: runs, spans: make([]spanRef, len(runs))}}
+		u.keepWithinLimits(context.Background(), st)
+		u.countRuns(context.Background(), st.batch.runs) // as if every kept run was delivered
+		return len(st.batch.runs)
+	}
+	assert.Equal(t, 2, push(staleRun(2), staleRun(3)), "the trace's first two runs are within the cap")
+	assert.Equal(t, 0, push(staleRun(4)), "its third, in a later push, is past the cap")
 }
