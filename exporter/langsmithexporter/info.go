@@ -29,6 +29,10 @@ type ingestLimits struct {
 	bytesPerRequest int
 	multipart       bool
 	zstd            bool // instance_flags.zstd_compression_enabled (absent = true)
+	// runQuery: the v1 POST /runs/query is served (instance_flags.ch_query_enabled, absent =
+	// true as the SDKs read it: _v2_migration_utils.get_query_backend); an instance that
+	// queries only through SmithDB answers it 501.
+	runQuery bool
 }
 
 type infoResponse struct {
@@ -39,13 +43,14 @@ type infoResponse struct {
 	} `json:"batch_ingest_config"`
 	InstanceFlags struct {
 		ZstdCompressionEnabled *bool `json:"zstd_compression_enabled"`
+		ChQueryEnabled         *bool `json:"ch_query_enabled"`
 	} `json:"instance_flags"`
 }
 
 // fetchLimits reads /info once. The SDKs proceed with defaults when it fails, and so do we:
 // /info is advice, not a gate.
 func (u *uploader) fetchLimits(ctx context.Context) (ingestLimits, error) {
-	limits := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true, zstd: true}
+	limits := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true, zstd: true, runQuery: true}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.baseURL+"/info", http.NoBody)
 	if err != nil {
 		return limits, fmt.Errorf("build /info request: %w", err)
@@ -81,6 +86,9 @@ func (u *uploader) fetchLimits(ctx context.Context) (ingestLimits, error) {
 	if z := info.InstanceFlags.ZstdCompressionEnabled; z != nil {
 		// Older self-hosted instances refuse zstd bodies and say so here.
 		limits.zstd = *z
+	}
+	if q := info.InstanceFlags.ChQueryEnabled; q != nil {
+		limits.runQuery = *q
 	}
 	return limits, nil
 }

@@ -182,6 +182,11 @@ func (l *deliveredLedger) sent(ctx context.Context, runs []langsmith.Run) (uint6
 	return n, l.write(ctx, n, ledgerSent, runs)
 }
 
+// record writes runs found delivered (by a run query) as a delivered request of their own.
+func (l *deliveredLedger) record(ctx context.Context, runs []langsmith.Run) error {
+	return l.write(ctx, l.seq.Add(1)-1, ledgerDelivered, runs)
+}
+
 // answered settles the record of a sent request: delivered, or cleared.
 func (l *deliveredLedger) answered(ctx context.Context, n uint64, delivered bool, runs []langsmith.Run) error {
 	if delivered {

@@ -66,6 +66,9 @@ type uploader struct {
 	// batchOnly is sticky, as in the SDKs: once /runs/multipart answers 404 (or /info says the
 	// instance has no multipart endpoint), every later request goes to /runs/batch.
 	batchOnly atomic.Bool
+	// noRunQuery is sticky too: once /runs/query is missing (404, 405) or switched off (501, or
+	// /info's instance_flags.ch_query_enabled false), 409s are settled by splitting (runquery.go).
+	noRunQuery atomic.Bool
 
 	buffers sync.Pool // *bytes.Buffer: request bodies before compression
 	batches sync.Pool // *runBatch: one push's runs, their JSON and their spans
@@ -142,6 +145,17 @@ func (u *uploader) ledgerSent(ctx context.Context, runs []langsmith.Run) func(de
 		if err := u.ledger.answered(ctx, n, delivered, runs); err != nil {
 			u.logger.Warn("answer not recorded: after a crash these runs are sent again", zap.Error(err))
 		}
+	}
+}
+
+// ledgerDelivered records runs LangSmith was found to have as delivered, so that a restart
+// does not send them again.
+func (u *uploader) ledgerDelivered(ctx context.Context, runs []langsmith.Run) {
+	if u.ledger == nil || len(runs) == 0 {
+		return
+	}
+	if err := u.ledger.record(ctx, runs); err != nil {
+		u.logger.Warn("runs found delivered not recorded: after a crash they are sent again", zap.Error(err))
 	}
 }
 
@@ -242,7 +256,7 @@ func (u *uploader) ingestLimits(ctx context.Context) ingestLimits {
 	if u.limits != nil {
 		return *u.limits
 	}
-	defaults := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true, zstd: true}
+	defaults := ingestLimits{runsPerRequest: defaultSizeLimit, bytesPerRequest: defaultSizeLimitBytes, multipart: true, zstd: true, runQuery: true}
 	if now := u.now(); now.Before(u.limitsRetryAt) {
 		return defaults
 	}
@@ -256,6 +270,9 @@ func (u *uploader) ingestLimits(ctx context.Context) ingestLimits {
 	}
 	if !limits.multipart {
 		u.batchOnly.Store(true)
+	}
+	if !limits.runQuery {
+		u.noRunQuery.Store(true)
 	}
 	u.limits = &limits
 	return limits
@@ -287,6 +304,7 @@ type pushState struct {
 	deferred     []gateJob // throttled requests the gate re-sends after their wait
 	zstd         bool      // the instance takes zstd bodies (/info instance_flags)
 	fresh        int       // batch.runs[fresh:] are outside the start_time window
+	queried      int       // > 0 while re-sending what a run query did not find (no second query)
 }
 
 // sendJob sends one request of the gate's; what was throttled comes back to the gate.
@@ -341,7 +359,7 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 			u.telemetry.ExporterLangsmithRunsConflicted.Add(ctx, 1)
 			return
 		}
-		if u.settleInFlight(ctx, st, lo, hi) {
+		if u.settleByQuery(ctx, st, lo, hi) || u.settleInFlight(ctx, st, lo, hi) {
 			return
 		}
 		mid := lo + len(runs)/2

@@ -20,6 +20,7 @@ const (
 	RouteBatch     = "batch"     // POST /runs/batch
 	RouteRuns      = "runs"      // POST /runs and PATCH /runs/{id}
 	RouteInfo      = "info"      // GET /info
+	RouteQuery     = "query"     // POST /runs/query
 )
 
 // Fault is one scripted misbehavior. Faults wait in a FIFO queue; a request
@@ -96,7 +97,7 @@ func durationString(d time.Duration) string {
 
 func (f *Fault) validate() error {
 	switch f.Route {
-	case "", RouteAny, RouteIngest, RouteMultipart, RouteBatch, RouteRuns, RouteInfo:
+	case "", RouteAny, RouteIngest, RouteMultipart, RouteBatch, RouteRuns, RouteInfo, RouteQuery:
 	default:
 		return fmt.Errorf("unknown fault route %q", f.Route)
 	}

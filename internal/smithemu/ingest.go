@@ -136,6 +136,9 @@ func (s *Server) commit(in *ingestRequest) []completedTrace {
 	for _, o := range in.ops {
 		st.ensureProject(o.project)
 		touched[o.str("trace_id")] = st.apply(o)
+		if rs := st.runs[o.id]; rs.workspace == "" {
+			rs.workspace = in.workspace
+		}
 	}
 	for _, a := range in.attachments {
 		if st.attachments[a.runID] == nil {

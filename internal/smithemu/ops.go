@@ -64,6 +64,7 @@ type ingestRequest struct {
 	ops         []*op // posts first, then patches: a patch merges onto a post of the same request
 	feedback    []map[string]any
 	attachments []attachmentPart
+	workspace   string // the key and X-Tenant-Id it came with (query.go)
 }
 
 func (in *ingestRequest) counts() (posts, patches int) {

@@ -51,6 +51,8 @@ func classify(path string) (route, runID string, allowed string) {
 		return RouteBatch, "", http.MethodPost
 	case path == "/runs":
 		return RouteRuns, "", http.MethodPost
+	case path == "/runs/query":
+		return RouteQuery, "", http.MethodPost
 	case strings.HasPrefix(path, "/runs/") && len(path) > len("/runs/") && !strings.Contains(path[len("/runs/"):], "/"):
 		return RouteRuns, path[len("/runs/"):], http.MethodPatch
 	}
@@ -132,6 +134,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.BodyBytes = len(body)
+	workspace := workspaceOf(apiKey, r.Header.Get("X-Tenant-Id"))
+	if route == RouteQuery {
+		s.serveQuery(w, rec, apiKey, r.Header.Get("X-Tenant-Id"), r.Header.Get("Content-Type"), body)
+		return
+	}
 
 	var in *ingestRequest
 	switch {
@@ -148,6 +155,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, rec, aerr)
 		return
 	}
+	in.workspace = workspace
 	rec.Posts, rec.Patches = in.counts()
 	rec.Feedback, rec.Attachments = len(in.feedback), len(in.attachments)
 

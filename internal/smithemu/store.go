@@ -13,9 +13,12 @@ type runState struct {
 	id      string
 	traceID string
 	project string
-	post    map[string]any   // nil until the post arrives
-	patches []map[string]any // arrival order
-	merged  map[string]any   // post overlaid with patches
+	// workspace is the key and X-Tenant-Id of the request that first wrote the run: only it
+	// finds the run with POST /runs/query.
+	workspace string
+	post      map[string]any   // nil until the post arrives
+	patches   []map[string]any // arrival order
+	merged    map[string]any   // post overlaid with patches
 }
 
 type traceState struct {

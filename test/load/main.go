@@ -681,7 +681,11 @@ type restartResult struct {
 	WindowRequests int64 `json:"window_requests"`
 	// Requests and Conflicts are what the restarted collector sent: requests, and runs
 	// refused as already there (409).
-	Requests  int64   `json:"requests_after_restart"`
-	Conflicts int64   `json:"conflicts_after_restart"`
-	Seconds   float64 `json:"restart_seconds"` // SIGKILL to healthy again
+	Requests  int64 `json:"requests_after_restart"`
+	Conflicts int64 `json:"conflicts_after_restart"`
+	// Queries are the run queries (POST /runs/query) the restarted collector sent to find
+	// which runs of a refused request LangSmith had; Ratio is (Requests+Queries)/WindowRequests.
+	Queries int64   `json:"queries_after_restart"`
+	Ratio   float64 `json:"requests_per_needed"`
+	Seconds float64 `json:"restart_seconds"` // SIGKILL to healthy again
 }

@@ -100,6 +100,7 @@ type sinkSummary struct {
 	Traces        int            `json:"traces"`
 	TraceSizes    map[string]int `json:"trace_sizes,omitempty"`
 	Stormed       int64          `json:"stormed,omitempty"`
+	Queries       int64          `json:"queries,omitempty"` // POST /runs/query, not in Requests
 }
 
 func (d *downstream) summary(ctx context.Context, countsOnly bool) (*sinkSummary, error) {
@@ -367,8 +368,12 @@ func runScenario(ctx context.Context, sc scenario, o options) *result {
 	if killed != nil && sum != nil {
 		killed.Requests = sum.Requests - killed.Requests
 		killed.Conflicts = sum.Conflicts - killed.Conflicts
+		killed.Queries = sum.Queries - killed.Queries
 		killed.Window = int64(sum.Runs) - int64(killed.RunsAtKill)
 		killed.WindowRequests = (killed.Window + 99) / 100
+		if killed.WindowRequests > 0 {
+			killed.Ratio = float64(killed.Requests+killed.Queries) / float64(killed.WindowRequests)
+		}
 	}
 	switch ds.kind {
 	case "otlp":
@@ -491,7 +496,7 @@ func killAndRestart(ctx context.Context, sc scenario, ds *downstream, col *proc,
 	_ = syscall.Kill(-col.pid(), syscall.SIGKILL)
 	col.wait(10 * time.Second)
 	accepted := mk.get(mAccepted) - m0.get(mAccepted)
-	res := &restartResult{AcceptedAtKill: int64(accepted), RunsAtKill: at.Runs, Requests: at.Requests, Conflicts: at.Conflicts}
+	res := &restartResult{AcceptedAtKill: int64(accepted), RunsAtKill: at.Runs, Requests: at.Requests, Conflicts: at.Conflicts, Queries: at.Queries}
 	col2, err := startProc(work, "collector-restarted", col.cmd.Path, []string{"--config", cfgPath}, env, nil)
 	if err != nil {
 		return nil, 0, col, err

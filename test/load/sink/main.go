@@ -128,6 +128,7 @@ type server struct {
 	posted   int   // lite: runs posted
 	patches  int64
 	requests int64
+	queries  int64 // POST /runs/query (not in requests)
 	bodyRaw  int64
 	bodyZ    int64
 	encZstd  int64
@@ -237,6 +238,11 @@ func (s *server) stormAnswer(w http.ResponseWriter) bool {
 // strict passes the request to the emulator and records when the posts of a 2xx were accepted.
 func (s *server) strict(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/runs/multipart") {
+		if strings.HasSuffix(r.URL.Path, "/runs/query") {
+			s.mu.Lock()
+			s.queries++
+			s.mu.Unlock()
+		}
 		s.emu.ServeHTTP(w, r)
 		return
 	}
@@ -294,6 +300,9 @@ func (s *server) lite(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"version":"0.10.0-lt-sink","batch_ingest_config":{"use_multipart_endpoint":true,`+
 			`"scale_up_qsize_trigger":1000,"scale_up_nthreads_limit":16,"scale_down_nempty_trigger":4,"size_limit":100,`+
 			`"size_limit_bytes":20971520},"instance_flags":{"zstd_compression_enabled":true,"gzip_body_enabled":false}}`)
+		return
+	case r.Method == http.MethodPost && (r.URL.Path == "/runs/query" || r.URL.Path == "/api/v1/runs/query"):
+		s.query(w, r)
 		return
 	case r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/runs/multipart"):
 		s.answer(w, http.StatusNotFound, "Not Found")
@@ -398,6 +407,58 @@ func (s *server) lite(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	s.answer(w, http.StatusAccepted, "accepted")
+}
+
+// query answers the v1 run query by id (POST /runs/query, as internal/smithemu serves it with
+// its checks: the key, a JSON body, at most 100 UUIDs in "id", limit 1..100): the runs it lists
+// are those whose post was stored. The sink has one key, so one workspace.
+func (s *server) query(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.queries++
+	s.mu.Unlock()
+	if s.apiKey != "" && r.Header.Get("X-Api-Key") != s.apiKey {
+		s.answer(w, http.StatusUnauthorized, "Invalid token")
+		return
+	}
+	var q struct {
+		ID     []string `json:"id"`
+		Select []string `json:"select"`
+		Limit  *int     `json:"limit"`
+		Cursor *string  `json:"cursor"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		s.answer(w, http.StatusUnprocessableEntity, fmt.Sprintf("invalid run query: %v", err))
+		return
+	}
+	limit := 100
+	if q.Limit != nil {
+		limit = *q.Limit
+	}
+	if len(q.ID) == 0 || len(q.ID) > 100 || limit < 1 || limit > 100 || q.Cursor != nil {
+		s.answer(w, http.StatusUnprocessableEntity, "invalid run query: 1 to 100 ids, limit 1 to 100, no cursor")
+		return
+	}
+	type found struct {
+		ID string `json:"id"`
+	}
+	out := []found{}
+	s.mu.Lock()
+	for _, v := range q.ID {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			s.mu.Unlock()
+			s.answer(w, http.StatusUnprocessableEntity, "invalid run query: id "+v+" is not a UUID")
+			return
+		}
+		if s.runs[id].posts > 0 && len(out) < limit {
+			out = append(out, found{ID: id.String()})
+		}
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"runs": out, "cursors": map[string]any{"next": nil, "prev": nil}})
 }
 
 // readMain reads the identity fields of a run's main part. The exporter writes them as plain
@@ -663,6 +724,7 @@ type Summary struct {
 	Traces        int            `json:"traces"`                // lite
 	TraceSizes    map[string]int `json:"trace_sizes,omitempty"` // lite: runs per trace → traces
 	Stormed       int64          `json:"stormed,omitempty"`     // lite: requests answered by the storm
+	Queries       int64          `json:"queries,omitempty"`     // run queries (POST /runs/query), not in requests
 }
 
 // summary answers GET /_lt/summary; with countsOnly (?counts=1, for polling while the pipeline
@@ -671,7 +733,7 @@ func (s *server) summary(w http.ResponseWriter, countsOnly bool) {
 	s.mu.Lock()
 	sum := Summary{Mode: s.mode, Requests: s.requests, ByStatus: map[string]int{}, Errors: s.errors,
 		ZstdRequests: s.encZstd, BodyMiB: float64(s.bodyRaw) / (1 << 20), WireMiB: float64(s.bodyZ) / (1 << 20),
-		Spans: s.spans.Load(), Patches: s.patches, Conflicts: s.conflict, Stormed: s.stormed}
+		Spans: s.spans.Load(), Patches: s.patches, Conflicts: s.conflict, Stormed: s.stormed, Queries: s.queries}
 	for k, v := range s.status {
 		sum.ByStatus[strconv.Itoa(k)] = int(v)
 	}
