@@ -22,13 +22,14 @@ import (
 // Why a ledger: the persistent queue removes a batch only when its whole push has returned, so
 // after a kill -9 every batch that was being uploaded comes back, with the requests it had
 // already delivered. LangSmith answers a re-sent request 409 without naming the duplicate runs
-// (shared/research/langsmith.md §3.4: one fixed "payloads already received" message), so only
-// splitting until each duplicate stands alone tells them apart: about two requests per run.
+// (shared/research/langsmith.md §3.4: one fixed "payloads already received" message): a run
+// query tells them apart (runquery.go), else only splitting until each duplicate stands alone,
+// about two requests per run.
 // The ledger remembers the runs of the last ledgerRecords delivered requests in the queue's own
 // storage; after a restart, runs it names are counted as delivered and not sent again.
 //
 // A request in flight at the kill has no answer on record, only that it was sent. Its runs are
-// re-sent; a 409 to runs that all come from one such request most likely means that request
+// re-sent; when a run query cannot settle the 409 (runquery.go), a 409 to runs that all come from one such request most likely means that request
 // was processed and all of them are there, but not certainly: had it held one run LangSmith
 // already had, it was refused whole and the others are missing. So each is confirmed alone
 // (n requests instead of the 2n-1 of halving). A 409 on runs from several such requests is

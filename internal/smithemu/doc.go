@@ -12,6 +12,7 @@
 //	POST  /runs/batch        {"post":[run…],"patch":[run…]}
 //	POST  /runs              one run; trace_id/dotted_order derived when absent
 //	PATCH /runs/{id}         partial update of a known run
+//	POST  /runs/query        the v1 run query by id, session or trace (query.go)
 //
 // Success is 202 {"message":"accepted"}. Bodies may be zstd, gzip or identity
 // encoded and chunked. Rejections use the service's status codes and wording:
