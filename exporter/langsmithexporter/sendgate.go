@@ -57,7 +57,12 @@ const (
 	gateUnavailableMax  = 5 * time.Second
 )
 
-// sendGate holds the pacing state of every credential the uploader has sent with.
+// processGate is the one gate of the process: every exporter instance (each tenant's too) paces
+// its credential in it, so instances sharing an endpoint and key share one pace.
+var processGate = newSendGate()
+
+// sendGate holds the pacing state of every credential the uploaders have sent with, by the
+// digest of endpoint, tenant id and key (uploader.gateKey).
 type sendGate struct {
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error

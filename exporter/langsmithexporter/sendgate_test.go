@@ -11,8 +11,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 	"github.com/tracebridge/tracebridge/internal/smithemu"
 )
 
@@ -327,4 +330,43 @@ func TestSendGateTracksARealLimit(t *testing.T) {
 	assert.InDelta(t, 20, good, 3, "delivery tracks the limit")
 	assert.Less(t, share, 0.3, "most requests are within the limit (unpaced, 80%% would be refused)")
 	assert.InDelta(t, 20, g.pace("k").rate, 10)
+}
+
+// Exporter instances sending with one endpoint and key (tenants sharing a LangSmith key) pace
+// it together: one gate for the process, one key in it per credential; the API key itself is
+// not the gate's key.
+func TestSendGateIsSharedPerCredential(t *testing.T) {
+	set := exportertest.NewNopSettings(metadata.Type)
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(t, err)
+	t.Cleanup(tb.Shutdown)
+	uploaderFor := func(endpoint, tenantID, key string) *uploader {
+		cfg := createDefaultConfig().(*Config)
+		cfg.ClientConfig.Endpoint, cfg.TenantID, cfg.APIKey = endpoint, tenantID, configopaque.String(key)
+		return newUploader(cfg, set, tb)
+	}
+	a := uploaderFor("https://api.smith.langchain.com", "", "lsv2_shared")
+	b := uploaderFor("https://api.smith.langchain.com/", "", "lsv2_shared")
+	assert.Same(t, a.gate, b.gate)
+	assert.Equal(t, a.gateKey(), b.gateKey(), "same endpoint and key: one pace")
+	assert.NotContains(t, a.gateKey(), "lsv2_shared")
+	for _, other := range []*uploader{
+		uploaderFor("https://api.smith.langchain.com", "", "lsv2_other"),
+		uploaderFor("https://eu.api.smith.langchain.com", "", "lsv2_shared"),
+		uploaderFor("https://api.smith.langchain.com", "ws-2", "lsv2_shared"),
+	} {
+		assert.NotEqual(t, a.gateKey(), other.gateKey())
+	}
+
+	// A cut made by one instance paces the other.
+	g, clk := newTestGate()
+	a.gate, b.gate = g, g
+	for range gateCutMinAnswers {
+		g.succeeded(a.gateKey())
+		clk.t = clk.t.Add(100 * time.Millisecond)
+	}
+	_, ok := g.throttled(a.gateKey(), http.StatusTooManyRequests, http.Header{}, 0)
+	require.True(t, ok)
+	assert.True(t, g.ready(b.gateKey()).After(clk.t), "the other instance waits for the shared pace")
+	assert.False(t, g.acquire(b.gateKey()))
 }

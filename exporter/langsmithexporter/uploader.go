@@ -6,6 +6,9 @@ package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -55,9 +58,11 @@ type uploader struct {
 	now        func() time.Time
 
 	client *http.Client
-	gate   *sendGate        // per-credential pacing and throttle waits (sendgate.go)
+	gate   *sendGate        // per-credential pacing and throttle waits, one for the process (sendgate.go)
 	ledger *deliveredLedger // with a persistent queue: what was delivered (ledger.go)
 	id     component.ID
+	// credential is the digest of endpoint, tenant id and API key: the gate's key (gateKey).
+	credential string
 
 	limitsMu      sync.Mutex
 	limits        *ingestLimits // nil until /info answered
@@ -94,12 +99,13 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 		},
 		encoder: enc,
 		now:     time.Now,
-		gate:    newSendGate(),
+		gate:    processGate,
 		id:      set.ID,
 		buffers: sync.Pool{New: func() any { return new(bytes.Buffer) }},
 		batches: sync.Pool{New: func() any { return new(runBatch) }},
 		bodies:  sync.Pool{New: func() any { return new(pooledBody) }},
 	}
+	u.credential = credentialDigest(u.baseURL, cfg.TenantID, string(cfg.APIKey))
 	if cfg.DeadLetterDirectory != "" {
 		u.deadLetter = &deadLetter{dir: cfg.DeadLetterDirectory}
 	}
@@ -321,9 +327,22 @@ func (u *uploader) sendJob(ctx context.Context, st *pushState, j gateJob) []gate
 	return st.deferred
 }
 
-// gateKey names the credential a request goes out with: the gate paces each separately.
+// gateKey names the credential a request goes out with: the gate paces each separately, and
+// every exporter instance of the process sending with it (tenants sharing one LangSmith key)
+// shares its pacing, as LangSmith counts them against one limit. It is a digest, so the key
+// itself is kept nowhere else and cannot reach a log or a metric label.
 func (u *uploader) gateKey() string {
-	return u.baseURL + "\x00" + u.cfg.TenantID + "\x00" + string(u.cfg.APIKey)
+	return u.credential
+}
+
+func credentialDigest(endpoint, tenantID, apiKey string) string {
+	h := sha256.New()
+	for _, part := range []string{endpoint, tenantID, apiKey} {
+		// Length-prefixed, so no two different triples hash the same input.
+		_ = binary.Write(h, binary.BigEndian, uint64(len(part)))
+		h.Write([]byte(part))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // sendRange uploads runs[lo:hi] in one request and acts on the answer, splitting the range on
