@@ -109,9 +109,9 @@ $(TELEMETRYGEN):
 
 ## bench-compare: compare two `make bench` runs with benchstat. bench.out is overwritten by each
 ## run, so keep the old one first: make bench && mv bench.out bench-old.out; (change); make bench;
-## make bench-compare
+## make bench-compare (-ignore pkg: a benchmark keeps its name when its code moves to another package)
 bench-compare: $(BENCHSTAT)
-	$(BENCHSTAT) bench-old.out bench.out
+	$(BENCHSTAT) -ignore pkg bench-old.out bench.out
 
 $(BENCHSTAT):
 	GOBIN=$(TOOLS_BIN) $(GO) install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da

@@ -9,13 +9,13 @@ import (
 	"net/url"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
@@ -60,53 +60,19 @@ type Config struct {
 	_ struct{}
 }
 
+// AssemblyConfig bounds how the exporter turns spans arriving in any order into whole trees;
+// the assembler (internal/assembly) reads it, and validates it.
+type AssemblyConfig = assembly.Config
+
 // OrphanPolicy says where a span goes when its parent never arrives.
-type OrphanPolicy string
+type OrphanPolicy = assembly.OrphanPolicy
 
 const (
 	// OrphanUnderRoot hangs orphans under their trace's root run (or a synthesized one).
-	OrphanUnderRoot OrphanPolicy = "reparent_to_root"
+	OrphanUnderRoot = assembly.OrphanUnderRoot
 	// OrphanAsRoot uploads each orphan as the root of its own LangSmith trace.
-	OrphanAsRoot OrphanPolicy = "own_root"
+	OrphanAsRoot = assembly.OrphanAsRoot
 )
-
-// UnmarshalText validates the policy when it is read from configuration.
-func (p *OrphanPolicy) UnmarshalText(text []byte) error {
-	switch v := OrphanPolicy(text); v {
-	case OrphanUnderRoot, OrphanAsRoot:
-		*p = v
-		return nil
-	default:
-		return fmt.Errorf("unknown orphan policy %q: want %q or %q", text, OrphanUnderRoot, OrphanAsRoot)
-	}
-}
-
-// AssemblyConfig bounds how the exporter turns spans arriving in any order into whole trees.
-type AssemblyConfig struct {
-	// OrphanWait is how long a span waits for a missing ancestor before the orphan policy applies.
-	OrphanWait time.Duration `mapstructure:"orphan_wait"`
-	// OrphanPolicy applies to spans whose parent did not arrive within OrphanWait.
-	OrphanPolicy OrphanPolicy `mapstructure:"orphan_policy"`
-	// OpenRunWait is how long a run that has not ended yet (an open observation) waits for its
-	// end before it is uploaded as it is. Ignored when LiveView is on.
-	OpenRunWait time.Duration `mapstructure:"open_run_wait"`
-	// LiveView uploads open runs at once as in-progress runs and patches them when they end.
-	LiveView bool `mapstructure:"live_view"`
-	// MaxSpans and MaxBytes cap what the assembler holds; past them the oldest traces are flushed
-	// as they are (orphan policy) and counted.
-	MaxSpans int   `mapstructure:"max_spans"`
-	MaxBytes int64 `mapstructure:"max_bytes"`
-	// ResolvedTTL and ResolvedMaxTraces bound the cache of released traces kept to parent late
-	// spans correctly and to recognize re-sent ones.
-	ResolvedTTL       time.Duration `mapstructure:"resolved_ttl"`
-	ResolvedMaxTraces int           `mapstructure:"resolved_max_traces"`
-	// Storage names a storage extension (e.g. file_storage) that keeps parked spans across
-	// restarts. Without it, spans parked at the moment of a crash are lost.
-	Storage *component.ID `mapstructure:"storage"`
-
-	// prevent unkeyed literal initialization
-	_ struct{}
-}
 
 // WindowPolicy says what happens to a run whose start_time is outside LangSmith's window.
 type WindowPolicy string
@@ -196,30 +162,6 @@ func validateQueue(q *exporterhelper.QueueBatchConfig) error {
 	}
 	if q.Sizer != exporterhelper.RequestSizerTypeRequests {
 		errs = errors.Join(errs, errors.New("`sending_queue::sizer` must be `requests`: a released batch larger than an items or bytes capacity could never be queued"))
-	}
-	return errs
-}
-
-// Validate checks the assembly bounds.
-func (cfg *AssemblyConfig) Validate() error {
-	var errs error
-	if cfg.OrphanWait <= 0 {
-		errs = errors.Join(errs, errors.New("`assembly::orphan_wait` must be positive"))
-	}
-	if cfg.OpenRunWait <= 0 {
-		errs = errors.Join(errs, errors.New("`assembly::open_run_wait` must be positive"))
-	}
-	if cfg.MaxSpans <= 0 {
-		errs = errors.Join(errs, errors.New("`assembly::max_spans` must be positive"))
-	}
-	if cfg.MaxBytes <= 0 {
-		errs = errors.Join(errs, errors.New("`assembly::max_bytes` must be positive"))
-	}
-	if cfg.ResolvedTTL < cfg.OrphanWait {
-		errs = errors.Join(errs, errors.New("`assembly::resolved_ttl` must be at least `assembly::orphan_wait`, or late children lose their parent"))
-	}
-	if cfg.ResolvedMaxTraces <= 0 {
-		errs = errors.Join(errs, errors.New("`assembly::resolved_max_traces` must be positive"))
 	}
 	return errs
 }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 )
 
@@ -21,7 +22,7 @@ import (
 // exporterhelper-built uploader then queues (in memory or file_storage), retries and uploads
 // those self-describing spans, so a retry or a restart re-sends identical runs.
 type langsmithExporter struct {
-	assembler *assembler
+	assembler *assembly.Assembler
 	uploads   exporter.Traces
 	telemetry *metadata.TelemetryBuilder
 }
@@ -50,7 +51,7 @@ func newExporter(ctx context.Context, set exporter.Settings, cfg *Config, extra 
 		return nil, err
 	}
 	return &langsmithExporter{
-		assembler: newAssembler(cfg.Assembly, cfg.RunIDMode, set.ID, set.Logger, tb, uploads),
+		assembler: assembly.New(cfg.Assembly, cfg.RunIDMode, set.ID, set.Logger, tb, uploads),
 		uploads:   uploads,
 		telemetry: tb,
 	}, nil

@@ -270,3 +270,11 @@ func TestExporterRebuildsAnIdentityLangSmithWouldRefuse(t *testing.T) {
 	assert.Equal(t, strings.ToLower(id), run.ID)
 	assert.Equal(t, strings.ToLower(id), run.TraceID)
 }
+
+// cloneTraces is what the pipeline's fan-out hands a MutatesData consumer when the same batch
+// goes elsewhere too: the exporter moves spans out of what it is given.
+func cloneTraces(td ptrace.Traces) ptrace.Traces {
+	c := ptrace.NewTraces()
+	td.CopyTo(c)
+	return c
+}

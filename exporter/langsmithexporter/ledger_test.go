@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/storagetest"
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
@@ -34,7 +35,7 @@ func record(t *testing.T, l *deliveredLedger, runs []langsmith.Run) {
 
 func TestLedgerGroupsRunsByTheRequestInFlight(t *testing.T) {
 	ctx := context.Background()
-	store := newMemStorage()
+	store := storagetest.NewMem()
 	first, err := loadLedger(ctx, store)
 	require.NoError(t, err)
 	a, b, fresh := ledgerRuns(3, false), ledgerRuns(2, false), ledgerRuns(2, false)
@@ -62,7 +63,7 @@ func TestLedgerGroupsRunsByTheRequestInFlight(t *testing.T) {
 
 func TestLedgerRemembersDeliveredRunsAcrossARestart(t *testing.T) {
 	ctx := context.Background()
-	store := newMemStorage()
+	store := storagetest.NewMem()
 	first, err := loadLedger(ctx, store)
 	require.NoError(t, err)
 	assert.Empty(t, first.before, "a new storage knows nothing")
@@ -107,7 +108,7 @@ func TestLedgerRemembersDeliveredRunsAcrossARestart(t *testing.T) {
 
 func TestLedgerRingForgetsTheOldest(t *testing.T) {
 	ctx := context.Background()
-	store := newMemStorage()
+	store := storagetest.NewMem()
 	l, err := loadLedger(ctx, store)
 	require.NoError(t, err)
 	oldest := ledgerRuns(1, false)
@@ -126,7 +127,7 @@ func TestLedgerRingForgetsTheOldest(t *testing.T) {
 
 func TestSkipDeliveredDropsOnlyKnownRuns(t *testing.T) {
 	ctx := context.Background()
-	store := newMemStorage()
+	store := storagetest.NewMem()
 	l, err := loadLedger(ctx, store)
 	require.NoError(t, err)
 	runs := ledgerRuns(6, false)
@@ -143,7 +144,7 @@ func TestSkipDeliveredDropsOnlyKnownRuns(t *testing.T) {
 // completion): a patch delivered before a restart says nothing of a later one.
 func TestSkipDeliveredKeepsPatches(t *testing.T) {
 	ctx := context.Background()
-	store := newMemStorage()
+	store := storagetest.NewMem()
 	l, err := loadLedger(ctx, store)
 	require.NoError(t, err)
 	patches := ledgerRuns(2, true)
@@ -155,7 +156,7 @@ func TestSkipDeliveredKeepsPatches(t *testing.T) {
 }
 
 // uploaderWithLedger is an uploader reading the delivered ledger a previous process left in store.
-func uploaderWithLedger(t *testing.T, store *memStorage) *uploader {
+func uploaderWithLedger(t *testing.T, store *storagetest.Mem) *uploader {
 	t.Helper()
 	set := exportertest.NewNopSettings(metadata.Type)
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)

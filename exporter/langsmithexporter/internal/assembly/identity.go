@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
 	"encoding/hex"
@@ -89,7 +89,7 @@ func resolveRoot(ts *traceState, n *node) {
 // from the clamped start, because LangSmith finds a run by the millisecond field of its id and
 // that must equal the run's start_time; it stays deterministic (the parent's segment is itself a
 // function of the trace's spans), so a re-sent child gets the same id.
-func (a *assembler) resolveChild(ts *traceState, n, p *node) {
+func (a *Assembler) resolveChild(ts *traceState, n, p *node) {
 	seg := n.startUs
 	if seg < p.segUs {
 		seg = p.segUs

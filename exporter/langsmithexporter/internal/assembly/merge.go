@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
 	"encoding/binary"
@@ -57,7 +57,7 @@ type spanHasher struct {
 	h    uint64
 }
 
-func (a *assembler) hashSpan(span ptrace.Span) uint64 {
+func (a *Assembler) hashSpan(span ptrace.Span) uint64 {
 	sh := spanHasher{seed: a.seed}
 	sh.str(span.Name())
 	sh.u64(uint64(span.Kind()))

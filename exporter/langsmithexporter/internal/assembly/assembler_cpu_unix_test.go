@@ -3,7 +3,7 @@
 
 //go:build unix
 
-package langsmithexporter
+package assembly
 
 import (
 	"syscall"

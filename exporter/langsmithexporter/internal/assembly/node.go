@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
 	"github.com/google/uuid"
@@ -212,7 +212,7 @@ type queued struct {
 }
 
 // queuedAt returns the node an entry names, if it is still waiting since the entry's time.
-func (a *assembler) queuedAt(e queued) (*traceState, *node) {
+func (a *Assembler) queuedAt(e queued) (*traceState, *node) {
 	ts := a.traces[e.trace]
 	if ts == nil {
 		return nil, nil
@@ -259,7 +259,7 @@ func (q *nodeQueue) pop() {
 
 // trace returns the state of trace id, creating it, and marks it as just used. A new trace may
 // push the least recently used trace without parked spans out of the identity cache.
-func (a *assembler) trace(c *call, id pcommon.TraceID) *traceState {
+func (a *Assembler) trace(c *call, id pcommon.TraceID) *traceState {
 	ts := a.traces[id]
 	if ts == nil {
 		ts = &traceState{id: id, nodes: make(map[pcommon.SpanID]*node, 4)}
@@ -279,7 +279,7 @@ func (a *assembler) trace(c *call, id pcommon.TraceID) *traceState {
 
 // expire drops traces that have been quiet for ResolvedTTL, and the least recently used ones past
 // ResolvedMaxTraces. Traces still holding spans stay; their timers bound them.
-func (a *assembler) expire(c *call) {
+func (a *Assembler) expire(c *call) {
 	ttl := c.now - a.cfg.ResolvedTTL.Nanoseconds()
 	for range len(a.traces) {
 		h := a.lru.head
@@ -294,7 +294,7 @@ func (a *assembler) expire(c *call) {
 	}
 }
 
-func (a *assembler) dropTrace(c *call, ts *traceState) {
+func (a *Assembler) dropTrace(c *call, ts *traceState) {
 	if s := ts.synth; s != nil && s.dirty {
 		a.patchSynth(c, ts)
 	}
@@ -304,7 +304,7 @@ func (a *assembler) dropTrace(c *call, ts *traceState) {
 }
 
 // addParked counts a node that starts holding a span body (parked or held).
-func (a *assembler) addParked(ts *traceState, n *node) {
+func (a *Assembler) addParked(ts *traceState, n *node) {
 	ts.parked++
 	if ts.parked == 1 {
 		a.parkedTraces.pushBack(ts)
@@ -314,7 +314,7 @@ func (a *assembler) addParked(ts *traceState, n *node) {
 }
 
 // unpark uncounts a node whose body leaves the assembler.
-func (a *assembler) unpark(ts *traceState, n *node) {
+func (a *Assembler) unpark(ts *traceState, n *node) {
 	ts.parked--
 	if ts.parked == 0 {
 		a.parkedTraces.remove(ts)

@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type call struct {
 	evictions    int64
 }
 
-func (a *assembler) beginCall(now time.Time) *call {
+func (a *Assembler) beginCall(now time.Time) *call {
 	a.callSeq++
 	c := &a.scratch
 	*c = call{
@@ -92,7 +92,7 @@ func (b *outBatch) slice(o *origin) ptrace.SpanSlice {
 // endCall finishes a pass: creates the pending synthesized roots, records metrics, computes the
 // storage writes, then hands over to sendMu and releases mu. drain retries pending-out batches
 // even when the pass released nothing (the flush loop and Shutdown).
-func (a *assembler) endCall(ctx context.Context, c *call, drain bool) error {
+func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	for _, ts := range c.synths {
 		a.finishSynth(c, ts)
 	}
@@ -147,7 +147,7 @@ func (a *assembler) endCall(ctx context.Context, c *call, drain bool) error {
 // send hands a released batch to next, behind any batch already waiting. A refused batch waits in
 // pending-out (counted against the caps) rather than being lost; the caller is not failed for
 // it, because the spans are kept. Must hold sendMu.
-func (a *assembler) send(ctx context.Context, out *outBatch, drain bool) {
+func (a *Assembler) send(ctx context.Context, out *outBatch, drain bool) {
 	if out != nil && out.td.SpanCount() > 0 {
 		out.spans = out.td.SpanCount()
 		if len(a.pending) == 0 {
@@ -164,7 +164,7 @@ func (a *assembler) send(ctx context.Context, out *outBatch, drain bool) {
 	}
 }
 
-func (a *assembler) pushPending(ctx context.Context, out *outBatch) {
+func (a *Assembler) pushPending(ctx context.Context, out *outBatch) {
 	out.bytes = batchBytes(out.td)
 	if a.client != nil {
 		// Persist the batch itself and drop the parked copies in one storage batch, so a restart
@@ -197,7 +197,7 @@ func (a *assembler) pushPending(ctx context.Context, out *outBatch) {
 // A retryable refusal (the queue is full) keeps them here to try again. A permanent one cannot
 // get better by waiting, and keeping the batch would block every later one behind it, so it is
 // logged and dropped; Config.Validate rules out the queue settings that can cause it.
-func (a *assembler) offer(ctx context.Context, td ptrace.Traces) bool {
+func (a *Assembler) offer(ctx context.Context, td ptrace.Traces) bool {
 	err := a.next.ConsumeTraces(ctx, td)
 	switch {
 	case err == nil:
@@ -214,7 +214,7 @@ func (a *assembler) offer(ctx context.Context, td ptrace.Traces) bool {
 
 // drainPending offers the pending-out batches to next in order and stops at the first refusal,
 // keeping their order. Must hold sendMu.
-func (a *assembler) drainPending(ctx context.Context) {
+func (a *Assembler) drainPending(ctx context.Context) {
 	sent := 0
 	for _, b := range a.pending {
 		if !a.offer(ctx, b.td) {

@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
 	"context"
@@ -48,8 +48,8 @@ var (
 // runs under sendMu, which is taken before mu is released, so it happens in the order the
 // decisions were made: a patch never overtakes its post, and a storage delete never overtakes
 // the write of the same key.
-type assembler struct {
-	cfg    AssemblyConfig
+type Assembler struct {
+	cfg    Config
 	idMode langsmith.IDMode
 	id     component.ID
 	logger *zap.Logger
@@ -97,8 +97,8 @@ type assemblyStats struct {
 	patches    int64 // changed re-sends of released runs, released as patches
 }
 
-func newAssembler(cfg AssemblyConfig, idMode langsmith.IDMode, id component.ID, logger *zap.Logger, tb *metadata.TelemetryBuilder, next consumer.Traces) *assembler {
-	return &assembler{
+func New(cfg Config, idMode langsmith.IDMode, id component.ID, logger *zap.Logger, tb *metadata.TelemetryBuilder, next consumer.Traces) *Assembler {
+	return &Assembler{
 		cfg:          cfg,
 		idMode:       idMode,
 		id:           id,
@@ -116,7 +116,7 @@ func newAssembler(cfg AssemblyConfig, idMode langsmith.IDMode, id component.ID, 
 
 // Start connects the storage extension, re-ingests what the previous run left parked, and
 // starts the timer loop. next must already be started (the exporter starts it first).
-func (a *assembler) Start(ctx context.Context, host component.Host) error {
+func (a *Assembler) Start(ctx context.Context, host component.Host) error {
 	if a.cfg.Storage != nil {
 		client, err := a.storageClient(ctx, host)
 		if err != nil {
@@ -136,7 +136,7 @@ func (a *assembler) Start(ctx context.Context, host component.Host) error {
 
 // tickInterval is a quarter of the shortest wait, so a deadline is missed by at most 25%, and at
 // most a second, so expiry stays prompt with long waits.
-func tickInterval(cfg AssemblyConfig) time.Duration {
+func tickInterval(cfg Config) time.Duration {
 	d := min(cfg.OrphanWait, cfg.OpenRunWait) / 4
 	if d <= 0 || d > time.Second {
 		d = time.Second
@@ -144,7 +144,7 @@ func tickInterval(cfg AssemblyConfig) time.Duration {
 	return max(d, 10*time.Millisecond)
 }
 
-func (a *assembler) loop(interval time.Duration) {
+func (a *Assembler) loop(interval time.Duration) {
 	defer a.wg.Done()
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -161,7 +161,7 @@ func (a *assembler) loop(interval time.Duration) {
 // ConsumeTraces copies td into the assembler. It releases what it can at once, in one batch, and
 // parks the rest. It returns an error only when the batch was not kept: the buffer is full (state
 // untouched) or parked spans could not be persisted (the sender's retry is merged, not doubled).
-func (a *assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	n := td.SpanCount()
 	if n == 0 {
 		return nil
@@ -185,7 +185,7 @@ func (a *assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 // admit makes room for a batch of n spans and size bytes, or refuses it without touching state.
 // Evicting parked traces only helps while next accepts what it is given: once released batches
 // are waiting in pending-out, flushing more would only move spans from one buffer to the other.
-func (a *assembler) admit(c *call, n, size int64) error {
+func (a *Assembler) admit(c *call, n, size int64) error {
 	maxSpans, maxBytes := int64(a.cfg.MaxSpans), a.cfg.MaxBytes
 	if n > maxSpans || size > maxBytes {
 		return consumererror.NewPermanent(fmt.Errorf("a batch of %d spans (~%d bytes) exceeds `assembly::max_spans` or `assembly::max_bytes`", n, size))
@@ -210,7 +210,7 @@ func (a *assembler) admit(c *call, n, size int64) error {
 // drainBeforeStop keeps offering pending-out batches to the upload queue for a while: the queue
 // is still sending (it drains after the assembler stops), so a queue that was full a moment ago
 // takes them soon. Bounded by ctx and by shutdownDrainWait. Must hold sendMu.
-func (a *assembler) drainBeforeStop(ctx context.Context) {
+func (a *Assembler) drainBeforeStop(ctx context.Context) {
 	if a.pendingSpans.Load() == 0 {
 		return
 	}
@@ -235,7 +235,7 @@ const shutdownDrainWait = 10 * time.Second
 
 // flushDue applies the timers: orphans whose wait is over, open runs whose wait is over,
 // synthesized roots to patch, expired identity cache, and a retry of pending-out batches.
-func (a *assembler) flushDue(now time.Time) {
+func (a *Assembler) flushDue(now time.Time) {
 	a.mu.Lock()
 	if a.shut {
 		a.mu.Unlock()
@@ -264,7 +264,7 @@ func (a *assembler) flushDue(now time.Time) {
 // Shutdown hands everything still held to next (parked spans under the orphan policy, open runs
 // as they are, pending-out retried once), stops the timer loop and closes the storage client.
 // It is idempotent and safe without Start.
-func (a *assembler) Shutdown(ctx context.Context) error {
+func (a *Assembler) Shutdown(ctx context.Context) error {
 	a.stopOnce.Do(func() { close(a.stop) })
 	stopped := make(chan struct{})
 	go func() {

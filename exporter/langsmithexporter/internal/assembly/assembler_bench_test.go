@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter
+package assembly
 
 import (
 	"context"
@@ -105,7 +105,7 @@ func BenchmarkAssemblerConsume(b *testing.B) {
 	})
 }
 
-func benchConsume(b *testing.B, cfg AssemblyConfig, rootFirst bool) {
+func benchConsume(b *testing.B, cfg Config, rootFirst bool) {
 	const tracesPerBatch = 20
 	const spansPerBatch = tracesPerBatch * 5
 	ctx := context.Background()

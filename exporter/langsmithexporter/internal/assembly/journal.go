@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
 	"bytes"
@@ -49,7 +49,7 @@ func unmarshalTraces(b []byte) (ptrace.Traces, error) {
 
 // storageClient gets the assembler's client from the extension `assembly::storage` names. The
 // client must be able to Walk its keys: that is how Start finds what a previous run parked.
-func (a *assembler) storageClient(ctx context.Context, host component.Host) (storage.Client, error) {
+func (a *Assembler) storageClient(ctx context.Context, host component.Host) (storage.Client, error) {
 	id := *a.cfg.Storage
 	ext, ok := host.GetExtensions()[id]
 	if !ok {
@@ -86,7 +86,7 @@ func marshalParked(n *node) ([]byte, error) {
 
 // storeOps encodes the spans parked or changed in this pass. It runs under mu, because the bodies
 // may change as soon as mu is released; the writes themselves happen under sendMu.
-func (a *assembler) storeOps(c *call) []*storage.Operation {
+func (a *Assembler) storeOps(c *call) []*storage.Operation {
 	var ops []*storage.Operation
 	for _, n := range c.toStore {
 		if n.state != stateParked && n.state != stateHeld {
@@ -105,7 +105,7 @@ func (a *assembler) storeOps(c *call) []*storage.Operation {
 
 // persist writes the pass's parked spans. A failed write is remembered and retried before any
 // later operation, so an older value never lands after a newer one. Must hold sendMu.
-func (a *assembler) persist(ctx context.Context, sets []*storage.Operation) error {
+func (a *Assembler) persist(ctx context.Context, sets []*storage.Operation) error {
 	if len(a.unsaved) > 0 && !a.flushUnsaved(ctx) {
 		for _, op := range sets {
 			a.unsaved[op.Key] = op.Value
@@ -128,7 +128,7 @@ func (a *assembler) persist(ctx context.Context, sets []*storage.Operation) erro
 }
 
 // flushUnsaved retries the writes that failed. Must hold sendMu.
-func (a *assembler) flushUnsaved(ctx context.Context) bool {
+func (a *Assembler) flushUnsaved(ctx context.Context) bool {
 	if len(a.unsaved) == 0 {
 		return true
 	}
@@ -147,7 +147,7 @@ func (a *assembler) flushUnsaved(ctx context.Context) bool {
 // deleteKeys removes the stored copies of spans next has taken. A failure leaves stale copies
 // that a restart re-sends: harmless, since run IDs are deterministic and LangSmith answers 409.
 // Must hold sendMu.
-func (a *assembler) deleteKeys(ctx context.Context, keys []string, batchKey string) {
+func (a *Assembler) deleteKeys(ctx context.Context, keys []string, batchKey string) {
 	if a.client == nil || (len(keys) == 0 && batchKey == "") {
 		return
 	}
@@ -172,7 +172,7 @@ type storedEntry struct {
 // reload re-ingests what a previous run left: pending-out batches go back to pending-out, in
 // order and ahead of anything new; parked spans are ingested again (under their stored keys), so
 // the ones whose ancestors are now known are released at once.
-func (a *assembler) reload(ctx context.Context) error {
+func (a *Assembler) reload(ctx context.Context) error {
 	var parked, outs []storedEntry
 	err := a.client.(storage.Walker).Walk(ctx, func(k string, v []byte) ([]*storage.Operation, error) {
 		// v is only valid during the call.

@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter
+package assembly
 
 import (
 	"context"
@@ -21,10 +21,10 @@ func TestAssemblerEviction(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		cfg  func(*AssemblyConfig)
+		cfg  func(*Config)
 	}{
-		{name: "span cap", cfg: func(c *AssemblyConfig) { c.MaxSpans = 4 }},
-		{name: "byte cap", cfg: func(c *AssemblyConfig) { c.MaxBytes = 4*spanOverhead + 600 }},
+		{name: "span cap", cfg: func(c *Config) { c.MaxSpans = 4 }},
+		{name: "byte cap", cfg: func(c *Config) { c.MaxBytes = 4*spanOverhead + 600 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,6 +150,6 @@ func TestAssemblerTickInterval(t *testing.T) {
 		{10 * time.Millisecond, time.Minute, 10 * time.Millisecond},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, tickInterval(AssemblyConfig{OrphanWait: tt.orphan, OpenRunWait: tt.open}))
+		assert.Equal(t, tt.want, tickInterval(Config{OrphanWait: tt.orphan, OpenRunWait: tt.open}))
 	}
 }

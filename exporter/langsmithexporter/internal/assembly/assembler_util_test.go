@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter
+package assembly
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,8 +35,8 @@ import (
 
 var testBase = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func testAssemblyConfig() AssemblyConfig {
-	return AssemblyConfig{
+func testAssemblyConfig() Config {
+	return Config{
 		OrphanWait:        10 * time.Second,
 		OrphanPolicy:      OrphanUnderRoot,
 		OpenRunWait:       time.Minute,
@@ -54,7 +53,7 @@ type testClock struct{ t time.Time }
 func (c *testClock) now() time.Time                    { return c.t }
 func (c *testClock) advance(d time.Duration) time.Time { c.t = c.t.Add(d); return c.t }
 
-func newTestAssembler(t testing.TB, cfg AssemblyConfig, next consumer.Traces, tel *componenttest.Telemetry) (*assembler, *testClock) {
+func newTestAssembler(t testing.TB, cfg Config, next consumer.Traces, tel *componenttest.Telemetry) (*Assembler, *testClock) {
 	t.Helper()
 	set := componenttest.NewNopTelemetrySettings()
 	if tel != nil {
@@ -63,7 +62,7 @@ func newTestAssembler(t testing.TB, cfg AssemblyConfig, next consumer.Traces, te
 	tb, err := metadata.NewTelemetryBuilder(set)
 	require.NoError(t, err)
 	t.Cleanup(tb.Shutdown)
-	a := newAssembler(cfg, langsmith.IDModeUUIDv7, component.MustNewID("langsmith"), zap.NewNop(), tb, next)
+	a := New(cfg, langsmith.IDModeUUIDv7, component.MustNewID("langsmith"), zap.NewNop(), tb, next)
 	clk := &testClock{t: testBase.Add(time.Hour)}
 	a.now = clk.now
 	return a, clk
@@ -274,75 +273,6 @@ func (g *gate) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 
 func (*gate) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
-// memStorage is an in-memory storage.Client (with Walk), standing in for file_storage.
-type memStorage struct {
-	mu      sync.Mutex
-	kv      map[string][]byte
-	failSet atomic.Bool
-	closes  int
-}
-
-func newMemStorage() *memStorage { return &memStorage{kv: make(map[string][]byte)} }
-
-func (m *memStorage) Get(_ context.Context, k string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.kv[k], nil
-}
-
-func (m *memStorage) Set(ctx context.Context, k string, v []byte) error {
-	return m.Batch(ctx, storage.SetOperation(k, v))
-}
-
-func (m *memStorage) Delete(ctx context.Context, k string) error {
-	return m.Batch(ctx, storage.DeleteOperation(k))
-}
-
-func (m *memStorage) Batch(_ context.Context, ops ...*storage.Operation) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, op := range ops {
-		if op.Type == storage.Set && m.failSet.Load() {
-			return errors.New("disk full")
-		}
-	}
-	for _, op := range ops {
-		switch op.Type {
-		case storage.Get:
-			op.Value = m.kv[op.Key]
-		case storage.Set:
-			m.kv[op.Key] = slices.Clone(op.Value)
-		case storage.Delete:
-			delete(m.kv, op.Key)
-		}
-	}
-	return nil
-}
-
-func (m *memStorage) Walk(_ context.Context, fn storage.WalkFunc) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, k := range slices.Sorted(maps.Keys(m.kv)) {
-		if _, err := fn(k, m.kv[k]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (m *memStorage) Close(context.Context) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.closes++
-	return nil
-}
-
-func (m *memStorage) keys() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Sorted(maps.Keys(m.kv))
-}
-
 type memExtension struct {
 	component.StartFunc
 	component.ShutdownFunc
@@ -382,12 +312,4 @@ func assertEvictions(t *testing.T, tel *componenttest.Telemetry, v int64) {
 	t.Helper()
 	metadatatest.AssertEqualExporterLangsmithAssemblyEvictions(t, tel,
 		[]metricdata.DataPoint[int64]{{Value: v}}, metricdatatest.IgnoreTimestamp())
-}
-
-// cloneTraces is what the pipeline's fan-out hands a MutatesData consumer when the same batch
-// goes elsewhere too: the exporter moves spans out of what it is given.
-func cloneTraces(td ptrace.Traces) ptrace.Traces {
-	c := ptrace.NewTraces()
-	td.CopyTo(c)
-	return c
 }

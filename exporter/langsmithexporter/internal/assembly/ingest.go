@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
 	"github.com/google/uuid"
@@ -17,7 +17,7 @@ import (
 // assembler's own (the pipeline clones it when another consumer shares it): each span is moved,
 // not copied, either straight into the release batch or into the parking area. What is left of
 // td afterwards is empty husks.
-func (a *assembler) ingestTraces(c *call, td ptrace.Traces) {
+func (a *Assembler) ingestTraces(c *call, td ptrace.Traces) {
 	var ts *traceState
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
@@ -35,7 +35,7 @@ func (a *assembler) ingestTraces(c *call, td ptrace.Traces) {
 
 // ingest takes one span: a repeat of a known span merges, a new one is resolved and released
 // when its parent is known, and parked under its parent otherwise.
-func (a *assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputScope) {
+func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputScope) {
 	sid := span.SpanID()
 	si := readSpanInfo(span.Attributes())
 	h := a.hashSpan(span)
@@ -102,7 +102,7 @@ func (a *assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 }
 
 // park keeps span (moved out of the input) until p, its parent, is resolved.
-func (a *assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node) {
+func (a *Assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node) {
 	n.bytes = spanBytes(span)
 	n.span = ptrace.NewSpan()
 	span.MoveTo(n.span)
@@ -120,7 +120,7 @@ func (a *assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in 
 
 // deliverInput releases a newly resolved span from the input batch, or holds it when it is an
 // open observation, then releases whatever was waiting for it.
-func (a *assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope) {
+func (a *Assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope) {
 	if n.open && !a.cfg.LiveView {
 		n.bytes = spanBytes(span)
 		n.span = ptrace.NewSpan()
@@ -146,7 +146,7 @@ func (a *assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.S
 }
 
 // deliverParked releases (or holds) a parked node whose identity was just resolved.
-func (a *assembler) deliverParked(c *call, ts *traceState, n *node) {
+func (a *Assembler) deliverParked(c *call, ts *traceState, n *node) {
 	if n.open && !a.cfg.LiveView {
 		n.state = stateHeld
 		enqueue(&a.openQ, ts, n, c.now)
@@ -158,7 +158,7 @@ func (a *assembler) deliverParked(c *call, ts *traceState, n *node) {
 
 // releaseWaiters resolves everything parked under p, depth first, without recursion: a deep
 // chain of children arriving before their parents unwinds in one pass.
-func (a *assembler) releaseWaiters(c *call, ts *traceState, p *node) {
+func (a *Assembler) releaseWaiters(c *call, ts *traceState, p *node) {
 	if len(p.waiters) == 0 {
 		return
 	}
@@ -187,7 +187,7 @@ func (a *assembler) releaseWaiters(c *call, ts *traceState, p *node) {
 // repeat handles a span seen before. Before release the versions merge into one run (Langfuse's
 // upsert: later non-empty fields win). After release an identical re-send is dropped and a
 // changed one goes out as a patch of the same run.
-func (a *assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, si spanInfo, h uint64, in *inputScope) {
+func (a *Assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, si spanInfo, h uint64, in *inputScope) {
 	if si.langfuse && span.ParentSpanID().IsEmpty() {
 		a.observeSynthChild(c, ts, span)
 	}
@@ -262,7 +262,7 @@ func findTop(ts *traceState, n *node) *node {
 
 // orphan releases a parked span whose parent did not come, under the orphan policy, and with it
 // everything parked beneath it.
-func (a *assembler) orphan(c *call, ts *traceState, top *node) {
+func (a *Assembler) orphan(c *call, ts *traceState, top *node) {
 	top.orphaned = true
 	c.orphans++
 	if a.cfg.OrphanPolicy == OrphanAsRoot {
@@ -287,7 +287,7 @@ func (a *assembler) orphan(c *call, ts *traceState, top *node) {
 
 // flushTrace releases everything a trace holds as it is: parked spans under the orphan policy,
 // open observations in progress. Eviction and Shutdown use it.
-func (a *assembler) flushTrace(c *call, ts *traceState) {
+func (a *Assembler) flushTrace(c *call, ts *traceState) {
 	var parked, held []*node
 	for _, n := range ts.nodes {
 		switch n.state {
@@ -320,7 +320,7 @@ func (a *assembler) flushTrace(c *call, ts *traceState) {
 }
 
 // releaseHeld uploads an open observation as it is, in progress.
-func (a *assembler) releaseHeld(c *call, ts *traceState, n *node) {
+func (a *Assembler) releaseHeld(c *call, ts *traceState, n *node) {
 	if n.state != stateHeld {
 		return
 	}

@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
 	"strings"
@@ -93,7 +93,7 @@ func widen(body, child ptrace.Span, moveStart bool) bool {
 // needSynth returns the span ID a parentless Langfuse-style record hangs under, creating the
 // synthesized root when the trace has none. A root created in this pass is released at its end,
 // so it starts with the earliest of the records this pass brought.
-func (a *assembler) needSynth(c *call, ts *traceState, span ptrace.Span, in *inputScope) pcommon.SpanID {
+func (a *Assembler) needSynth(c *call, ts *traceState, span ptrace.Span, in *inputScope) pcommon.SpanID {
 	lid := ts.traceLevelID()
 	if p := ts.nodes[lid]; p != nil && p.resolved() {
 		if p.synth {
@@ -112,7 +112,7 @@ func (a *assembler) needSynth(c *call, ts *traceState, span ptrace.Span, in *inp
 }
 
 // finishSynth resolves and releases a root synthesized in this pass, and its waiting children.
-func (a *assembler) finishSynth(c *call, ts *traceState) {
+func (a *Assembler) finishSynth(c *call, ts *traceState) {
 	s := ts.synth
 	if s == nil || !s.pending {
 		return
@@ -134,7 +134,7 @@ func (a *assembler) finishSynth(c *call, ts *traceState) {
 
 // synthesizeFrom makes a root for the orphans of a trace that has none, spanning the spans the
 // trace holds. It returns nil when the trace-level span ID is taken by a parked span (bad input).
-func (a *assembler) synthesizeFrom(c *call, ts *traceState, child ptrace.Span, o *origin) *node {
+func (a *Assembler) synthesizeFrom(c *call, ts *traceState, child ptrace.Span, o *origin) *node {
 	lid := ts.traceLevelID()
 	n := ts.nodes[lid]
 	switch {
@@ -157,7 +157,7 @@ func (a *assembler) synthesizeFrom(c *call, ts *traceState, child ptrace.Span, o
 	return n
 }
 
-func (a *assembler) resolveSynth(c *call, ts *traceState, n *node, s *synthRoot) {
+func (a *Assembler) resolveSynth(c *call, ts *traceState, n *node, s *synthRoot) {
 	s.n = n
 	n.synth = true
 	start := s.body.StartTimestamp()
@@ -172,7 +172,7 @@ func (a *assembler) resolveSynth(c *call, ts *traceState, n *node, s *synthRoot)
 
 // observeSynthChild lets a child arriving after the synthesized root's release extend it; the
 // root is then patched once the trace is quiet (patchDirtyRoots).
-func (a *assembler) observeSynthChild(c *call, ts *traceState, child ptrace.Span) {
+func (a *Assembler) observeSynthChild(c *call, ts *traceState, child ptrace.Span) {
 	s := ts.synth
 	if s == nil || s.pending || s.n == nil {
 		return
@@ -184,7 +184,7 @@ func (a *assembler) observeSynthChild(c *call, ts *traceState, child ptrace.Span
 }
 
 // markSynthDirty schedules the synthesized root's patch for when the trace has been quiet.
-func (a *assembler) markSynthDirty(c *call, ts *traceState) {
+func (a *Assembler) markSynthDirty(c *call, ts *traceState) {
 	s := ts.synth
 	s.dirty, s.dirtyAt = true, c.now
 	if !s.inDirty {
@@ -194,7 +194,7 @@ func (a *assembler) markSynthDirty(c *call, ts *traceState) {
 }
 
 // patchSynth releases the synthesized root's current body as a patch of its run.
-func (a *assembler) patchSynth(c *call, ts *traceState) {
+func (a *Assembler) patchSynth(c *call, ts *traceState) {
 	s := ts.synth
 	s.body.Attributes().Remove(conventions.ObservationOpen)
 	releaseCopy(c, s.origin, s.body, s.n, true)
@@ -204,7 +204,7 @@ func (a *assembler) patchSynth(c *call, ts *traceState) {
 
 // patchDirtyRoots patches the synthesized roots that changed and have been quiet since before
 // quietSince.
-func (a *assembler) patchDirtyRoots(c *call, quietSince int64) {
+func (a *Assembler) patchDirtyRoots(c *call, quietSince int64) {
 	keep := a.dirty[:0]
 	for _, ts := range a.dirty {
 		s := ts.synth

@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter
+package assembly
 
 import (
 	"hash/maphash"
@@ -15,7 +15,7 @@ import (
 // The content hash decides between "identical re-send, drop it" and "changed, patch the run":
 // a copy must hash the same and every kind of change must not.
 func TestHashSpanTellsEveryChange(t *testing.T) {
-	a := &assembler{seed: maphash.MakeSeed()}
+	a := &Assembler{seed: maphash.MakeSeed()}
 	base := func() ptrace.Span {
 		s := ptrace.NewSpan()
 		s.SetName("llm")

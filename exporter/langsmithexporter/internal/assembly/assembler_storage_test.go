@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmithexporter
+package assembly
 
 import (
 	"context"
@@ -14,17 +14,19 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/storagetest"
 )
 
 var storageID = component.MustNewID("file_storage")
 
-func storageConfig() AssemblyConfig {
+func storageConfig() Config {
 	cfg := testAssemblyConfig()
 	cfg.Storage = &storageID
 	return cfg
 }
 
-func storageHost(client *memStorage) component.Host {
+func storageHost(client *storagetest.Mem) component.Host {
 	return testHost{exts: map[component.ID]component.Component{storageID: &memExtension{client: client}}}
 }
 
@@ -34,7 +36,7 @@ type notStorage struct {
 }
 
 // crash stops the timer loop without flushing anything, as a killed process would.
-func crash(a *assembler) {
+func crash(a *Assembler) {
 	a.stopOnce.Do(func() { close(a.stop) })
 	a.wg.Wait()
 }
@@ -61,7 +63,7 @@ func TestAssemblerStorageErrors(t *testing.T) {
 
 func TestAssemblerStorageRestart(t *testing.T) {
 	ctx := context.Background()
-	client := newMemStorage()
+	client := storagetest.NewMem()
 
 	sink1 := new(consumertest.TracesSink)
 	a1, _ := newTestAssembler(t, storageConfig(), sink1, nil)
@@ -71,7 +73,7 @@ func TestAssemblerStorageRestart(t *testing.T) {
 		sp{trace: 2, id: 1}, // released at once: never stored
 	)))
 	assert.Equal(t, 1, sink1.SpanCount())
-	keys := client.keys()
+	keys := client.Keys()
 	require.Len(t, keys, 2, "parked spans are written before ConsumeTraces returns")
 	for _, k := range keys {
 		assert.True(t, strings.HasPrefix(k, parkedKeyPrefix+tid(1).String()), k)
@@ -88,20 +90,20 @@ func TestAssemblerStorageRestart(t *testing.T) {
 	posts := checkTree(t, released(t, sink2.AllTraces()))
 	assert.Len(t, posts, 3)
 	assert.Equal(t, sid(2), parentOf(posts)[spanKey{tid(1), sid(3)}])
-	assert.Empty(t, client.keys(), "deleted once released")
+	assert.Empty(t, client.Keys(), "deleted once released")
 	require.NoError(t, a2.Shutdown(ctx))
-	assert.Equal(t, 1, client.closes)
+	assert.Equal(t, 1, client.Closes())
 }
 
 func TestAssemblerStorageReloadReleases(t *testing.T) {
 	// A reloaded span whose parent is reloaded too is released by Start itself, and deleted.
 	ctx := context.Background()
-	client := newMemStorage()
+	client := storagetest.NewMem()
 	a1, _ := newTestAssembler(t, storageConfig(), consumertest.NewNop(), nil)
 	require.NoError(t, a1.Start(ctx, storageHost(client)))
 	open := sp{trace: 1, id: 1, attrs: openAttr()} // held, so stored
 	require.NoError(t, a1.ConsumeTraces(ctx, spans(open, sp{trace: 1, id: 3, parent: 2, start: 2})))
-	require.Len(t, client.keys(), 2)
+	require.Len(t, client.Keys(), 2)
 	crash(a1)
 
 	sink := new(consumertest.TracesSink)
@@ -112,20 +114,20 @@ func TestAssemblerStorageReloadReleases(t *testing.T) {
 	assert.Equal(t, 1, sink.SpanCount(), "the orphan, under the (still open) root")
 	require.NoError(t, a2.ConsumeTraces(ctx, spans(sp{trace: 1, id: 1, end: 9})))
 	checkTree(t, released(t, sink.AllTraces()))
-	assert.Empty(t, client.keys())
+	assert.Empty(t, client.Keys())
 	require.NoError(t, a2.Shutdown(ctx))
 }
 
 func TestAssemblerStoragePendingOut(t *testing.T) {
 	ctx := context.Background()
-	client := newMemStorage()
+	client := storagetest.NewMem()
 	next := new(gate)
 	next.closed.Store(true)
 	a1, _ := newTestAssembler(t, storageConfig(), next, nil)
 	require.NoError(t, a1.Start(ctx, storageHost(client)))
 	require.NoError(t, a1.ConsumeTraces(ctx, spans(sp{trace: 1, id: 2, parent: 1, start: 1})))
 	require.NoError(t, a1.ConsumeTraces(ctx, spans(sp{trace: 1, id: 1})))
-	keys := client.keys()
+	keys := client.Keys()
 	require.Len(t, keys, 1, "the refused batch replaces the parked copy")
 	assert.True(t, strings.HasPrefix(keys[0], outKeyPrefix))
 	crash(a1)
@@ -140,34 +142,34 @@ func TestAssemblerStoragePendingOut(t *testing.T) {
 	assert.Equal(t, 2, next2.sink.SpanCount())
 	assert.Zero(t, a2.pendingSpans.Load())
 	checkTree(t, released(t, next2.sink.AllTraces()))
-	assert.Empty(t, client.keys())
+	assert.Empty(t, client.Keys())
 	require.NoError(t, a2.Shutdown(ctx))
 }
 
 func TestAssemblerStorageWriteFailure(t *testing.T) {
 	ctx := context.Background()
-	client := newMemStorage()
+	client := storagetest.NewMem()
 	a, _ := newTestAssembler(t, storageConfig(), consumertest.NewNop(), nil)
 	require.NoError(t, a.Start(ctx, storageHost(client)))
-	client.failSet.Store(true)
+	client.FailSet.Store(true)
 	err := a.ConsumeTraces(ctx, spans(sp{trace: 1, id: 2, parent: 1}))
 	require.ErrorContains(t, err, "cannot persist parked spans")
 	assert.Equal(t, 1, a.parkedSpans, "kept in memory")
 
 	// The sender's retry is merged, and the write is retried first.
-	client.failSet.Store(false)
+	client.FailSet.Store(false)
 	require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 1, id: 2, parent: 1})))
-	assert.Len(t, client.keys(), 1)
+	assert.Len(t, client.Keys(), 1)
 	assert.Equal(t, 1, a.parkedSpans)
 	require.NoError(t, a.Shutdown(ctx))
-	assert.Empty(t, client.keys())
+	assert.Empty(t, client.Keys())
 }
 
 func TestAssemblerStorageReloadTraces(t *testing.T) {
 	// A restart in the middle of a multi-batch trace ends with the same tree as no restart.
 	ctx := context.Background()
 	r, a, b, c := treeSpans(1)
-	client := newMemStorage()
+	client := storagetest.NewMem()
 	asm1, _ := newTestAssembler(t, storageConfig(), consumertest.NewNop(), nil)
 	require.NoError(t, asm1.Start(ctx, storageHost(client)))
 	require.NoError(t, asm1.ConsumeTraces(ctx, spans(b, c)))
@@ -180,6 +182,6 @@ func TestAssemblerStorageReloadTraces(t *testing.T) {
 	require.NoError(t, asm2.ConsumeTraces(ctx, spans(r)))
 	posts := checkTree(t, released(t, sink.AllTraces()))
 	assert.Len(t, posts, 4)
-	assert.Empty(t, client.keys())
+	assert.Empty(t, client.Keys())
 	require.NoError(t, asm2.Shutdown(ctx))
 }
