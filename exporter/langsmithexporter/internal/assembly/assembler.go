@@ -207,32 +207,6 @@ func (a *Assembler) admit(c *call, n, size int64) error {
 	return nil
 }
 
-// drainBeforeStop keeps offering pending-out batches to the upload queue for a while: the queue
-// is still sending (it drains after the assembler stops), so a queue that was full a moment ago
-// takes them soon. Bounded by ctx and by shutdownDrainWait. Must hold sendMu.
-func (a *Assembler) drainBeforeStop(ctx context.Context) {
-	if a.pendingSpans.Load() == 0 {
-		return
-	}
-	ticker := time.NewTicker(20 * time.Millisecond)
-	defer ticker.Stop()
-	giveUp := time.NewTimer(shutdownDrainWait)
-	defer giveUp.Stop()
-	for a.pendingSpans.Load() > 0 {
-		select {
-		case <-ctx.Done():
-			return
-		case <-giveUp.C:
-			return
-		case <-ticker.C:
-			a.drainPending(ctx)
-		}
-	}
-}
-
-// shutdownDrainWait bounds how long a stop waits for a full upload queue to take released spans.
-const shutdownDrainWait = 10 * time.Second
-
 // flushDue applies the timers: orphans whose wait is over, open runs whose wait is over,
 // synthesized roots to patch, expired identity cache, and a retry of pending-out batches.
 func (a *Assembler) flushDue(now time.Time) {

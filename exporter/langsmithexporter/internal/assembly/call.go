@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
@@ -54,39 +53,6 @@ func (c *call) batch() *outBatch {
 		c.out = &outBatch{td: ptrace.NewTraces(), groups: make(map[*origin]ptrace.SpanSlice)}
 	}
 	return c.out
-}
-
-// outBatch is what one pass releases: one ptrace.Traces, grouped by where the spans came from, so
-// the queue sees one ResourceSpans per origin rather than one per span.
-type outBatch struct {
-	td        ptrace.Traces
-	groups    map[*origin]ptrace.SpanSlice
-	last      *origin
-	lastSlice ptrace.SpanSlice
-	spans     int
-	bytes     int64    // estimated when the batch waits in pending-out
-	deletes   []string // storage keys of parked copies, deleted once next has the batch
-	key       string   // storage key of the batch itself while it waits in pending-out
-}
-
-func (b *outBatch) slice(o *origin) ptrace.SpanSlice {
-	if b.last == o {
-		return b.lastSlice
-	}
-	s, ok := b.groups[o]
-	if !ok {
-		rs := b.td.ResourceSpans().AppendEmpty()
-		o.rs.Resource().CopyTo(rs.Resource())
-		rs.SetSchemaUrl(o.rs.SchemaUrl())
-		src := o.scope()
-		ss := rs.ScopeSpans().AppendEmpty()
-		src.Scope().CopyTo(ss.Scope())
-		ss.SetSchemaUrl(src.SchemaUrl())
-		s = ss.Spans()
-		b.groups[o] = s
-	}
-	b.last, b.lastSlice = o, s
-	return s
 }
 
 // endCall finishes a pass: creates the pending synthesized roots, records metrics, computes the
@@ -142,92 +108,4 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	}
 	a.send(ctx, out, drain)
 	return err
-}
-
-// send hands a released batch to next, behind any batch already waiting. A refused batch waits in
-// pending-out (counted against the caps) rather than being lost; the caller is not failed for
-// it, because the spans are kept. Must hold sendMu.
-func (a *Assembler) send(ctx context.Context, out *outBatch, drain bool) {
-	if out != nil && out.td.SpanCount() > 0 {
-		out.spans = out.td.SpanCount()
-		if len(a.pending) == 0 {
-			if a.offer(ctx, out.td) {
-				a.deleteKeys(ctx, out.deletes, "")
-				return
-			}
-		}
-		a.pushPending(ctx, out)
-		drain = true
-	}
-	if drain {
-		a.drainPending(ctx)
-	}
-}
-
-func (a *Assembler) pushPending(ctx context.Context, out *outBatch) {
-	out.bytes = batchBytes(out.td)
-	if a.client != nil {
-		// Persist the batch itself and drop the parked copies in one storage batch, so a restart
-		// finds each span exactly once.
-		a.outSeq++
-		out.key = fmt.Sprintf("%s%016x", outKeyPrefix, a.outSeq)
-		ops := make([]*storage.Operation, 0, len(out.deletes)+1)
-		if b, err := marshalTraces(out.td); err == nil {
-			ops = append(ops, storage.SetOperation(out.key, b))
-			for _, k := range out.deletes {
-				ops = append(ops, storage.DeleteOperation(k))
-				delete(a.unsaved, k)
-			}
-			if err := a.client.Batch(ctx, ops...); err != nil {
-				a.logger.Warn("Cannot persist a pending-out batch; it is kept in memory only", zap.Error(err))
-				out.key = ""
-			} else {
-				out.deletes = nil
-			}
-		} else {
-			out.key = ""
-		}
-	}
-	a.pending = append(a.pending, out)
-	a.pendingSpans.Add(int64(out.spans))
-	a.pendingBytes.Add(out.bytes)
-}
-
-// offer hands released spans to the upload queue and reports whether they left the assembler.
-// A retryable refusal (the queue is full) keeps them here to try again. A permanent one cannot
-// get better by waiting, and keeping the batch would block every later one behind it, so it is
-// logged and dropped; Config.Validate rules out the queue settings that can cause it.
-func (a *Assembler) offer(ctx context.Context, td ptrace.Traces) bool {
-	err := a.next.ConsumeTraces(ctx, td)
-	switch {
-	case err == nil:
-		return true
-	case consumererror.IsPermanent(err):
-		a.logger.Error("Upload queue refused released spans permanently; they are dropped",
-			zap.Int("spans", td.SpanCount()), zap.Error(err))
-		return true
-	default:
-		a.logger.Debug("Upload queue refused released spans; keeping them in pending-out", zap.Error(err))
-		return false
-	}
-}
-
-// drainPending offers the pending-out batches to next in order and stops at the first refusal,
-// keeping their order. Must hold sendMu.
-func (a *Assembler) drainPending(ctx context.Context) {
-	sent := 0
-	for _, b := range a.pending {
-		if !a.offer(ctx, b.td) {
-			break
-		}
-		a.deleteKeys(ctx, b.deletes, b.key)
-		a.pendingSpans.Add(-int64(b.spans))
-		a.pendingBytes.Add(-b.bytes)
-		sent++
-	}
-	if sent > 0 {
-		n := copy(a.pending, a.pending[sent:])
-		clear(a.pending[n:])
-		a.pending = a.pending[:n]
-	}
 }
