@@ -9,13 +9,11 @@ import (
 	"fmt"
 	"hash/maphash"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
@@ -31,7 +29,7 @@ var (
 	errShutDown     = errors.New("trace assembler is shut down")
 )
 
-// assembler sits in front of the upload queue (next). It copies every span it is given, parks it
+// Assembler sits in front of the upload queue (next). It copies every span it is given, parks it
 // until the span's whole ancestor chain is known, then stamps the span with its run identity
 // (langsmith.span.id, langsmith.trace.id, langsmith.span.parent_id, langsmith.span.dotted_order)
 // and hands it to next. A released span describes its run completely, so the queue may split
@@ -44,6 +42,11 @@ var (
 // then wait OrphanWait and are uploaded as orphans). With storage, the first two survive a
 // restart; the identity cache never does.
 //
+// Three rooms: the state machine (ingest, the timers and the synthesized roots decide; transition
+// moves a node from one nodeState to the next), the journal that every transition tells what it
+// kept and let go (storage-backed or a no-op), and the outbox that hands released batches to next
+// and owns those next refused.
+//
 // One mutex guards the state. Everything that leaves it (storage writes and hand-offs to next)
 // runs under sendMu, which is taken before mu is released, so it happens in the order the
 // decisions were made: a patch never overtakes its post, and a storage delete never overtakes
@@ -54,7 +57,6 @@ type Assembler struct {
 	id     component.ID
 	logger *zap.Logger
 	tb     *metadata.TelemetryBuilder
-	next   consumer.Traces
 	// now is the clock; tests replace it and call flushDue directly.
 	now  func() time.Time
 	seed maphash.Seed
@@ -77,13 +79,11 @@ type Assembler struct {
 	scratch      call
 	stats        assemblyStats
 
-	sendMu       sync.Mutex
-	pending      []*outBatch // released batches next refused, oldest first
-	pendingSpans atomic.Int64
-	pendingBytes atomic.Int64
-	outSeq       uint64
-	client       storage.Client
-	unsaved      map[string][]byte // storage writes that failed; retried before any later op
+	// journal is written under both locks (Start) and read under either.
+	journal journal
+
+	sendMu sync.Mutex
+	outbox outbox
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -97,6 +97,8 @@ type assemblyStats struct {
 	patches    int64 // changed re-sends of released runs, released as patches
 }
 
+// New returns an assembler that hands what it releases to next. id names the exporter, whose
+// storage client the assembler gets under its own name; tb records its metrics.
 func New(cfg Config, idMode langsmith.IDMode, id component.ID, logger *zap.Logger, tb *metadata.TelemetryBuilder, next consumer.Traces) *Assembler {
 	return &Assembler{
 		cfg:          cfg,
@@ -104,12 +106,13 @@ func New(cfg Config, idMode langsmith.IDMode, id component.ID, logger *zap.Logge
 		id:           id,
 		logger:       logger,
 		tb:           tb,
-		next:         next,
 		now:          time.Now,
 		seed:         maphash.MakeSeed(),
 		traces:       make(map[pcommon.TraceID]*traceState),
 		lru:          traceList{which: lruLinks},
 		parkedTraces: traceList{which: parkedLinks},
+		journal:      nopJournal{},
+		outbox:       outbox{next: next, logger: logger, journal: nopJournal{}},
 		stop:         make(chan struct{}),
 	}
 }
@@ -122,10 +125,13 @@ func (a *Assembler) Start(ctx context.Context, host component.Host) error {
 		if err != nil {
 			return err
 		}
+		j := &storeJournal{client: client, logger: a.logger}
+		a.mu.Lock()
 		a.sendMu.Lock()
-		a.client = client
+		a.journal, a.outbox.journal = j, j
 		a.sendMu.Unlock()
-		if err := a.reload(ctx); err != nil {
+		a.mu.Unlock()
+		if err := a.reload(ctx, j); err != nil {
 			return err
 		}
 	}
@@ -190,7 +196,7 @@ func (a *Assembler) admit(c *call, n, size int64) error {
 	if n > maxSpans || size > maxBytes {
 		return consumererror.NewPermanent(fmt.Errorf("a batch of %d spans (~%d bytes) exceeds `assembly::max_spans` or `assembly::max_bytes`", n, size))
 	}
-	pendS, pendB := a.pendingSpans.Load(), a.pendingBytes.Load()
+	pendS, pendB := a.outbox.pendingSpans.Load(), a.outbox.pendingBytes.Load()
 	fits := func() bool {
 		return int64(a.parkedSpans)+pendS+n <= maxSpans && a.parkedBytes+pendB+size <= maxBytes
 	}
@@ -227,7 +233,7 @@ func (a *Assembler) flushDue(now time.Time) {
 	for e, ok := a.openQ.peek(); ok && e.at <= openDue; e, ok = a.openQ.peek() {
 		a.openQ.pop()
 		if ts, n := a.queuedAt(e); n != nil && n.state == stateHeld {
-			a.releaseHeld(c, ts, n)
+			a.transition(c, ts, n, evEnd, body{})
 		}
 	}
 	a.patchDirtyRoots(c, orphanDue)
@@ -266,19 +272,14 @@ func (a *Assembler) Shutdown(ctx context.Context) error {
 
 	a.sendMu.Lock()
 	defer a.sendMu.Unlock()
-	a.drainBeforeStop(ctx)
-	if left := a.pendingSpans.Load(); left > 0 {
-		if a.client == nil {
+	a.outbox.drainBeforeStop(ctx)
+	if left := a.outbox.pendingSpans.Load(); left > 0 {
+		if !a.journal.durable() {
 			err = errors.Join(err, fmt.Errorf("%d released spans could not be handed to the upload queue and are lost", left))
 		} else {
 			a.logger.Warn("Released spans could not be handed to the upload queue; they stay in storage for the next start",
 				zap.Int64("spans", left))
 		}
 	}
-	if a.client != nil {
-		a.flushUnsaved(ctx)
-		err = errors.Join(err, a.client.Close(ctx))
-		a.client = nil
-	}
-	return err
+	return errors.Join(err, a.journal.close(ctx))
 }

@@ -67,7 +67,7 @@ func TestAssemblerBackpressure(t *testing.T) {
 	// Released spans the queue refuses are kept in pending-out; the sender is not failed.
 	require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 1, id: 1}, sp{trace: 1, id: 2, parent: 1})))
 	require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 2, id: 1}, sp{trace: 2, id: 2, parent: 1})))
-	assert.Equal(t, int64(4), a.pendingSpans.Load())
+	assert.Equal(t, int64(4), a.outbox.pendingSpans.Load())
 
 	// Now the caps are hit: the batch is refused, retryably, and nothing changes.
 	err := a.ConsumeTraces(ctx, spans(sp{trace: 3, id: 2, parent: 1}))
@@ -75,15 +75,15 @@ func TestAssemblerBackpressure(t *testing.T) {
 	assert.False(t, consumererror.IsPermanent(err))
 	assert.Zero(t, a.parkedSpans)
 	assert.Len(t, a.traces, 2)
-	assert.Equal(t, int64(4), a.pendingSpans.Load())
+	assert.Equal(t, int64(4), a.outbox.pendingSpans.Load())
 
 	// The queue frees up: the flush loop delivers pending-out in order.
 	next.closed.Store(false)
 	a.flushDue(clk.advance(time.Second))
 	require.Len(t, next.sink.AllTraces(), 2)
 	assert.Equal(t, tid(1), next.sink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID())
-	assert.Zero(t, a.pendingSpans.Load())
-	assert.Zero(t, a.pendingBytes.Load())
+	assert.Zero(t, a.outbox.pendingSpans.Load())
+	assert.Zero(t, a.outbox.pendingBytes.Load())
 	checkTree(t, released(t, next.sink.AllTraces()))
 	require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 3, id: 1})))
 	assert.Equal(t, 5, next.sink.SpanCount())

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 )
@@ -16,14 +15,12 @@ import (
 // call is the bookkeeping of one pass under the lock (a ConsumeTraces, a flushDue, a reload or
 // the Shutdown flush). Its slices are reused between passes; only out leaves the lock.
 type call struct {
-	seq       uint64
-	now       int64 // unix nanoseconds
-	out       *outBatch
-	toStore   []*node       // spans parked or changed in this pass: written to storage at the end
-	synths    []*traceState // traces whose synthesized root is created at the end of the pass
-	released  []*node       // nodes whose out span must be forgotten at the end of the pass
-	stack     []*node
-	reloading bool // spans come from storage: already stored, not counted against the caps
+	seq      uint64
+	now      int64 // unix nanoseconds
+	out      *outBatch
+	synths   []*traceState // traces whose synthesized root is created at the end of the pass
+	released []*node       // nodes whose out span must be forgotten at the end of the pass
+	stack    []*node
 
 	parkedBefore int
 	statsBefore  assemblyStats
@@ -37,7 +34,6 @@ func (a *Assembler) beginCall(now time.Time) *call {
 	*c = call{
 		seq:          a.callSeq,
 		now:          now.UnixNano(),
-		toStore:      c.toStore[:0],
 		synths:       c.synths[:0],
 		released:     c.released[:0],
 		stack:        c.stack[:0],
@@ -55,8 +51,8 @@ func (c *call) batch() *outBatch {
 	return c.out
 }
 
-// endCall finishes a pass: creates the pending synthesized roots, records metrics, computes the
-// storage writes, then hands over to sendMu and releases mu. drain retries pending-out batches
+// endCall finishes a pass: creates the pending synthesized roots, records metrics, seals the
+// journal's writes, then hands over to sendMu and releases mu, writes them and sends the batch. drain retries pending-out batches
 // even when the pass released nothing (the flush loop and Shutdown).
 func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	for _, ts := range c.synths {
@@ -65,10 +61,7 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	for _, n := range c.released {
 		n.out = ptrace.Span{}
 	}
-	var sets []*storage.Operation
-	if a.cfg.Storage != nil && !c.reloading {
-		sets = a.storeOps(c)
-	}
+	sets := a.journal.seal()
 	if d := a.parkedSpans - c.parkedBefore; d != 0 {
 		a.tb.ExporterLangsmithAssemblySpansParked.Add(ctx, int64(d))
 	}
@@ -92,7 +85,6 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	out := c.out
 	c.out = nil
 	// The scratch slices are reused; drop their pointers so dropped traces can be collected.
-	clear(c.toStore)
 	clear(c.synths)
 	clear(c.released)
 
@@ -101,11 +93,9 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	defer a.sendMu.Unlock()
 
 	var err error
-	if a.client != nil {
-		if err = a.persist(ctx, sets); err != nil {
-			err = fmt.Errorf("cannot persist parked spans: %w", err)
-		}
+	if err = a.journal.commit(ctx, sets); err != nil {
+		err = fmt.Errorf("cannot persist parked spans: %w", err)
 	}
-	a.send(ctx, out, drain)
+	a.outbox.send(ctx, out, drain)
 	return err
 }

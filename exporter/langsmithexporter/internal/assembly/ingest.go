@@ -63,7 +63,7 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 		if n.parentRun == uuid.Nil && ts.root == nil {
 			ts.root = n
 		}
-		a.deliverInput(c, ts, n, span, in)
+		a.resolved(c, ts, n, body{span: span, in: in})
 		return
 	}
 
@@ -85,13 +85,13 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 
 	if parent.IsEmpty() {
 		resolveRoot(ts, n)
-		a.deliverInput(c, ts, n, span, in)
+		a.resolved(c, ts, n, body{span: span, in: in})
 		return
 	}
 	p := ts.nodes[parent]
 	if p != nil && p.resolved() {
 		a.resolveChild(ts, n, p)
-		a.deliverInput(c, ts, n, span, in)
+		a.resolved(c, ts, n, body{span: span, in: in})
 		return
 	}
 	if p == nil {
@@ -103,57 +103,15 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 
 // park keeps span (moved out of the input) until p, its parent, is resolved.
 func (a *Assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node) {
-	n.bytes = spanBytes(span)
-	n.span = ptrace.NewSpan()
-	span.MoveTo(n.span)
-	n.origin = in.origin()
-	n.state = stateParked
 	p.waiters = append(p.waiters, n)
-	a.addParked(ts, n)
-	enqueue(&a.orphanQ, ts, n, c.now)
-	if c.reloading {
-		n.stored = true
-	} else {
-		c.toStore = append(c.toStore, n)
-	}
+	a.transition(c, ts, n, evPark, body{span: span, in: in})
 }
 
-// deliverInput releases a newly resolved span from the input batch, or holds it when it is an
-// open observation, then releases whatever was waiting for it.
-func (a *Assembler) deliverInput(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope) {
-	if n.open && !a.cfg.LiveView {
-		n.bytes = spanBytes(span)
-		n.span = ptrace.NewSpan()
-		span.MoveTo(n.span)
-		n.origin = in.origin()
-		n.state = stateHeld
-		a.addParked(ts, n)
-		enqueue(&a.openQ, ts, n, c.now)
-		if c.reloading {
-			n.stored = true
-		} else {
-			c.toStore = append(c.toStore, n)
-		}
-	} else {
-		releaseInput(c, in.origin(), span, n, false)
-		n.state = stateReleased
-		if c.reloading {
-			b := c.batch()
-			b.deletes = append(b.deletes, parkedKey(ts.id, n.spanID))
-		}
-	}
+// resolved releases (or holds) a node whose identity is now known, then releases whatever was
+// waiting for it. b is the span that came with it, if any.
+func (a *Assembler) resolved(c *call, ts *traceState, n *node, b body) {
+	a.transition(c, ts, n, evResolve, b)
 	a.releaseWaiters(c, ts, n)
-}
-
-// deliverParked releases (or holds) a parked node whose identity was just resolved.
-func (a *Assembler) deliverParked(c *call, ts *traceState, n *node) {
-	if n.open && !a.cfg.LiveView {
-		n.state = stateHeld
-		enqueue(&a.openQ, ts, n, c.now)
-		return
-	}
-	a.unpark(ts, n)
-	releaseMove(c, n)
 }
 
 // releaseWaiters resolves everything parked under p, depth first, without recursion: a deep
@@ -175,7 +133,7 @@ func (a *Assembler) releaseWaiters(c *call, ts *traceState, p *node) {
 				continue
 			}
 			a.resolveChild(ts, w, p)
-			a.deliverParked(c, ts, w)
+			a.transition(c, ts, w, evResolve, body{})
 			if len(w.waiters) > 0 {
 				stack = append(stack, w)
 			}
@@ -197,8 +155,8 @@ func (a *Assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 			if ce := a.logger.Check(zap.DebugLevel, "Dropped an identical re-send of a released span"); ce != nil {
 				ce.Write(zap.Stringer("trace_id", ts.id), zap.Stringer("span_id", n.spanID))
 			}
-		} else if !n.stored && !c.reloading {
-			c.toStore = append(c.toStore, n) // an earlier storage write may have failed
+		} else {
+			a.transition(c, ts, n, evResend, body{})
 		}
 		return
 	}
@@ -210,16 +168,7 @@ func (a *Assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 		if !n.open {
 			n.span.Attributes().Remove(conventions.ObservationOpen)
 		}
-		b := spanBytes(n.span)
-		a.parkedBytes += b - n.bytes
-		n.bytes = b
-		if !c.reloading {
-			c.toStore = append(c.toStore, n)
-		}
-		if n.state == stateHeld && !n.open {
-			a.unpark(ts, n)
-			releaseMove(c, n)
-		}
+		a.transition(c, ts, n, evChange, body{})
 	case stateReleased:
 		wasOpen := n.open
 		n.open = n.open && si.open
@@ -281,8 +230,7 @@ func (a *Assembler) orphan(c *call, ts *traceState, top *node) {
 			}
 		}
 	}
-	a.deliverParked(c, ts, top)
-	a.releaseWaiters(c, ts, top)
+	a.resolved(c, ts, top, body{})
 }
 
 // flushTrace releases everything a trace holds as it is: parked spans under the orphan policy,
@@ -303,11 +251,11 @@ func (a *Assembler) flushTrace(c *call, ts *traceState) {
 		}
 	}
 	for _, n := range held {
-		a.releaseHeld(c, ts, n)
+		a.transition(c, ts, n, evEnd, body{})
 	}
 	for _, n := range ts.nodes { // open observations resolved by the orphaning above
 		if n.state == stateHeld {
-			a.releaseHeld(c, ts, n)
+			a.transition(c, ts, n, evEnd, body{})
 		}
 	}
 	if ts.parked != 0 {
@@ -317,13 +265,4 @@ func (a *Assembler) flushTrace(c *call, ts *traceState) {
 		ts.parked = 0
 		a.parkedTraces.remove(ts)
 	}
-}
-
-// releaseHeld uploads an open observation as it is, in progress.
-func (a *Assembler) releaseHeld(c *call, ts *traceState, n *node) {
-	if n.state != stateHeld {
-		return
-	}
-	a.unpark(ts, n)
-	releaseMove(c, n)
 }

@@ -9,7 +9,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// nodeState is where a span is in its life in the assembler. It only moves forward.
+// nodeState is where a span is in its life in the assembler. It only moves forward, and only in
+// transition (the events there say when).
 type nodeState uint8
 
 const (

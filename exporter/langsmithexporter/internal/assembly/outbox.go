@@ -6,50 +6,65 @@ package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmit
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 )
 
+// outKeyPrefix: o/<sequence, 16 hex digits> is one released batch the upload queue refused.
+const outKeyPrefix = "o/"
+
+// outbox hands released batches to next, the upload queue. It owns pending-out, the batches next
+// refused, oldest first, and their storage keys. Guarded by the assembler's sendMu, except the
+// counts, which admission reads under mu.
+type outbox struct {
+	next    consumer.Traces
+	logger  *zap.Logger
+	journal journal
+
+	pending      []*outBatch
+	pendingSpans atomic.Int64
+	pendingBytes atomic.Int64
+	seq          uint64
+}
+
 // send hands a released batch to next, behind any batch already waiting. A refused batch waits in
 // pending-out (counted against the caps) rather than being lost; the caller is not failed for
-// it, because the spans are kept. Must hold sendMu.
-func (a *Assembler) send(ctx context.Context, out *outBatch, drain bool) {
+// it, because the spans are kept.
+func (o *outbox) send(ctx context.Context, out *outBatch, drain bool) {
 	if out != nil && out.td.SpanCount() > 0 {
 		out.spans = out.td.SpanCount()
-		if len(a.pending) == 0 {
-			if a.offer(ctx, out.td) {
-				a.deleteKeys(ctx, out.deletes, "")
+		if len(o.pending) == 0 {
+			if o.offer(ctx, out.td) {
+				o.journal.remove(ctx, out.deletes, "")
 				return
 			}
 		}
-		a.pushPending(ctx, out)
+		o.push(ctx, out)
 		drain = true
 	}
 	if drain {
-		a.drainPending(ctx)
+		o.drain(ctx)
 	}
 }
 
-func (a *Assembler) pushPending(ctx context.Context, out *outBatch) {
+// push puts a refused batch in pending-out and, with storage, stores it there in place of the
+// parked copies of its spans.
+func (o *outbox) push(ctx context.Context, out *outBatch) {
 	out.bytes = batchBytes(out.td)
-	if a.client != nil {
-		// Persist the batch itself and drop the parked copies in one storage batch, so a restart
-		// finds each span exactly once.
-		a.outSeq++
-		out.key = fmt.Sprintf("%s%016x", outKeyPrefix, a.outSeq)
-		ops := make([]*storage.Operation, 0, len(out.deletes)+1)
+	if o.journal.durable() {
+		o.seq++
+		out.key = fmt.Sprintf("%s%016x", outKeyPrefix, o.seq)
 		if b, err := marshalTraces(out.td); err == nil {
-			ops = append(ops, storage.SetOperation(out.key, b))
-			for _, k := range out.deletes {
-				ops = append(ops, storage.DeleteOperation(k))
-				delete(a.unsaved, k)
-			}
-			if err := a.client.Batch(ctx, ops...); err != nil {
-				a.logger.Warn("Cannot persist a pending-out batch; it is kept in memory only", zap.Error(err))
+			if err := o.journal.save(ctx, out.key, b, out.deletes); err != nil {
+				o.logger.Warn("Cannot persist a pending-out batch; it is kept in memory only", zap.Error(err))
 				out.key = ""
 			} else {
 				out.deletes = nil
@@ -58,72 +73,94 @@ func (a *Assembler) pushPending(ctx context.Context, out *outBatch) {
 			out.key = ""
 		}
 	}
-	a.pending = append(a.pending, out)
-	a.pendingSpans.Add(int64(out.spans))
-	a.pendingBytes.Add(out.bytes)
+	o.pending = append(o.pending, out)
+	o.pendingSpans.Add(int64(out.spans))
+	o.pendingBytes.Add(out.bytes)
 }
 
 // offer hands released spans to the upload queue and reports whether they left the assembler.
 // A retryable refusal (the queue is full) keeps them here to try again. A permanent one cannot
 // get better by waiting, and keeping the batch would block every later one behind it, so it is
-// logged and dropped; Config.Validate rules out the queue settings that can cause it.
-func (a *Assembler) offer(ctx context.Context, td ptrace.Traces) bool {
-	err := a.next.ConsumeTraces(ctx, td)
+// logged and dropped; the exporter's Config.Validate rules out the queue settings that can cause
+// it.
+func (o *outbox) offer(ctx context.Context, td ptrace.Traces) bool {
+	err := o.next.ConsumeTraces(ctx, td)
 	switch {
 	case err == nil:
 		return true
 	case consumererror.IsPermanent(err):
-		a.logger.Error("Upload queue refused released spans permanently; they are dropped",
+		o.logger.Error("Upload queue refused released spans permanently; they are dropped",
 			zap.Int("spans", td.SpanCount()), zap.Error(err))
 		return true
 	default:
-		a.logger.Debug("Upload queue refused released spans; keeping them in pending-out", zap.Error(err))
+		o.logger.Debug("Upload queue refused released spans; keeping them in pending-out", zap.Error(err))
 		return false
 	}
 }
 
-// drainPending offers the pending-out batches to next in order and stops at the first refusal,
-// keeping their order. Must hold sendMu.
-func (a *Assembler) drainPending(ctx context.Context) {
+// drain offers the pending-out batches to next in order and stops at the first refusal, keeping
+// their order.
+func (o *outbox) drain(ctx context.Context) {
 	sent := 0
-	for _, b := range a.pending {
-		if !a.offer(ctx, b.td) {
+	for _, b := range o.pending {
+		if !o.offer(ctx, b.td) {
 			break
 		}
-		a.deleteKeys(ctx, b.deletes, b.key)
-		a.pendingSpans.Add(-int64(b.spans))
-		a.pendingBytes.Add(-b.bytes)
+		o.journal.remove(ctx, b.deletes, b.key)
+		o.pendingSpans.Add(-int64(b.spans))
+		o.pendingBytes.Add(-b.bytes)
 		sent++
 	}
 	if sent > 0 {
-		n := copy(a.pending, a.pending[sent:])
-		clear(a.pending[n:])
-		a.pending = a.pending[:n]
+		n := copy(o.pending, o.pending[sent:])
+		clear(o.pending[n:])
+		o.pending = o.pending[:n]
 	}
 }
 
 // drainBeforeStop keeps offering pending-out batches to the upload queue for a while: the queue
 // is still sending (it drains after the assembler stops), so a queue that was full a moment ago
-// takes them soon. Bounded by ctx and by shutdownDrainWait. Must hold sendMu.
-func (a *Assembler) drainBeforeStop(ctx context.Context) {
-	if a.pendingSpans.Load() == 0 {
+// takes them soon. Bounded by ctx and by shutdownDrainWait.
+func (o *outbox) drainBeforeStop(ctx context.Context) {
+	if o.pendingSpans.Load() == 0 {
 		return
 	}
 	ticker := time.NewTicker(20 * time.Millisecond)
 	defer ticker.Stop()
 	giveUp := time.NewTimer(shutdownDrainWait)
 	defer giveUp.Stop()
-	for a.pendingSpans.Load() > 0 {
+	for o.pendingSpans.Load() > 0 {
 		select {
 		case <-ctx.Done():
 			return
 		case <-giveUp.C:
 			return
 		case <-ticker.C:
-			a.drainPending(ctx)
+			o.drain(ctx)
 		}
 	}
 }
 
 // shutdownDrainWait bounds how long a stop waits for a full upload queue to take released spans.
 const shutdownDrainWait = 10 * time.Second
+
+// restore puts the batches a previous run left in pending-out back, in order and ahead of anything
+// new, and returns the keys it could not read.
+func (o *outbox) restore(entries []storedEntry) (corrupt []string) {
+	slices.SortFunc(entries, func(x, y storedEntry) int { return strings.Compare(x.key, y.key) })
+	for _, e := range entries {
+		td, err := unmarshalTraces(e.value)
+		if err != nil {
+			corrupt = append(corrupt, e.key)
+			continue
+		}
+		if seq, err := strconv.ParseUint(strings.TrimPrefix(e.key, outKeyPrefix), 16, 64); err == nil {
+			o.seq = max(o.seq, seq)
+		}
+		b := &outBatch{td: td, spans: td.SpanCount(), bytes: batchBytes(td), key: e.key}
+		o.pending = append(o.pending, b)
+		o.pendingSpans.Add(int64(b.spans))
+		o.pendingBytes.Add(b.bytes)
+	}
+	return corrupt
+}

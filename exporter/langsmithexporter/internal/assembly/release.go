@@ -33,16 +33,10 @@ func markReleased(c *call, dst ptrace.Span, n *node, patch bool) ptrace.Span {
 
 // releaseMove moves a kept body into the release batch; the node keeps only its identity.
 func releaseMove(c *call, n *node) {
-	b := c.batch()
-	dst := b.slice(n.origin).AppendEmpty()
+	dst := c.batch().slice(n.origin).AppendEmpty()
 	n.span.MoveTo(dst)
 	stamp(dst, n, false)
 	n.out, n.outSeq = dst, c.seq
 	c.released = append(c.released, n)
-	if n.stored {
-		b.deletes = append(b.deletes, parkedKey(dst.TraceID(), n.spanID))
-		n.stored = false
-	}
-	n.state = stateReleased
 	n.span, n.origin, n.bytes = ptrace.Span{}, nil, 0
 }

@@ -12,15 +12,13 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// The assembler's key space in its storage client (its own client, named "assembly"):
+// storageName names the assembler's own client of `assembly::storage`. Its key space:
 //
-//	p/<trace id hex><span id hex>  one parked (or held open) span: a one-span Traces, protobuf
-//	o/<sequence, 16 hex digits>    one released batch the upload queue refused (pending-out)
-const (
-	storageName     = "assembly"
-	parkedKeyPrefix = "p/"
-	outKeyPrefix    = "o/"
-)
+//	p/<trace id hex><span id hex>  one parked (or held open) span, a one-span Traces in protobuf:
+//	                               the journal's (parkedKeyPrefix)
+//	o/<sequence, 16 hex digits>    one released batch the upload queue refused: the outbox's
+//	                               (outKeyPrefix)
+const storageName = "assembly"
 
 func marshalTraces(td ptrace.Traces) ([]byte, error) {
 	var m ptrace.ProtoMarshaler

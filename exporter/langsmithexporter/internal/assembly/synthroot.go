@@ -164,8 +164,7 @@ func (a *Assembler) resolveSynth(c *call, ts *traceState, n *node, s *synthRoot)
 	n.startUs = micros(start)
 	n.runID = langsmith.RunID(a.idMode, ts.id, n.spanID, start.AsTime())
 	resolveRoot(ts, n)
-	releaseCopy(c, s.origin, s.body, n, false)
-	n.state = stateReleased
+	a.transition(c, ts, n, evResolve, body{span: s.body, origin: s.origin})
 	a.markSynthDirty(c, ts) // the in-progress post still needs its completing patch
 	a.releaseWaiters(c, ts, n)
 }

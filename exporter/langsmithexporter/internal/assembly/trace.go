@@ -101,23 +101,3 @@ func (a *Assembler) dropTrace(c *call, ts *traceState) {
 	a.lru.remove(ts)
 	delete(a.traces, ts.id)
 }
-
-// addParked counts a node that starts holding a span body (parked or held).
-func (a *Assembler) addParked(ts *traceState, n *node) {
-	ts.parked++
-	if ts.parked == 1 {
-		a.parkedTraces.pushBack(ts)
-	}
-	a.parkedSpans++
-	a.parkedBytes += n.bytes
-}
-
-// unpark uncounts a node whose body leaves the assembler.
-func (a *Assembler) unpark(ts *traceState, n *node) {
-	ts.parked--
-	if ts.parked == 0 {
-		a.parkedTraces.remove(ts)
-	}
-	a.parkedSpans--
-	a.parkedBytes -= n.bytes
-}
