@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/storagetest"
 )
@@ -116,6 +117,39 @@ func TestAssemblerStorageReloadReleases(t *testing.T) {
 	checkTree(t, released(t, sink.AllTraces()))
 	assert.Empty(t, client.Keys())
 	require.NoError(t, a2.Shutdown(ctx))
+}
+
+func TestAssemblerStorageReplayReleasesFromInput(t *testing.T) {
+	// A crash between a pass's writes and its deletes can leave a parked child stored beside its
+	// held parent. The reload holds the parent again and releases the child straight from what
+	// it read: the child's key must go, or every later start would send it again.
+	ctx := context.Background()
+	stash := func(td ptrace.Traces) *storagetest.Mem {
+		client := storagetest.NewMem()
+		a, _ := newTestAssembler(t, storageConfig(), consumertest.NewNop(), nil)
+		require.NoError(t, a.Start(ctx, storageHost(client)))
+		require.NoError(t, a.ConsumeTraces(ctx, td))
+		crash(a)
+		return client
+	}
+	client := stash(spans(sp{trace: 1, id: 1, attrs: openAttr()}))  // the parent, held
+	child := stash(spans(sp{trace: 1, id: 2, parent: 1, start: 1})) // the child, parked
+	parentKeys := client.Keys()
+	require.Len(t, parentKeys, 1)
+	for _, k := range child.Keys() {
+		v, err := child.Get(ctx, k)
+		require.NoError(t, err)
+		require.NoError(t, client.Set(ctx, k, v))
+	}
+	require.Len(t, client.Keys(), 2)
+
+	sink := new(consumertest.TracesSink)
+	a, _ := newTestAssembler(t, storageConfig(), sink, nil)
+	require.NoError(t, a.Start(ctx, storageHost(client)))
+	assert.Equal(t, 1, sink.SpanCount(), "the child, released by the reload")
+	assert.Equal(t, 1, a.parkedSpans, "the parent, held")
+	assert.Equal(t, parentKeys, client.Keys(), "the released child's key is deleted")
+	require.NoError(t, a.Shutdown(ctx))
 }
 
 func TestAssemblerStoragePendingOut(t *testing.T) {
