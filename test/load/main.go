@@ -70,6 +70,12 @@ type scenario struct {
 	Storm *storm
 	// SinkLatency slows every multipart answer of the lite downstream, so uploads queue up.
 	SinkLatency time.Duration
+	// Spans, when set, makes the load a fixed number of spans sent as fast as the collector
+	// takes them (tracebridge-loadgen with no schedule: Batch spans a request, Concurrency
+	// requests in flight), instead of Rate for the load time; the load time is then a cap.
+	Spans       int64
+	Batch       int // spans per OTLP request (default -otlp-batch)
+	Concurrency int // loadgen requests in flight (default 8)
 	// KillAfter, when set, kills the collector with SIGKILL this long after the load ended
 	// (uploads still queued), restarts it on the same file_storage, and counts what the
 	// restarted collector sent.
@@ -124,6 +130,18 @@ var scenarios = []scenario{
 	// on the same file_storage: nothing lost or doubled, and what the recovery costs.
 	{Name: "kill-25k", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Rate: 5_000, Duration: 5 * time.Second,
 		Storage: true, SinkLatency: 300 * time.Millisecond, KillAfter: time.Second},
+	// LLM-heavy spans, unthrottled (issue 18): 100k spans in 5-span agent traces (an
+	// invoke_agent root, four chat children with ~455 B of gen_ai semconv input/output messages,
+	// model, provider and token usage), 50 traces (250 spans) per OTLP/HTTP request, 4 requests in
+	// flight, as fast as the collector takes them. The pass-through and tracebridge into the
+	// strict emulator make the CPU-per-span pair; -lite is the same load into the light sink,
+	// for the sustained rate.
+	{Name: "otlp-llm-100k-base", Mode: modePassthrough, Load: loadOTLP, Client: "loadgen", Spans: 100_000, Batch: 250, Concurrency: 4,
+		Duration: 180 * time.Second},
+	{Name: "otlp-llm-100k", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Spans: 100_000, Batch: 250, Concurrency: 4,
+		Duration: 180 * time.Second, Downstream: "strict", Baseline: "otlp-llm-100k-base", MaxRatio: 1.5},
+	{Name: "otlp-llm-100k-lite", Mode: modeTracebridge, Load: loadOTLP, Client: "loadgen", Spans: 100_000, Batch: 250, Concurrency: 4,
+		Duration: 180 * time.Second, Baseline: "otlp-llm-100k-base", MinRate: 50_000, MaxRatio: 1.5},
 	{Name: "otlp-10k-storage", Mode: modeTracebridge, Load: loadOTLP, Rate: 10_000, Storage: true, Baseline: "otlp-10k-base",
 		MaxRatio: 2, MaxRSS: 250, MaxP99: 2000},
 }
@@ -161,6 +179,7 @@ type options struct {
 	stamp           string
 	goBin           string
 	selectedProfile map[string]bool
+	fixedCount      bool // this scenario sends a fixed number of spans, unthrottled
 }
 
 func main() {
@@ -228,7 +247,11 @@ func run() (int, error) {
 			} else if down == "" {
 				down = "lite"
 			}
-			fmt.Printf("%-18s %-12s %-11s %-13s %-10s %7.0f/s%s\n", s.Name, s.Mode, s.Load, client, down, s.Rate, def)
+			rate := fmt.Sprintf("%7.0f/s", s.Rate)
+			if s.Spans > 0 {
+				rate = fmt.Sprintf("%d spans, unthrottled", s.Spans)
+			}
+			fmt.Printf("%-18s %-12s %-11s %-13s %-10s %s%s\n", s.Name, s.Mode, s.Load, client, down, rate, def)
 		}
 		return 0, nil
 	}
@@ -287,7 +310,12 @@ func run() (int, error) {
 		if sc.Duration > 0 && !o.durationSet {
 			so.duration = sc.Duration
 		}
-		fmt.Printf("\n== %s (%s, %s via %s, %.0f/s, %s) ==\n", sc.Name, sc.Mode, sc.Load, clientOf(sc, o), sc.Rate*o.rateScale, so.duration)
+		so.fixedCount = sc.Spans > 0
+		rate := fmt.Sprintf("%.0f/s", sc.Rate*o.rateScale)
+		if sc.Spans > 0 {
+			rate = fmt.Sprintf("%d spans unthrottled, at most", sc.Spans)
+		}
+		fmt.Printf("\n== %s (%s, %s via %s, %s, %s) ==\n", sc.Name, sc.Mode, sc.Load, clientOf(sc, o), rate, so.duration)
 		r := runScenario(ctx, sc, so)
 		stopAll()
 		if b := byName[sc.Baseline]; b != nil && b.CPUPer100k > 0 && r.CPUPer100k > 0 {
@@ -512,12 +540,25 @@ func startClients(sc scenario, o options, p ports, work string) ([]*proc, error)
 			batch = 1
 		case loadOTLP:
 			mode, endpoint, batch, conc = "otlp", fmt.Sprintf("http://127.0.0.1:%d", p.otlpHTTP), o.otlpBatch, 8
+			if sc.Batch > 0 {
+				batch = sc.Batch
+			}
+			if sc.Concurrency > 0 {
+				conc = sc.Concurrency
+			}
 		}
-		args := []string{
+		var extra []string
+		if sc.Spans > 0 {
+			// A fixed count as fast as it is taken: a schedule no worker can keep up with, cut
+			// at the count (the load generator then only waits for a free worker).
+			rate = 1e9
+			extra = []string{"-max-requests", strconv.FormatInt((sc.Spans+int64(batch)-1)/int64(batch), 10)}
+		}
+		args := append([]string{
 			"-mode", mode, "-endpoint", endpoint, "-api-key", rawAPIKey,
 			"-rate", strconv.FormatFloat(rate, 'f', 2, 64), "-duration", secs,
 			"-batch", strconv.Itoa(batch), "-concurrency", strconv.Itoa(conc), "-records-per-trace", strconv.Itoa(spansPerTrace),
-		}
+		}, extra...)
 		outPath := filepath.Join(work, "loadgen.json")
 		f, err := os.Create(outPath)
 		if err != nil {
@@ -599,6 +640,9 @@ type profileResult struct {
 
 func grabProfile(ctx context.Context, o options, name string, port int, bin string) *profileResult {
 	warm := min(5*time.Second, o.duration/4)
+	if o.fixedCount { // a load of a few seconds: profile it from its start
+		warm = 500 * time.Millisecond
+	}
 	secs := min(o.profileSeconds, int((o.duration-warm).Seconds())-1)
 	pr := &profileResult{Seconds: secs, File: filepath.Join(o.results, o.stamp+"-"+name+".cpu.pprof"), binary: bin}
 	if secs < 1 {
