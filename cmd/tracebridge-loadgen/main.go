@@ -19,7 +19,11 @@
 //
 // The schedule is open-loop: request i is due at start + i*batch/rate. When every worker is busy
 // the generator falls behind and says so (late_requests, achieved rate) instead of hiding it.
-// Nothing is retried: a non-2xx answer means the records were not kept.
+// Nothing is retried unless -retry is given: a non-2xx answer means the records were not kept.
+// With -retry a request answered 429 or 503 is sent again, as the OTel SDKs' OTLP exporters do
+// (exponential backoff from 100 ms to 2 s, or the answer's Retry-After), until it is accepted,
+// refused otherwise, or -retry-for has passed since its first attempt; the status counts are of
+// final answers, retried_requests and records_retried count the attempts that were refused.
 package main
 
 import (
@@ -58,6 +62,8 @@ type config struct {
 	maxRequests     int64
 	timeout         time.Duration
 	seed            uint64
+	retry           bool
+	retryFor        time.Duration
 }
 
 // summary is the JSON printed on stdout at the end.
@@ -79,6 +85,8 @@ type summary struct {
 	Status5xx       int64   `json:"status_5xx"`
 	Status429       int64   `json:"status_429"`
 	Status503       int64   `json:"status_503"`
+	Retried         int64   `json:"retried_requests"` // -retry: attempts answered 429/503 and sent again
+	RecordsRetried  int64   `json:"records_retried"`
 	NetErrors       int64   `json:"net_errors"`
 	AchievedRate    float64 `json:"achieved_records_per_s"`
 	AcceptedRate    float64 `json:"accepted_records_per_s"`
@@ -111,6 +119,8 @@ func run(args []string) error {
 	fs.Int64Var(&c.maxRequests, "max-requests", 0, "stop after this many requests (0 = rate x duration)")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.Uint64Var(&c.seed, "seed", 0, "random seed (0 = from the clock)")
+	fs.BoolVar(&c.retry, "retry", false, "send a request answered 429 or 503 again after a backoff, as OTLP exporters do")
+	fs.DurationVar(&c.retryFor, "retry-for", 5*time.Minute, "with -retry: give a request up this long after its first attempt")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -289,6 +299,7 @@ func generate(ctx context.Context, c config) summary {
 	var (
 		requests, late, sent, accepted        atomic.Int64
 		s2xx, s4xx, s5xx, s429, s503, netErrs atomic.Int64
+		retried, recordsRetried               atomic.Int64
 		firstErr                              atomic.Value
 		latMu                                 sync.Mutex
 		lats                                  = make([]time.Duration, 0, total)
@@ -299,7 +310,10 @@ func generate(ctx context.Context, c config) summary {
 		wg.Go(func() {
 			for j := range jobs {
 				t0 := time.Now()
-				code, err := post(ctx, client, url, c.apiKey, j)
+				code, err := postRetrying(ctx, client, url, c, j, func() {
+					retried.Add(1)
+					recordsRetried.Add(int64(j.records))
+				})
 				d := time.Since(t0)
 				requests.Add(1)
 				sent.Add(int64(j.records))
@@ -376,6 +390,7 @@ loop:
 	s.RecordsSent, s.RecordsAccepted, s.Traces = sent.Load(), accepted.Load(), gen.traceCount()
 	s.Status2xx, s.Status4xx, s.Status5xx = s2xx.Load(), s4xx.Load(), s5xx.Load()
 	s.Status429, s.Status503, s.NetErrors = s429.Load(), s503.Load(), netErrs.Load()
+	s.Retried, s.RecordsRetried = retried.Load(), recordsRetried.Load()
 	if elapsed > 0 {
 		s.AchievedRate = round(float64(s.RecordsSent)/elapsed, 1)
 		s.AcceptedRate = round(float64(s.RecordsAccepted)/elapsed, 1)
@@ -391,10 +406,37 @@ loop:
 	return s
 }
 
-func post(ctx context.Context, client *http.Client, url, apiKey string, j job) (int, error) {
+// postRetrying posts j, and with -retry posts it again after a backoff while the answer is 429
+// or 503; retried is called before each repeat.
+func postRetrying(ctx context.Context, client *http.Client, url string, c config, j job, retried func()) (int, error) {
+	first := time.Now()
+	backoff := 100 * time.Millisecond
+	for {
+		code, wait, err := post(ctx, client, url, c.apiKey, j)
+		if !c.retry || err != nil || (code != http.StatusTooManyRequests && code != http.StatusServiceUnavailable) {
+			return code, err
+		}
+		if wait <= 0 {
+			wait = backoff
+			backoff = min(2*backoff, 2*time.Second)
+		}
+		if time.Since(first)+wait > c.retryFor {
+			return code, nil
+		}
+		retried()
+		select {
+		case <-ctx.Done():
+			return code, nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// post sends j once and returns the answer's status and Retry-After (0 when absent).
+func post(ctx context.Context, client *http.Client, url, apiKey string, j job) (int, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(j.body))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	req.Header.Set("Content-Type", j.contentType)
 	if apiKey != "" {
@@ -402,11 +444,15 @@ func post(ctx context.Context, client *http.Client, url, apiKey string, j job) (
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	return resp.StatusCode, nil
+	var wait time.Duration
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+		wait = time.Duration(secs) * time.Second
+	}
+	return resp.StatusCode, wait, nil
 }
 
 func quantile(sorted []time.Duration, q float64) time.Duration {

@@ -459,7 +459,8 @@ type result struct {
 	Generated      int64   `json:"generated"`       // spans (otlp) or records (raw) the clients produced, probes included
 	ClientRejected int64   `json:"client_rejected"` // raw: records answered non-2xx
 	Accepted       int64   `json:"accepted"`        // spans the receivers accepted
-	Refused        int64   `json:"refused"`         // spans the receivers refused
+	Refused        int64   `json:"refused"`         // spans the receivers refused and the client did not send again
+	Resent         int64   `json:"resent"`          // spans refused (503) and sent again by a retrying client; not lost
 	Delivered      int64   `json:"delivered"`       // runs stored by the emulator, or spans received by the sink
 	ClientDropped  int64   `json:"client_dropped"`  // generated - accepted - refused: lost before the collector (telemetrygen's batch span processor drops when its queue is full)
 	Lost           int64   `json:"lost"`            // generated - delivered
@@ -553,6 +554,9 @@ func startClients(sc scenario, o options, p ports, work string) ([]*proc, error)
 			// at the count (the load generator then only waits for a free worker).
 			rate = 1e9
 			extra = []string{"-max-requests", strconv.FormatInt((sc.Spans+int64(batch)-1)/int64(batch), 10)}
+			// Faster than a slow downstream drains: the collector's full queue or memory limiter
+			// answers 503, and the client sends the request again, as OTLP exporters do.
+			extra = append(extra, "-retry")
 		}
 		args := append([]string{
 			"-mode", mode, "-endpoint", endpoint, "-api-key", rawAPIKey,
@@ -589,34 +593,35 @@ var genAIAttributes = []string{
 }
 
 // clientCount reads what a finished client produced.
-func clientCount(c *proc) (generated, rejected int64, raw json.RawMessage, err error) {
+func clientCount(c *proc) (generated, rejected, retried int64, raw json.RawMessage, err error) {
 	if strings.HasPrefix(c.name, "telemetrygen") {
 		b, err := os.ReadFile(c.log)
 		if err != nil {
-			return 0, 0, nil, err
+			return 0, 0, 0, nil, err
 		}
 		ms := tgGenerated.FindAllSubmatch(b, -1)
 		if len(ms) == 0 {
-			return 0, 0, nil, errors.New("no 'traces generated' line in its log")
+			return 0, 0, 0, nil, errors.New("no 'traces generated' line in its log")
 		}
 		for _, m := range ms {
 			n, _ := strconv.ParseInt(string(m[1]), 10, 64)
 			generated += n * spansPerTrace
 		}
-		return generated, 0, nil, nil
+		return generated, 0, 0, nil, nil
 	}
 	b, err := os.ReadFile(filepath.Join(filepath.Dir(c.log), "loadgen.json"))
 	if err != nil {
-		return 0, 0, nil, err
+		return 0, 0, 0, nil, err
 	}
 	var s struct {
 		RecordsSent     int64 `json:"records_sent"`
 		RecordsAccepted int64 `json:"records_accepted"`
+		RecordsRetried  int64 `json:"records_retried"`
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
-		return 0, 0, nil, fmt.Errorf("loadgen output: %w", err)
+		return 0, 0, 0, nil, fmt.Errorf("loadgen output: %w", err)
 	}
-	return s.RecordsSent, s.RecordsSent - s.RecordsAccepted, json.RawMessage(b), nil
+	return s.RecordsSent, s.RecordsSent - s.RecordsAccepted, s.RecordsRetried, json.RawMessage(b), nil
 }
 
 func selfCPU() time.Duration {

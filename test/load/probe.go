@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -188,6 +189,7 @@ type prober struct {
 	sinkKeys bool // key probes by OTel trace ID (pass-through sink) instead of LangSmith trace_id
 	sent     int64
 	spans    int64 // probe spans the collector accepted
+	resent   int64 // probe spans refused with 503/429 and sent again
 }
 
 func newProber(otlpHTTPPort int, t *tracker, sinkKeys bool) *prober {
@@ -300,11 +302,38 @@ func (p *prober) one(ctx context.Context) {
 	p.tracker.mu.Unlock()
 }
 
+// post sends td, and sends it again while the collector answers 503 or 429 (a full queue or
+// the memory limiter), as an OTLP exporter retries, for up to a minute.
 func (p *prober) post(ctx context.Context, td ptrace.Traces) error {
 	body, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
 	if err != nil {
 		return err
 	}
+	backoff := 100 * time.Millisecond
+	for end := time.Now().Add(time.Minute); ; {
+		err := p.postOnce(ctx, body)
+		var busy errBusy
+		if !errors.As(err, &busy) || time.Now().Add(backoff).After(end) {
+			return err
+		}
+		p.tracker.mu.Lock()
+		p.resent += int64(td.SpanCount())
+		p.tracker.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// errBusy is a 503 or 429 answer: the collector asks to be sent the data again later.
+type errBusy struct{ status int }
+
+func (e errBusy) Error() string { return fmt.Sprintf("probe: HTTP %d", e.status) }
+
+func (p *prober) postOnce(ctx context.Context, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -316,16 +345,20 @@ func (p *prober) post(ctx context.Context, td ptrace.Traces) error {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		return errBusy{resp.StatusCode}
+	default:
 		return fmt.Errorf("probe: HTTP %d", resp.StatusCode)
 	}
 	return nil
 }
 
-func (p *prober) counts() (sent, spans int64) {
+func (p *prober) counts() (sent, spans, resent int64) {
 	p.tracker.mu.Lock()
 	defer p.tracker.mu.Unlock()
-	return p.sent, p.spans
+	return p.sent, p.spans, p.resent
 }
 
 func quantile(sorted []time.Duration, q float64) time.Duration {

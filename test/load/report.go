@@ -118,8 +118,8 @@ func printSummaryLine(r *result) {
 			check = strings.Join(r.Verify.Problems, "; ")
 		}
 	}
-	fmt.Printf("  offered %.0f/s, accepted %d, delivered %d (%.0f/s), lost %d (refused %d, client dropped %d), drain %.1fs; collector %.1f%% of a core, %.3f CPU-s/100k, peak RSS %.0f MiB; p50/p99 %.0f/%.0f ms (%d probes); check: %s; load avg %.2f→%.2f\n",
-		r.OfferedPerS, r.Accepted, r.Delivered, r.DeliveredPerS, r.Lost, r.Refused, r.ClientDropped, r.DrainSeconds, r.CPUPctLoad, r.CPUPer100k,
+	fmt.Printf("  offered %.0f/s, accepted %d, delivered %d (%.0f/s), lost %d (refused %d, client dropped %d; %d resent after a 503), drain %.1fs; collector %.1f%% of a core, %.3f CPU-s/100k, peak RSS %.0f MiB; p50/p99 %.0f/%.0f ms (%d probes); check: %s; load avg %.2f→%.2f\n",
+		r.OfferedPerS, r.Accepted, r.Delivered, r.DeliveredPerS, r.Lost, r.Refused, r.ClientDropped, r.Resent, r.DrainSeconds, r.CPUPctLoad, r.CPUPer100k,
 		r.RSSPeakMiB, r.Latency.P50, r.Latency.P99, r.Latency.Probes, check, r.LoadAvgStart[0], r.LoadAvgEnd[0])
 }
 

@@ -335,16 +335,17 @@ func runScenario(ctx context.Context, sc scenario, o options) *result {
 	}
 	r.Accepted = int64(m2.get(mAccepted) - m0.get(mAccepted))
 	r.Refused = int64(m2.get(mRefused) - m0.get(mRefused))
-	_, probeSpans := pr.counts()
-	r.Generated = probeSpans
+	_, probeSpans, probeResent := pr.counts()
+	r.Generated, r.Resent = probeSpans, probeResent
 	for _, c := range clients {
 		r.OtherCPU[c.name] = c.cpuTime().Seconds()
-		n, rejected, raw, err := clientCount(c)
+		n, rejected, retried, raw, err := clientCount(c)
 		if err != nil {
 			r.fail("%s: %v", c.name, err)
 		}
 		r.Generated += n
 		r.ClientRejected += rejected
+		r.Resent += retried
 		if raw != nil {
 			r.Loadgen = raw
 		}
@@ -400,6 +401,8 @@ func runScenario(ctx context.Context, sc scenario, o options) *result {
 			v.Conflicts = int64(er.ByStatus["409"])
 		}
 	}
+	// The receivers count every refusal, also of requests a retrying client (or probe) sent again.
+	r.Refused = max(0, r.Refused-r.Resent)
 	r.ClientDropped = max(0, r.Generated-r.Accepted-r.Refused)
 	if r.Verify != nil {
 		judge(r.Verify, r.Accepted, int64(r.Metrics["exporter_langsmith_assembly_orphans"]), r.ClientDropped+r.Refused, spansPerTrace)
