@@ -64,6 +64,7 @@ type config struct {
 	seed            uint64
 	retry           bool
 	retryFor        time.Duration
+	retryBackoff    time.Duration // first backoff; doubles up to 20 times it
 }
 
 // summary is the JSON printed on stdout at the end.
@@ -410,7 +411,11 @@ loop:
 // or 503; retried is called before each repeat.
 func postRetrying(ctx context.Context, client *http.Client, url string, c config, j job, retried func()) (int, error) {
 	first := time.Now()
-	backoff := 100 * time.Millisecond
+	backoff := c.retryBackoff
+	if backoff <= 0 {
+		backoff = 100 * time.Millisecond
+	}
+	limit := 20 * backoff
 	for {
 		code, wait, err := post(ctx, client, url, c.apiKey, j)
 		if !c.retry || err != nil || (code != http.StatusTooManyRequests && code != http.StatusServiceUnavailable) {
@@ -418,7 +423,7 @@ func postRetrying(ctx context.Context, client *http.Client, url string, c config
 		}
 		if wait <= 0 {
 			wait = backoff
-			backoff = min(2*backoff, 2*time.Second)
+			backoff = min(2*backoff, limit)
 		}
 		if time.Since(first)+wait > c.retryFor {
 			return code, nil
