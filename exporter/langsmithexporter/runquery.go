@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/tracebridge/tracebridge/translator/langsmith"
@@ -41,6 +43,11 @@ const (
 	maxQueryBody = 1 << 20
 	// queryMaxPages bounds the pages followed for one query (a server paging below limit).
 	queryMaxPages = 4
+)
+
+var (
+	queryAnswered = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "answered")))
+	queryFailed   = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "failed")))
 )
 
 type runQuery struct {
@@ -179,6 +186,7 @@ func (u *uploader) postQuery(ctx context.Context, q *runQuery) (*runQueryAnswer,
 	u.setHeaders(req.Header)
 	resp, err := u.client.Do(req)
 	if err != nil {
+		u.telemetry.ExporterLangsmithRunQueries.Add(ctx, 1, queryFailed)
 		return nil, fmt.Errorf("run query: %w", err)
 	}
 	defer resp.Body.Close()
@@ -187,6 +195,11 @@ func (u *uploader) postQuery(ctx context.Context, q *runQuery) (*runQueryAnswer,
 		return nil, fmt.Errorf("read run query answer: %w", err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
+	outcome := queryAnswered
+	if resp.StatusCode != http.StatusOK {
+		outcome = queryFailed
+	}
+	u.telemetry.ExporterLangsmithRunQueries.Add(ctx, 1, outcome)
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:

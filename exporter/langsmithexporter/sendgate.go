@@ -142,6 +142,16 @@ func (g *sendGate) pace(key string) *keyPace {
 	return p
 }
 
+// rate is the key's paced rate in requests per second; 0 while it is not paced.
+func (g *sendGate) rate(key string) float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p := g.keys[key]; p != nil {
+		return p.rate
+	}
+	return 0
+}
+
 // ready returns when a request of key may start.
 func (g *sendGate) ready(key string) time.Time {
 	g.mu.Lock()
@@ -250,8 +260,10 @@ type gateJob struct {
 // drive sends every job when the gate lets its key go, earliest first, and sends the jobs that
 // send hands back (throttled requests) again after their wait. A job of one key never waits
 // behind another key's pacing or behind a throttled request. When ctx ends (shutdown), the jobs
-// not sent are returned, for exporterhelper to keep.
-func (g *sendGate) drive(ctx context.Context, jobs []gateJob, send func(gateJob) []gateJob) []gateJob {
+// not sent are returned, for exporterhelper to keep. held, if set, is told of each request the
+// gate held back before sending it, and for how long.
+func (g *sendGate) drive(ctx context.Context, jobs []gateJob, send func(gateJob) []gateJob, held func(time.Duration)) []gateJob {
+	var slept time.Duration
 	for len(jobs) > 0 {
 		best, bestAt := 0, time.Time{}
 		for i := range jobs {
@@ -267,11 +279,16 @@ func (g *sendGate) drive(ctx context.Context, jobs []gateJob, send func(gateJob)
 			if err := g.sleep(ctx, wait); err != nil {
 				return jobs
 			}
+			slept += wait
 			continue
 		}
 		if !g.acquire(jobs[best].key) {
 			continue
 		}
+		if slept > 0 && held != nil {
+			held(slept)
+		}
+		slept = 0
 		job := jobs[best]
 		jobs = append(jobs[:best], jobs[best+1:]...)
 		jobs = append(jobs, send(job)...)

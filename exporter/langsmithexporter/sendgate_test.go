@@ -213,6 +213,7 @@ func TestSendGateDrive(t *testing.T) {
 			var got []sent
 			nth := map[int]int{}
 			var handedBack []gateJob
+			var held time.Duration
 			left := g.drive(context.Background(), jobs(), func(j gateJob) []gateJob {
 				got = append(got, sent{j.key, j.lo, clk.now().Sub(start)})
 				status, ra := tt.answer(j.lo, nth[j.lo])
@@ -227,9 +228,12 @@ func TestSendGateDrive(t *testing.T) {
 					return nil
 				}
 				return []gateJob{{lo: j.lo, hi: j.hi, key: j.key, at: clk.now().Add(wait), attempt: j.attempt + 1}}
-			})
+			}, func(d time.Duration) { held += d })
 			assert.Empty(t, left)
 			assert.Equal(t, tt.want, got)
+			// Sending takes no time on the fake clock: every moment before the last send was
+			// the gate holding requests back, and the gate says so.
+			assert.Equal(t, got[len(got)-1].at, held)
 			if tt.name == "a request throttled gateMaxAttempts times is handed back" {
 				assert.Len(t, handedBack, 1)
 			}
@@ -244,7 +248,7 @@ func TestSendGateDriveReturnsWhatIsLeftWhenCancelled(t *testing.T) {
 	left := g.drive(ctx, jobs, func(j gateJob) []gateJob {
 		cancel()
 		return []gateJob{{lo: j.lo, key: j.key, at: g.now().Add(time.Second), attempt: 1}}
-	})
+	}, nil)
 	require.Len(t, left, 2, "the throttled job waits for a second the shutdown does not give it")
 }
 

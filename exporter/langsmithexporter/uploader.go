@@ -120,6 +120,13 @@ func (u *uploader) start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("create http client: %w", err)
 	}
 	u.client = client
+	// The pace of this exporter's credential, from the gate every instance shares.
+	if err := u.telemetry.RegisterExporterLangsmithGateRateCallback(func(_ context.Context, o metric.Float64Observer) error {
+		o.Observe(u.gate.rate(u.gateKey()))
+		return nil
+	}); err != nil {
+		return fmt.Errorf("register the gate rate metric: %w", err)
+	}
 	if q := u.cfg.QueueConfig.Get(); q != nil && q.StorageID != nil {
 		if u.ledger, err = openLedger(ctx, host, *q.StorageID, u.id); err != nil {
 			return err
@@ -240,7 +247,12 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 			lo = hi
 		}
 	}
-	for _, j := range u.gate.drive(ctx, jobs, func(j gateJob) []gateJob { return u.sendJob(ctx, st, j) }) {
+	send := func(j gateJob) []gateJob { return u.sendJob(ctx, st, j) }
+	held := func(d time.Duration) {
+		u.telemetry.ExporterLangsmithGateWaits.Add(ctx, 1)
+		u.telemetry.ExporterLangsmithGateWaitTime.Add(ctx, d.Seconds())
+	}
+	for _, j := range u.gate.drive(ctx, jobs, send, held) {
 		st.retry = append(st.retry, [2]int{j.lo, j.hi})
 		st.retryErr = errors.Join(st.retryErr, ctx.Err())
 	}
@@ -397,6 +409,7 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 		u.batchOnly.Store(true)
 		u.sendRange(ctx, st, lo, hi)
 	case retryable:
+		u.telemetry.ExporterLangsmithRequestsThrottled.Add(ctx, 1, metric.WithAttributes(attribute.Int("status", status)))
 		if wait, ok := u.gate.throttled(st.job.key, status, header, st.job.attempt); ok {
 			st.deferred = append(st.deferred, gateJob{lo: lo, hi: hi, key: st.job.key, at: u.gate.now().Add(wait), attempt: st.job.attempt + 1})
 			return

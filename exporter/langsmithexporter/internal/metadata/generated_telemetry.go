@@ -3,10 +3,12 @@
 package metadata
 
 import (
+	"context"
 	"errors"
 	"sync"
 
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/trace"
 
 	"go.opentelemetry.io/collector/component"
@@ -32,8 +34,13 @@ type TelemetryBuilder struct {
 	ExporterLangsmithAssemblyOrphans          metric.Int64Counter
 	ExporterLangsmithAssemblyPatches          metric.Int64Counter
 	ExporterLangsmithAssemblySpansParked      metric.Int64UpDownCounter
+	ExporterLangsmithGateRate                 metric.Float64ObservableGauge
+	ExporterLangsmithGateWaitTime             metric.Float64Counter
+	ExporterLangsmithGateWaits                metric.Int64Counter
 	ExporterLangsmithRequestBytesCompressed   metric.Int64Counter
 	ExporterLangsmithRequestBytesUncompressed metric.Int64Counter
+	ExporterLangsmithRequestsThrottled        metric.Int64Counter
+	ExporterLangsmithRunQueries               metric.Int64Counter
 	ExporterLangsmithRunsAlreadyDelivered     metric.Int64Counter
 	ExporterLangsmithRunsConflicted           metric.Int64Counter
 	ExporterLangsmithRunsDeadLettered         metric.Int64Counter
@@ -51,6 +58,31 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterExporterLangsmithGateRateCallback sets callback for observable ExporterLangsmithGateRate metric.
+func (builder *TelemetryBuilder) RegisterExporterLangsmithGateRateCallback(cb metric.Float64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerFloat64{inst: builder.ExporterLangsmithGateRate, obs: o})
+		return nil
+	}, builder.ExporterLangsmithGateRate)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+type observerFloat64 struct {
+	embedded.Float64Observer
+	inst metric.Float64Observable
+	obs  metric.Observer
+}
+
+func (oi *observerFloat64) Observe(value float64, opts ...metric.ObserveOption) {
+	oi.obs.ObserveFloat64(oi.inst, value, opts...)
 }
 
 // Shutdown unregister all registered callbacks for async instruments.
@@ -107,6 +139,24 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithGateRate, err = builder.meter.Float64ObservableGauge(
+		"otelcol_exporter_langsmith_gate_rate",
+		metric.WithDescription("The requests per second the send gate lets this exporter's credential (endpoint, tenant id and API key, shared by every exporter instance sending with it) send while LangSmith answers 429 without Retry-After; 0 while it is not paced. [Development]"),
+		metric.WithUnit("{requests}/s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithGateWaitTime, err = builder.meter.Float64Counter(
+		"otelcol_exporter_langsmith_gate_wait_time",
+		metric.WithDescription("Time the send gate held this exporter's requests back, for their credential's pace or for the wait a throttled answer asked for. [Development]"),
+		metric.WithUnit("s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithGateWaits, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_gate_waits",
+		metric.WithDescription("Requests the send gate held back before sending them (for their credential's pace, or the wait a throttled answer asked for). [Development]"),
+		metric.WithUnit("{requests}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ExporterLangsmithRequestBytesCompressed, err = builder.meter.Int64Counter(
 		"otelcol_exporter_langsmith_request_bytes_compressed",
 		metric.WithDescription("Request body bytes on the wire after compression. [Development]"),
@@ -117,6 +167,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_langsmith_request_bytes_uncompressed",
 		metric.WithDescription("Request body bytes before compression. [Development]"),
 		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithRequestsThrottled, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_requests_throttled",
+		metric.WithDescription("Upload requests LangSmith answered 429, 408, 425 or 5xx, by status; the send gate re-sends them after their wait, or hands them to retry_on_failure. [Development]"),
+		metric.WithUnit("{requests}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithRunQueries, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_run_queries",
+		metric.WithDescription("Run queries (POST /runs/query) sent to find which runs of a request LangSmith refused with 409 it already has, by outcome (answered, failed). [Development]"),
+		metric.WithUnit("{requests}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterLangsmithRunsAlreadyDelivered, err = builder.meter.Int64Counter(

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
@@ -19,14 +20,22 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	require.NoError(t, tb.RegisterExporterLangsmithGateRateCallback(func(_ context.Context, observer metric.Float64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	tb.ExporterLangsmithAssemblyClamped.Add(context.Background(), 1)
 	tb.ExporterLangsmithAssemblyDuplicates.Add(context.Background(), 1)
 	tb.ExporterLangsmithAssemblyEvictions.Add(context.Background(), 1)
 	tb.ExporterLangsmithAssemblyOrphans.Add(context.Background(), 1)
 	tb.ExporterLangsmithAssemblyPatches.Add(context.Background(), 1)
 	tb.ExporterLangsmithAssemblySpansParked.Add(context.Background(), 1)
+	tb.ExporterLangsmithGateWaitTime.Add(context.Background(), 1)
+	tb.ExporterLangsmithGateWaits.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestBytesCompressed.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestBytesUncompressed.Add(context.Background(), 1)
+	tb.ExporterLangsmithRequestsThrottled.Add(context.Background(), 1)
+	tb.ExporterLangsmithRunQueries.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsAlreadyDelivered.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsConflicted.Add(context.Background(), 1)
 	tb.ExporterLangsmithRunsDeadLettered.Add(context.Background(), 1)
@@ -51,10 +60,25 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualExporterLangsmithAssemblySpansParked(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithGateRate(t, testTel,
+		[]metricdata.DataPoint[float64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithGateWaitTime(t, testTel,
+		[]metricdata.DataPoint[float64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithGateWaits(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithRequestBytesCompressed(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithRequestBytesUncompressed(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithRequestsThrottled(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithRunQueries(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithRunsAlreadyDelivered(t, testTel,
