@@ -16,6 +16,11 @@
 //
 // Each of these would send a tenant's runs into the shared project (or refuse them) instead of
 // the tenant's own, so the collector does not start.
+//
+// The converter also hands each langsmith exporter what it cannot see itself: the projects the
+// langfuse receivers' keys pin. It adds them to the exporter's `reserved_projects`, so the
+// data of a caller of no tenant cannot name them (the key's own callers still land there: their
+// project is pinned on the context, which wins over any reservation).
 package tenantguard // import "github.com/tracebridge/tracebridge/converter/tenantguard"
 
 import (
@@ -47,7 +52,8 @@ const (
 // contextDroppers are processors that hand data on with a context of their own.
 var contextDroppers = []string{typeBatch, "groupbytrace", "tail_sampling"}
 
-// Convert checks the configuration; it changes nothing.
+// Convert checks the configuration and reserves, on every langsmith exporter, the projects the
+// langfuse receivers' keys pin.
 func (guard) Convert(_ context.Context, conf *confmap.Conf) error {
 	raw := conf.ToStringMap()
 	receivers := asMap(raw["receivers"])
@@ -66,7 +72,68 @@ func (guard) Convert(_ context.Context, conf *confmap.Conf) error {
 			errs = append(errs, checkPipeline(expID, asMap(exporters[expID]), feeding, pipelines, receivers, processors)...)
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return reserveKeyProjects(conf, receivers, exporters)
+}
+
+// defaultProject is the langsmith exporter's `project` when the configuration sets none
+// (createDefaultConfig in exporter/langsmithexporter).
+const defaultProject = "default"
+
+// reserveKeyProjects adds the project of every langfuse receiver key that pins one to the
+// `reserved_projects` of every langsmith exporter, whichever pipelines they are in: the key's
+// project lives in an exporter's own workspace, and any exporter writing there must keep
+// callers of no tenant out of it. Reserving a name in a workspace that has no such project
+// only sends a shared caller naming it to the exporter's `project`. An exporter's own `project`
+// is never reserved: callers of no tenant land there anyway.
+func reserveKeyProjects(conf *confmap.Conf, receivers, exporters map[string]any) error {
+	var pinned []string
+	for _, recvID := range sortedKeys(receivers) {
+		if componentType(recvID) != typeLangfuse {
+			continue
+		}
+		for _, k := range asSlice(asMap(receivers[recvID])["api_keys"]) {
+			if p := asString(asMap(k)["project"]); p != "" && !slices.Contains(pinned, p) {
+				pinned = append(pinned, p)
+			}
+		}
+	}
+	if len(pinned) == 0 {
+		return nil
+	}
+	add := map[string]any{}
+	for _, expID := range sortedKeys(exporters) {
+		if componentType(expID) != typeLangsmith {
+			continue
+		}
+		cfg := asMap(exporters[expID])
+		current, isList := cfg["reserved_projects"].([]any)
+		if cfg["reserved_projects"] != nil && !isList {
+			continue // not a list: the exporter's own unmarshalling says so
+		}
+		own := asString(cfg["project"])
+		if own == "" {
+			own = defaultProject
+		}
+		reserved := slices.Clone(current)
+		for _, p := range pinned {
+			if p != own && !slices.Contains(reserved, any(p)) {
+				reserved = append(reserved, p)
+			}
+		}
+		if len(reserved) > len(current) {
+			add[expID] = map[string]any{"reserved_projects": reserved}
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	if err := conf.Merge(confmap.NewFromStringMap(map[string]any{"exporters": add})); err != nil {
+		return fmt.Errorf("reserving the projects pinned by langfuse keys: %w", err)
+	}
+	return nil
 }
 
 // upstream returns the pipelines whose data reaches pipeline name: itself and, through every

@@ -21,6 +21,9 @@ func TestConvert(t *testing.T) {
 		name    string
 		wantErr []string // empty: the configuration starts
 		notErr  []string // what the error must not say
+		// reserved: each exporter's `reserved_projects` after conversion; without it, the
+		// guard changes nothing.
+		reserved map[string][]any
 	}{
 		{name: "shared_keys_with_batch"},
 		{name: "pinned_key_with_batch", wantErr: []string{`pipeline "traces": processor "batch" hands data on without the caller's identity`}},
@@ -33,6 +36,16 @@ func TestConvert(t *testing.T) {
 		{name: "tail_sampling_other_exporter"},
 		{name: "batch_before_forward_connector", wantErr: []string{`pipeline "traces/in": processor "batch"`}},
 		{name: "forward_connector_without_batch", wantErr: []string{`pipeline "traces/in": receiver "langfuse" ` + "`api_keys[0]`" + ` names tenant "team-z"`}, notErr: []string{`processor "batch"`}},
+		{
+			// Every langsmith exporter, in a pipeline with the keys or not, reserves every
+			// pinned project but its own `project`, after those listed by hand.
+			name: "reserve_key_projects",
+			reserved: map[string][]any{
+				"langsmith":       {"by-hand", "pinned-1", "pinned-2"},
+				"langsmith/plain": {"pinned-1", "pinned-2"},
+				"langsmith/own":   {"pinned-1"},
+			},
+		},
 	}
 	conv := NewFactory().Create(confmap.ConverterSettings{})
 	for _, tt := range tests {
@@ -41,7 +54,15 @@ func TestConvert(t *testing.T) {
 			require.NoError(t, err)
 			before := conf.ToStringMap()
 			err = conv.Convert(context.Background(), conf)
-			assert.Equal(t, before, conf.ToStringMap(), "the guard changes nothing")
+			if tt.reserved == nil {
+				assert.Equal(t, before, conf.ToStringMap(), "the guard changes nothing")
+			}
+			for id, want := range tt.reserved {
+				assert.Equal(t, want, conf.Get("exporters::"+id+"::reserved_projects"), id)
+			}
+			if tt.reserved != nil {
+				assert.Nil(t, conf.Get("exporters::debug::reserved_projects"), "other exporters are left alone")
+			}
 			if len(tt.wantErr) == 0 {
 				require.NoError(t, err)
 				return

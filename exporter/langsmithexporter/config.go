@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -51,9 +52,16 @@ type Config struct {
 	// api_key, tenant_id and project above, as without tenants.
 	Tenants []TenantConfig `mapstructure:"tenants"`
 
-	// reservedProjects are the projects of tenants that share this exporter's workspace (no
-	// api_key of their own): set by the tenant router on the shared exporter's copy, so the
-	// data of callers of no tenant cannot name them.
+	// ReservedProjects are projects of this exporter's workspace that the data of a caller of
+	// no tenant may not name: a run naming one lands in `project` instead. The build's config
+	// converter (converter/tenantguard) adds every project a langfuse receiver key pins, since
+	// the exporter does not see the receiver's keys; the projects of `tenants` without an
+	// `api_key` of their own are reserved without being listed. While any project is reserved,
+	// such a caller may not name a project by id either (the exporter cannot tell whose it is).
+	ReservedProjects []string `mapstructure:"reserved_projects"`
+
+	// reservedProjects is ReservedProjects with the projects of tenants that share this
+	// exporter's workspace: set by the tenant router on the shared exporter's copy.
 	reservedProjects []string
 
 	// prevent unkeyed literal initialization
@@ -139,11 +147,26 @@ func (cfg *Config) Validate() error {
 	if cfg.Project == "" {
 		errs = errors.Join(errs, errors.New("`project` must not be empty"))
 	}
-	errs = errors.Join(errs, validateQueue(cfg.QueueConfig.Get()), validateTenants(cfg.Tenants))
+	errs = errors.Join(errs, validateQueue(cfg.QueueConfig.Get()), validateTenants(cfg.Tenants), cfg.validateReserved())
 	if cfg.ClientConfig.Compression.IsCompressed() {
 		errs = errors.Join(errs, errors.New("`compression` is not supported: run uploads are always zstd-compressed"))
 	}
 	return errs // confmap.Validate runs AssemblyConfig.Validate itself, as for every nested struct
+}
+
+// validateReserved checks `reserved_projects`: a reserved name sends the run to `project`,
+// so `project` itself cannot be one.
+func (cfg *Config) validateReserved() error {
+	var errs error
+	for i, p := range cfg.ReservedProjects {
+		switch {
+		case strings.TrimSpace(p) == "":
+			errs = errors.Join(errs, fmt.Errorf("`reserved_projects[%d]` must not be empty", i))
+		case p == cfg.Project:
+			errs = errors.Join(errs, fmt.Errorf("`reserved_projects[%d]` %q is the exporter's `project`: runs naming a reserved project land there", i, p))
+		}
+	}
+	return errs
 }
 
 // validateQueue rules out the queue settings under which a released batch could block the

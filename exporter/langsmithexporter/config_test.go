@@ -118,6 +118,15 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, "alice", a.Match[0].Value)
 				assert.Equal(t, configopaque.String("token-a"), a.Match[1].BearerToken)
 				assert.Empty(t, cfg.Tenants[1].APIKey, "team-b uses the exporter's key")
+				assert.Equal(t, []string{"pinned-by-key"}, cfg.ReservedProjects)
+			},
+		},
+		{
+			name: "bad reserved projects",
+			id:   component.NewIDWithName(metadata.Type, "bad_reserved"),
+			errSubstr: []string{
+				"`reserved_projects[0]` must not be empty",
+				"`reserved_projects[1]` \"shared\" is the exporter's `project`",
 			},
 		},
 		{

@@ -62,6 +62,7 @@ type tokenMatch struct {
 
 func newTenantRouter(ctx context.Context, set exporter.Settings, cfg *Config) (*tenantRouter, error) {
 	sharedCfg := *cfg
+	sharedCfg.reservedProjects = slices.Clone(cfg.ReservedProjects)
 	for i := range cfg.Tenants {
 		if cfg.Tenants[i].APIKey == "" && cfg.Tenants[i].Project != "" {
 			sharedCfg.reservedProjects = append(sharedCfg.reservedProjects, cfg.Tenants[i].Project)

@@ -303,3 +303,55 @@ func TestTenantConfigHasItsOwnDeadLetterDirectory(t *testing.T) {
 	cfg.DeadLetterDirectory = ""
 	assert.Empty(t, tenantConfig(cfg, &TenantConfig{Name: "team-a"}).DeadLetterDirectory)
 }
+
+// startRouter runs a tenant router against a fresh emulator that accepts testKey for any
+// project.
+func startRouter(t *testing.T, cfg func(*Config)) (*tenantRouter, *smithemu.Server, *componenttest.Telemetry) {
+	t.Helper()
+	emu := smithemu.New(smithemu.DefaultConfig())
+	ts := httptest.NewServer(emu)
+	t.Cleanup(ts.Close)
+	c := tenantTestConfig(ts.URL)
+	c.Tenants = nil
+	cfg(c)
+	require.NoError(t, c.Validate())
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	r, err := newTenantRouter(context.Background(), metadatatest.NewSettings(tel), c)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })
+	return r, emu, tel
+}
+
+// naming returns a one-span trace, its span named name, that names project.
+func naming(traceNo byte, name, project string) ptrace.Traces {
+	td := testTrace(traceNo, 1)
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	span.SetName(name)
+	span.Attributes().PutStr(conventions.LangSmithSessionName, project)
+	return td
+}
+
+// A project in `reserved_projects` (the converter lists there the projects langfuse keys pin)
+// is out of reach of callers of no tenant; the key pinning it still writes there.
+func TestRouterReservedProjects(t *testing.T) {
+	r, emu, _ := startRouter(t, func(c *Config) { c.ReservedProjects = []string{"pinned"} })
+	require.NoError(t, r.ConsumeTraces(context.Background(), naming(1, "no-identity", "pinned")))
+	require.NoError(t, r.ConsumeTraces(withKey("", ""), naming(2, "shared-key", "pinned")))
+	require.NoError(t, r.ConsumeTraces(withKey("", "pinned"), naming(3, "pinning-key", "elsewhere")))
+	require.NoError(t, r.ConsumeTraces(context.Background(), naming(4, "free", "free")))
+	require.Eventually(t, func() bool {
+		return len(emu.Runs("shared-default")) == 2 && len(emu.Runs("pinned")) == 1 && len(emu.Runs("free")) == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	assert.ElementsMatch(t, []string{"no-identity", "shared-key"}, runNames(emu, "shared-default"))
+	assert.Equal(t, []string{"pinning-key"}, runNames(emu, "pinned"), "only the pinning key's run is in its project")
+}
+
+func runNames(emu *smithemu.Server, project string) []string {
+	var names []string
+	for _, r := range emu.Runs(project) {
+		names = append(names, r.Name)
+	}
+	return names
+}
