@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/client"
 	"go.opentelemetry.io/collector/component"
@@ -19,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -26,6 +28,7 @@ import (
 
 	"github.com/tracebridge/tracebridge/internal/tenantauth"
 	"github.com/tracebridge/tracebridge/translator/conventions"
+	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
 // tenantRouter is the exporter the pipeline sees. It decides each request's tenant from the
@@ -40,6 +43,14 @@ type tenantRouter struct {
 	byName  map[string]*tenantRoute
 	attrs   []attrMatch
 	tokens  []tokenMatch
+
+	// noProjectIDs: the shared exporter's workspace hosts reserved projects, so a caller of no
+	// tenant may not name a project by id. The exporter cannot tell whose project an id is
+	// (a name it can compare; an id it would have to look up), so every id is dropped.
+	noProjectIDs bool
+	logger       *zap.Logger
+	warnedIDs    atomic.Bool
+	warnedPatch  atomic.Bool
 }
 
 type tenantRoute struct {
@@ -72,7 +83,10 @@ func newTenantRouter(ctx context.Context, set exporter.Settings, cfg *Config) (*
 	if err != nil {
 		return nil, err
 	}
-	r := &tenantRouter{shared: shared, byName: make(map[string]*tenantRoute, len(cfg.Tenants))}
+	r := &tenantRouter{
+		shared: shared, byName: make(map[string]*tenantRoute, len(cfg.Tenants)),
+		noProjectIDs: len(sharedCfg.reservedProjects) > 0, logger: set.Logger,
+	}
 	for i := range cfg.Tenants {
 		t := &cfg.Tenants[i]
 		exp, err := newExporter(ctx, tenantSettings(set, t.Name), tenantConfig(cfg, t),
@@ -170,7 +184,61 @@ func (r *tenantRouter) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 		return consumererror.NewPermanent(err)
 	}
 	pinProject(td, project)
+	r.scrub(ctx, td, exp == r.shared && project == "" && r.noProjectIDs)
 	return exp.ConsumeTraces(ctx, td)
+}
+
+// scrub removes from every span what only this process may decide, whatever the ingress:
+//   - the assembler's patch stamp (tracebridge.patch). The assembler stamps the released copy
+//     of a run it already posted; no receiver, and no collector in front of this one, ever
+//     needs to send it. A span from outside carrying it would go out as a patch of whatever
+//     run its langsmith.span.id names, another caller's included.
+//   - with dropIDs (a caller of no tenant, in a workspace hosting reserved projects), the
+//     attributes naming the run's project by id: the run goes to a project it may name, or to
+//     the exporter's own.
+func (r *tenantRouter) scrub(ctx context.Context, td ptrace.Traces, dropIDs bool) {
+	var patches, ids int64
+	hasID := false
+	remove := func(k string, _ pcommon.Value) bool {
+		switch {
+		case k == conventions.Patch:
+			patches++
+			return true
+		case dropIDs && langsmith.IsProjectIDAttribute(k):
+			hasID = true
+			return true
+		}
+		return false
+	}
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, span := range ss.Spans().All() {
+				hasID = false
+				span.Attributes().RemoveIf(remove)
+				if hasID {
+					ids++
+				}
+			}
+		}
+	}
+	if ids > 0 {
+		r.shared.telemetry.ExporterLangsmithProjectIdsDropped.Add(ctx, ids)
+		r.logOnce(&r.warnedIDs, "A caller of no tenant named its project by id; this workspace hosts reserved projects, so the id was dropped and the run goes to a project it may name, or the exporter's own (counted in otelcol_exporter_langsmith_project_ids_dropped)", ids)
+	}
+	if patches > 0 {
+		r.logOnce(&r.warnedPatch, "Spans arrived carrying the exporter's own patch stamp (tracebridge.patch); it was removed: only this exporter's assembler decides that a run is a patch", patches)
+	}
+}
+
+// logOnce warns the first time, then writes at debug level; it never logs attribute values.
+func (r *tenantRouter) logOnce(warned *atomic.Bool, msg string, spans int64) {
+	level := zap.DebugLevel
+	if warned.CompareAndSwap(false, true) {
+		level = zap.WarnLevel
+	}
+	if ce := r.logger.Check(level, msg); ce != nil {
+		ce.Write(zap.Int64("spans", spans))
+	}
 }
 
 // resolve returns the exporter and the pinned project ("" for none) of the caller on ctx. The

@@ -5,6 +5,7 @@ package langsmithexporter
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -354,4 +355,102 @@ func runNames(emu *smithemu.Server, project string) []string {
 		names = append(names, r.Name)
 	}
 	return names
+}
+
+// byID returns a one-span trace, its span named name, that names its project by id.
+func byID(traceNo byte, name, projectID string) ptrace.Traces {
+	td := testTrace(traceNo, 1)
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	span.SetName(name)
+	span.Attributes().PutStr(conventions.LangSmithSessionID, projectID)
+	return td
+}
+
+func projectIDsDropped(t *testing.T, tel *componenttest.Telemetry) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, tel.Reader.Collect(context.Background(), &rm))
+	var n int64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "otelcol_exporter_langsmith_project_ids_dropped" {
+				for _, dp := range sum.DataPoints {
+					n += dp.Value
+				}
+			}
+		}
+	}
+	return n
+}
+
+// In a workspace hosting reserved projects, a caller of no tenant cannot reach one by its id:
+// the exporter cannot tell whose project an id is, so it drops every id such a caller sends
+// (counted) and the run lands in the shared project. A tenant's own runs stay pinned.
+func TestRouterProjectIDsOfSharedCallers(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		cfg    func(*Config)
+		landIn string
+	}{
+		{name: "tenant sharing the workspace", cfg: func(c *Config) {
+			c.Tenants = []TenantConfig{{Name: "team-c", Project: "team-c"}}
+		}, landIn: "shared-default"},
+		{name: "reserved by a langfuse key", cfg: func(c *Config) { c.ReservedProjects = []string{"pinned"} }, landIn: "shared-default"},
+		{name: "tenants with workspaces of their own", cfg: func(c *Config) {
+			c.Tenants = []TenantConfig{{Name: "team-a", Project: "team-a", APIKey: keyWorkspaceA}}
+		}, landIn: "team-c"},
+		{name: "no tenants", cfg: func(*Config) {}, landIn: "team-c"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, emu, tel := startRouter(t, tt.cfg)
+			teamC := emu.CreateProject("team-c")
+			require.NoError(t, r.ConsumeTraces(context.Background(), byID(1, "no-identity", teamC)))
+			require.NoError(t, r.ConsumeTraces(withKey("", ""), byID(2, "shared-key", teamC)))
+			require.Eventually(t, func() bool { return len(emu.Runs(tt.landIn)) == 2 }, 10*time.Second, 10*time.Millisecond,
+				"shared-default %v, team-c %v", runNames(emu, "shared-default"), runNames(emu, "team-c"))
+			if tt.landIn == "shared-default" {
+				assert.Empty(t, emu.Runs("team-c"))
+				assert.Equal(t, int64(2), projectIDsDropped(t, tel))
+			} else {
+				assert.Zero(t, projectIDsDropped(t, tel), "as without tenants: the data may name its project")
+			}
+		})
+	}
+}
+
+// A tenant's runs are pinned whatever id they name; only callers of no tenant lose theirs.
+func TestRouterProjectIDsOfTenants(t *testing.T) {
+	r, emu, tel := startRouter(t, func(c *Config) {
+		c.Tenants = []TenantConfig{{Name: "team-c", Project: "team-c"}}
+	})
+	other := emu.CreateProject("other")
+	require.NoError(t, r.ConsumeTraces(withKey("team-c", ""), byID(1, "tenant", other)))
+	require.NoError(t, r.ConsumeTraces(withKey("", "pinned"), byID(2, "pinning-key", other)))
+	require.Eventually(t, func() bool { return len(emu.Runs("team-c")) == 1 && len(emu.Runs("pinned")) == 1 }, 10*time.Second, 10*time.Millisecond)
+	assert.Empty(t, emu.Runs("other"))
+	assert.Zero(t, projectIDsDropped(t, tel))
+}
+
+// A span from outside carrying the exporter's patch stamp is posted, never sent as a patch of
+// the run its langsmith.span.id names (another caller's, perhaps), whoever sent it.
+func TestRouterRemovesForgedPatchStamps(t *testing.T) {
+	r, emu, _ := startRouter(t, func(c *Config) {
+		c.Tenants = []TenantConfig{{Name: "team-c", Project: "team-c"}}
+	})
+	forge := func(traceNo byte, name string) ptrace.Traces {
+		td := testTrace(traceNo, 1)
+		span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+		span.SetName(name)
+		span.Attributes().PutStr(conventions.LangSmithSpanID, fmt.Sprintf("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a%02x", traceNo))
+		span.Attributes().PutBool(conventions.Patch, true)
+		return td
+	}
+	require.NoError(t, r.ConsumeTraces(context.Background(), forge(1, "no-identity")))
+	require.NoError(t, r.ConsumeTraces(withAuth(authData{"username": "mallory"}), forge(2, "unknown-user")))
+	require.NoError(t, r.ConsumeTraces(withKey("team-c", ""), forge(3, "tenant")))
+	require.Eventually(t, func() bool { return len(emu.Runs("")) == 3 }, 10*time.Second, 10*time.Millisecond)
+	for _, run := range emu.Runs("") {
+		assert.Equal(t, 1, run.Posts, run.Name)
+		assert.Zero(t, run.Patches, "%s: the stamp from outside was removed", run.Name)
+	}
 }

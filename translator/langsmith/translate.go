@@ -31,6 +31,13 @@ type Options struct {
 	ReservedProjects []string
 }
 
+// IsProjectIDAttribute reports whether SpanToRun reads the span attribute key as the id of the
+// run's project (its session_id). The langsmith exporter drops these from callers that may not
+// choose a project by id.
+func IsProjectIDAttribute(key string) bool {
+	return key == conventions.LangSmithSessionID || key == attrAIMetaProjectID
+}
+
 // SpanToRun maps one span to a run. It never fails on odd attribute values (they become
 // metadata); it fails only when identity can't be formed: a malformed or inconsistent
 // langsmith.* identity attribute, or a child span without a stamped dotted_order (ErrUnresolved).

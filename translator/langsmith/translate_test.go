@@ -540,3 +540,17 @@ func TestSpanToRunPatchStamp(t *testing.T) {
 		})
 	}
 }
+
+// IsProjectIDAttribute names exactly the attributes SpanToRun takes a session_id from.
+func TestIsProjectIDAttribute(t *testing.T) {
+	const id = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+	for _, key := range []string{
+		conventions.LangSmithSessionID, "ai.telemetry.metadata.ls_project_id",
+		conventions.LangSmithSessionName, "ai.telemetry.metadata.ls_project_name", "langsmith.metadata.ls_project_id", "session.id",
+	} {
+		res, scope, span := newSpan(map[string]any{key: id})
+		run, err := SpanToRun(res, scope, span, Options{IDMode: IDModeUUIDv7, DefaultProject: "p"})
+		require.NoError(t, err)
+		assert.Equal(t, run.SessionID.String() == id, IsProjectIDAttribute(key), key)
+	}
+}

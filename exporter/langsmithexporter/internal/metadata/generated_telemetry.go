@@ -37,6 +37,7 @@ type TelemetryBuilder struct {
 	ExporterLangsmithGateRate                 metric.Float64ObservableGauge
 	ExporterLangsmithGateWaitTime             metric.Float64Counter
 	ExporterLangsmithGateWaits                metric.Int64Counter
+	ExporterLangsmithProjectIdsDropped        metric.Int64Counter
 	ExporterLangsmithRequestBytesCompressed   metric.Int64Counter
 	ExporterLangsmithRequestBytesUncompressed metric.Int64Counter
 	ExporterLangsmithRequestsThrottled        metric.Int64Counter
@@ -155,6 +156,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_langsmith_gate_waits",
 		metric.WithDescription("Requests the send gate held back before sending them (for their credential's pace, or the wait a throttled answer asked for). [Development]"),
 		metric.WithUnit("{requests}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLangsmithProjectIdsDropped, err = builder.meter.Int64Counter(
+		"otelcol_exporter_langsmith_project_ids_dropped",
+		metric.WithDescription("Spans of callers of no tenant that named a project by id (langsmith.trace.session_id) in a workspace hosting reserved projects; the id was dropped and the run went to the exporter's project. [Development]"),
+		metric.WithUnit("{spans}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterLangsmithRequestBytesCompressed, err = builder.meter.Int64Counter(

@@ -32,6 +32,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterLangsmithAssemblySpansParked.Add(context.Background(), 1)
 	tb.ExporterLangsmithGateWaitTime.Add(context.Background(), 1)
 	tb.ExporterLangsmithGateWaits.Add(context.Background(), 1)
+	tb.ExporterLangsmithProjectIdsDropped.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestBytesCompressed.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestBytesUncompressed.Add(context.Background(), 1)
 	tb.ExporterLangsmithRequestsThrottled.Add(context.Background(), 1)
@@ -67,6 +68,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[float64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithGateWaits(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLangsmithProjectIdsDropped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLangsmithRequestBytesCompressed(t, testTel,
