@@ -269,12 +269,16 @@ func (r *tenantRouter) resolve(ctx context.Context) (*langsmithExporter, string,
 	return r.shared, "", nil
 }
 
+// attributeHas reports whether an identity attribute is want or, for a list (oidc's
+// `membership`, or a `claims.<name>` list as JSON decodes it), holds want.
 func attributeHas(v any, want string) bool {
 	switch x := v.(type) {
 	case string:
 		return x == want
 	case []string:
 		return slices.Contains(x, want)
+	case []any:
+		return slices.Contains(x, any(want))
 	default:
 		return false
 	}

@@ -70,6 +70,7 @@ func tenantTestConfig(endpoint string) *Config {
 		{Name: "team-a", Project: "team-a", APIKey: keyWorkspaceA, Match: []IdentityMatch{
 			{AuthAttribute: "username", Value: "alice"},
 			{AuthAttribute: "membership", Value: "group-a"},
+			{AuthAttribute: "claims.teams", Value: "team-a"},
 		}},
 		{Name: "team-b", Project: "team-b", APIKey: keyWorkspaceB, Match: []IdentityMatch{{BearerToken: "token-b"}}},
 		{Name: "team-c", Project: "team-c"}, // the exporter's own workspace
@@ -91,6 +92,8 @@ func TestRouterResolve(t *testing.T) {
 		{name: "basicauth username", ctx: withAuth(authData{"username": "alice"}), wantTenant: "team-a", wantProject: "team-a"},
 		{name: "oidc membership list", ctx: withAuth(authData{"subject": "x", "membership": []string{"other", "group-a"}}), wantTenant: "team-a", wantProject: "team-a"},
 		{name: "unknown user", ctx: withAuth(authData{"username": "mallory"})},
+		{name: "oidc claim list", ctx: withAuth(authData{"claims.teams": []any{float64(1), "team-a"}}), wantTenant: "team-a", wantProject: "team-a"},
+		{name: "oidc claim list without the value", ctx: withAuth(authData{"claims.teams": []any{"team-b"}})},
 		{name: "an attribute that only looks like a tenant", ctx: withAuth(authData{tenantauth.AttributeTenant: "team-b", tenantauth.AttributeProject: "team-b"})},
 		{name: "bearer token", ctx: withHeader("Authorization", "Bearer token-b"), wantTenant: "team-b", wantProject: "team-b"},
 		{name: "bearer scheme in any case", ctx: withHeader("authorization", "bearer token-b"), wantTenant: "team-b", wantProject: "team-b"},

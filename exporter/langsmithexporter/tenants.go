@@ -38,8 +38,8 @@ type TenantConfig struct {
 // BearerToken.
 type IdentityMatch struct {
 	// AuthAttribute names an attribute of the receiver's authenticator (client.Info.Auth):
-	// `username` (basicauth), `subject` or `membership` (oidc). Value must equal it, or be
-	// one of its values when the attribute is a list.
+	// `username` (basicauth), `subject`, `membership` or `claims.<name>` (oidc). Value must
+	// equal it, or be one of its values when the attribute is a list.
 	AuthAttribute string `mapstructure:"auth_attribute"`
 	Value         string `mapstructure:"value"`
 	// BearerToken matches the token of the caller's Authorization header (`Bearer <token>`).
