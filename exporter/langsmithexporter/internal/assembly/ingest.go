@@ -63,7 +63,7 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 		if n.parentRun == uuid.Nil && ts.root == nil {
 			ts.root = n
 		}
-		a.resolved(c, ts, n, body{span: span, in: in})
+		a.resolved(c, ts, n, inputBody(span, in))
 		return
 	}
 
@@ -85,13 +85,13 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 
 	if parent.IsEmpty() {
 		resolveRoot(ts, n)
-		a.resolved(c, ts, n, body{span: span, in: in})
+		a.resolved(c, ts, n, inputBody(span, in))
 		return
 	}
 	p := ts.nodes[parent]
 	if p != nil && p.resolved() {
 		a.resolveChild(ts, n, p)
-		a.resolved(c, ts, n, body{span: span, in: in})
+		a.resolved(c, ts, n, inputBody(span, in))
 		return
 	}
 	if p == nil {
@@ -104,7 +104,7 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 // park keeps span (moved out of the input) until p, its parent, is resolved.
 func (a *Assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node) {
 	p.waiters = append(p.waiters, n)
-	a.transition(c, ts, n, evPark, body{span: span, in: in})
+	a.transition(c, ts, n, evPark, inputBody(span, in))
 }
 
 // resolved releases (or holds) a node whose identity is now known, then releases whatever was

@@ -164,7 +164,7 @@ func (a *Assembler) resolveSynth(c *call, ts *traceState, n *node, s *synthRoot)
 	n.startUs = micros(start)
 	n.runID = langsmith.RunID(a.idMode, ts.id, n.spanID, start.AsTime())
 	resolveRoot(ts, n)
-	a.transition(c, ts, n, evResolve, body{span: s.body, origin: s.origin})
+	a.transition(c, ts, n, evResolve, body{span: s.body, origin: s.origin, copied: true})
 	a.markSynthDirty(c, ts) // the in-progress post still needs its completing patch
 	a.releaseWaiters(c, ts, n)
 }

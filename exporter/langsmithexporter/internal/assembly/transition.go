@@ -27,14 +27,18 @@ const (
 	evResend
 )
 
-// body is the span an event brings: a span of the input batch (in is set: it is moved), or the
-// synthesized root's body (origin is set: it is copied, the root keeps it for its patches). The
-// zero body means the node's own kept body.
+// body is the span an event brings, with its origin: a span of the input batch (moved), or the
+// synthesized root's body (copied: the root keeps it for its patches). The zero body means the
+// node's own kept body. (The origin, not the inputScope, is carried so the scope stays on the
+// stack.)
 type body struct {
 	span   ptrace.Span
-	in     *inputScope
 	origin *origin
+	copied bool
 }
+
+// inputBody is span of the input scope in.
+func inputBody(span ptrace.Span, in *inputScope) body { return body{span: span, origin: in.origin()} }
 
 // transition applies ev to n, a node of ts, in the pass c.
 func (a *Assembler) transition(c *call, ts *traceState, n *node, ev event, b body) {
@@ -75,7 +79,7 @@ func (a *Assembler) keep(c *call, ts *traceState, n *node, b body) {
 	n.bytes = spanBytes(b.span)
 	n.span = ptrace.NewSpan()
 	b.span.MoveTo(n.span)
-	n.origin = b.in.origin()
+	n.origin = b.origin
 	a.addParked(ts, n)
 	a.journal.kept(c, n)
 }
@@ -83,16 +87,18 @@ func (a *Assembler) keep(c *call, ts *traceState, n *node, b body) {
 // release puts n, stamped, into the pass's release batch: its kept body (moved), the input span
 // (moved) or the synthesized root's body (copied). The node keeps only its identity.
 func (a *Assembler) release(c *call, ts *traceState, n *node, b body) {
+	fromInput := false
 	switch {
-	case b.in != nil:
-		releaseInput(c, b.in.origin(), b.span, n, false)
-	case b.origin != nil:
-		releaseCopy(c, b.origin, b.span, n, false)
-	default:
+	case b.origin == nil:
 		a.unpark(ts, n)
 		releaseMove(c, n)
+	case b.copied:
+		releaseCopy(c, b.origin, b.span, n, false)
+	default:
+		releaseInput(c, b.origin, b.span, n, false)
+		fromInput = true
 	}
-	a.journal.released(c, ts, n, b.in != nil)
+	a.journal.released(c, ts, n, fromInput)
 	n.state = stateReleased
 }
 
