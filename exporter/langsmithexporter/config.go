@@ -63,6 +63,9 @@ type Config struct {
 	// reservedProjects is ReservedProjects with the projects of tenants that share this
 	// exporter's workspace: set by the tenant router on the shared exporter's copy.
 	reservedProjects []string
+	// observer learns every run's outcome: set by NewFactoryWithObserver, for a program that
+	// embeds the exporter.
+	observer Observer
 
 	// prevent unkeyed literal initialization
 	_ struct{}

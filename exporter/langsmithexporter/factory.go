@@ -19,9 +19,16 @@ import (
 )
 
 // NewFactory creates the langsmith exporter factory.
-func NewFactory() exporter.Factory {
+func NewFactory() exporter.Factory { return newFactory(nil) }
+
+func newFactory(obs Observer) exporter.Factory {
+	create := func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+		c := *cfg.(*Config)
+		c.observer = obs
+		return newTenantRouter(ctx, set, &c)
+	}
 	return exporter.NewFactory(metadata.Type, createDefaultConfig,
-		exporter.WithTraces(createTraces, metadata.TracesStability))
+		exporter.WithTraces(create, metadata.TracesStability))
 }
 
 func createDefaultConfig() component.Config {
@@ -61,8 +68,4 @@ func createDefaultConfig() component.Config {
 			MaxRunsPerTrace: 25_000,
 		},
 	}
-}
-
-func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
-	return newTenantRouter(ctx, set, cfg.(*Config))
 }

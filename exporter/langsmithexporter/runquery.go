@@ -97,6 +97,7 @@ func (u *uploader) settleByQuery(ctx context.Context, st *pushState, lo, hi int)
 	k := lo + stablePartition(runs, st.batch.spans[lo:hi], func(r *langsmith.Run) bool { return !r.Patch && known[r.ID] })
 	u.telemetry.ExporterLangsmithRunsConflicted.Add(ctx, int64(k-lo))
 	u.ledgerDelivered(ctx, st.batch.runs[lo:k])
+	u.settled(Conflicted, st.batch.runs[lo:k], http.StatusConflict, "")
 	if k == hi {
 		return true
 	}

@@ -55,6 +55,7 @@ type uploader struct {
 	options    langsmith.Options
 	encoder    *zstd.Encoder
 	deadLetter *deadLetter
+	observer   Observer // nil unless a program embeds the exporter (observer.go)
 	now        func() time.Time
 
 	client *http.Client
@@ -97,13 +98,14 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 			ProjectResourceAttribute: cfg.ProjectFromResourceAttribute,
 			ReservedProjects:         cfg.reservedProjects,
 		},
-		encoder: enc,
-		now:     time.Now,
-		gate:    processGate,
-		id:      set.ID,
-		buffers: sync.Pool{New: func() any { return new(bytes.Buffer) }},
-		batches: sync.Pool{New: func() any { return new(runBatch) }},
-		bodies:  sync.Pool{New: func() any { return new(pooledBody) }},
+		encoder:  enc,
+		observer: cfg.observer,
+		now:      time.Now,
+		gate:     processGate,
+		id:       set.ID,
+		buffers:  sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		batches:  sync.Pool{New: func() any { return new(runBatch) }},
+		bodies:   sync.Pool{New: func() any { return new(pooledBody) }},
 	}
 	u.credential = credentialDigest(u.baseURL, cfg.TenantID, string(cfg.APIKey))
 	if cfg.DeadLetterDirectory != "" {
@@ -210,6 +212,7 @@ func (u *uploader) skipDelivered(ctx context.Context, b *runBatch) {
 		// Only posts: a run can have several patches (Langfuse-style updates, live view, a
 		// synthesized root's completion) under one id, and a later one carries new content.
 		if !b.runs[i].Patch && u.ledger.delivered(&b.runs[i]) {
+			u.settled(Conflicted, b.runs[i:i+1], 0, "")
 			continue
 		}
 		b.runs[kept], b.spans[kept] = b.runs[i], b.spans[i]
@@ -366,6 +369,9 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	settle := u.ledgerSent(ctx, runs)
 	status, header, body, err := u.post(ctx, runs, multipart, st.zstd)
 	settle(err == nil && classify(status, multipart) == delivered)
+	if err == nil || !consumererror.IsPermanent(err) {
+		u.answered(status, err)
+	}
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			// The runs cannot be encoded or sent as they are: no retry can help them, and a
@@ -385,9 +391,11 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	switch outcome {
 	case delivered:
 		u.countRuns(ctx, runs)
+		u.settled(Delivered, runs, status, "")
 	case conflict:
 		if len(runs) == 1 {
 			u.telemetry.ExporterLangsmithRunsConflicted.Add(ctx, 1)
+			u.settled(Conflicted, runs, status, "")
 			return
 		}
 		if u.settleByQuery(ctx, st, lo, hi) || u.settleInFlight(ctx, st, lo, hi) {
@@ -468,14 +476,17 @@ func (u *uploader) refuse(ctx context.Context, st *pushState, runs []langsmith.R
 	if u.deadLetter == nil {
 		u.logger.Error("runs refused permanently and dropped (set dead_letter_directory to keep them)",
 			zap.String("reason", reason), zap.Int("runs", len(runs)))
+		u.settled(Refused, runs, status, reason)
 		return
 	}
 	path, err := u.deadLetter.write(reason, reasonKind, status, runs, u.now())
 	if err != nil {
 		u.logger.Error("runs refused permanently and could not be dead-lettered",
 			zap.String("reason", reason), zap.Int("runs", len(runs)), zap.Error(err))
+		u.settled(Refused, runs, status, reason)
 		return
 	}
+	u.settled(DeadLettered, runs, status, reason)
 	u.logger.Warn("runs refused permanently; written to the dead-letter directory",
 		zap.String("reason", reason), zap.Int("runs", len(runs)), zap.String("file", path))
 }
