@@ -5,14 +5,12 @@ package replay // import "github.com/tracebridge/tracebridge/internal/replay"
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/configmiddleware"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -29,16 +27,10 @@ import (
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
-// watchID names the delivery watch among the in-process host's extensions.
-var watchID = component.MustNewIDWithName("replay_watch", "delivery")
+// host is the smallest component.Host: the in-process exporter uses no extensions.
+type host struct{}
 
-// host is the smallest component.Host: it offers the delivery watch to the exporter, which
-// finds it through its HTTP client's middlewares.
-type host struct {
-	extensions map[component.ID]component.Component
-}
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h.extensions }
+func (host) GetExtensions() map[component.ID]component.Component { return nil }
 
 // directSink runs the langsmith exporter in-process: the same assembly, queue, retry,
 // multipart encoding and answer classification as the collector, for machines without one.
@@ -46,8 +38,7 @@ type directSink struct {
 	cfg     *Config
 	led     *ledger
 	exp     exporter.Traces
-	watch   *deliveryWatch
-	host    host
+	watch   *deliveries // the exporter's observer
 	deadDir string
 	started bool
 
@@ -65,15 +56,18 @@ func newDirectSink(ctx context.Context, cfg *Config, led *ledger) (*directSink, 
 	if err != nil {
 		return nil, fmt.Errorf("create dead-letter directory: %w", err)
 	}
-	f := langsmithexporter.NewFactory()
+	d := &directSink{cfg: cfg, led: led, deadDir: deadDir}
+	d.watch = newDeliveries(cfg.Now, d.trip)
+	f := langsmithexporter.NewFactoryWithObserver(d.watch)
 	ecfg := f.CreateDefaultConfig().(*langsmithexporter.Config)
 	ecfg.ClientConfig.Endpoint = cfg.Endpoint
 	ecfg.ClientConfig.Timeout = cfg.RequestTimeout
-	ecfg.ClientConfig.Middlewares = []configmiddleware.Config{{ID: watchID}}
 	ecfg.APIKey = configopaque.String(cfg.APIKey)
 	if cfg.Project != "" {
 		ecfg.Project = cfg.Project
 	}
+	// Refused runs reach the replay through the observer; the directory keeps the exporter from
+	// logging each refusal as data dropped.
 	ecfg.DeadLetterDirectory = deadDir
 	// Upload concurrency is the queue's consumers. A full queue keeps released spans in the
 	// assembler until its small caps are reached; it then refuses with a retryable error, which
@@ -96,8 +90,6 @@ func newDirectSink(ctx context.Context, cfg *Config, led *ledger) (*directSink, 
 		return nil, fmt.Errorf("langsmith exporter configuration: %w", err)
 	}
 
-	d := &directSink{cfg: cfg, led: led, deadDir: deadDir}
-	d.watch = newDeliveryWatch(deadDir, cfg.Now, d.trip)
 	set := exporter.Settings{
 		ID: component.NewID(f.Type()),
 		TelemetrySettings: component.TelemetrySettings{
@@ -114,7 +106,6 @@ func newDirectSink(ctx context.Context, cfg *Config, led *ledger) (*directSink, 
 		return nil, fmt.Errorf("create langsmith exporter: %w", err)
 	}
 	d.exp = exp
-	d.host = host{extensions: map[component.ID]component.Component{watchID: d.watch}}
 	return d, nil
 }
 
@@ -129,8 +120,7 @@ func (s *directSink) trip(err error) {
 	}
 }
 
-// watchdog reads the dead letters as they appear and trips the gate when LangSmith has never
-// answered for connectGrace.
+// watchdog trips the gate when LangSmith has never answered for connectGrace.
 func (s *directSink) watchdog() {
 	defer close(s.dogDone)
 	t := time.NewTicker(250 * time.Millisecond)
@@ -140,7 +130,6 @@ func (s *directSink) watchdog() {
 		case <-s.stopDog:
 			return
 		case <-t.C:
-			s.watch.scanDeadLetters()
 			if err := s.watch.unreachable(connectGrace); err != nil && s.gate.get() == nil {
 				s.trip(err)
 			}
@@ -151,10 +140,7 @@ func (s *directSink) watchdog() {
 func (s *directSink) describe() string { return "LangSmith at " + s.cfg.Endpoint + " (direct)" }
 
 func (s *directSink) start(ctx context.Context) error {
-	if err := s.watch.Start(ctx, s.host); err != nil {
-		return err
-	}
-	if err := s.exp.Start(ctx, s.host); err != nil {
+	if err := s.exp.Start(ctx, host{}); err != nil {
 		return fmt.Errorf("start langsmith exporter: %w", err)
 	}
 	s.started = true
@@ -300,8 +286,7 @@ func (s *directSink) finish(ctx context.Context) error {
 	<-s.dogDone
 	stop, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancelStop()
-	err := errors.Join(s.exp.Shutdown(stop), s.watch.Shutdown(stop))
-	s.watch.scanDeadLetters()
+	err := s.exp.Shutdown(stop)
 	reason := "not confirmed by LangSmith within the drain timeout (" + s.cfg.DrainTimeout.String() + ")"
 	switch {
 	case ctx.Err() != nil:
