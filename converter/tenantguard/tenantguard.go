@@ -18,7 +18,8 @@
 // the tenant's own, so the collector does not start.
 //
 // The converter also hands each langsmith exporter what it cannot see itself: the projects the
-// langfuse receivers' keys pin. It adds them to the exporter's `reserved_projects`, so the
+// langfuse receivers' keys pin, and those of other langsmith exporters' tenants that share
+// their exporter's workspace. It adds them to the exporter's `reserved_projects`, so the
 // data of a caller of no tenant cannot name them (the key's own callers still land there: their
 // project is pinned on the context, which wins over any reservation).
 package tenantguard // import "github.com/tracebridge/tracebridge/converter/tenantguard"
@@ -52,8 +53,8 @@ const (
 // contextDroppers are processors that hand data on with a context of their own.
 var contextDroppers = []string{typeBatch, "groupbytrace", "tail_sampling"}
 
-// Convert checks the configuration and reserves, on every langsmith exporter, the projects the
-// langfuse receivers' keys pin.
+// Convert checks the configuration and reserves, on every langsmith exporter, the projects
+// pinned where the exporter cannot see it.
 func (guard) Convert(_ context.Context, conf *confmap.Conf) error {
 	raw := conf.ToStringMap()
 	receivers := asMap(raw["receivers"])
@@ -75,32 +76,48 @@ func (guard) Convert(_ context.Context, conf *confmap.Conf) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	return reserveKeyProjects(conf, receivers, exporters)
+	return reservePinnedProjects(conf, receivers, exporters)
 }
 
 // defaultProject is the langsmith exporter's `project` when the configuration sets none
 // (createDefaultConfig in exporter/langsmithexporter).
 const defaultProject = "default"
 
-// reserveKeyProjects adds the project of every langfuse receiver key that pins one to the
-// `reserved_projects` of every langsmith exporter, whichever pipelines they are in: the key's
-// project lives in an exporter's own workspace, and any exporter writing there must keep
-// callers of no tenant out of it. Reserving a name in a workspace that has no such project
-// only sends a shared caller naming it to the exporter's `project`. An exporter's own `project`
-// is never reserved: callers of no tenant land there anyway.
-func reserveKeyProjects(conf *confmap.Conf, receivers, exporters map[string]any) error {
-	var pinned []string
+// reservePinnedProjects adds to the `reserved_projects` of every langsmith exporter, whichever
+// pipelines they are in, the projects it cannot see are pinned: the project of every langfuse
+// receiver key that pins one, and the project of every other langsmith exporter's tenant that
+// has no `api_key` of its own. Such a project lives in an exporter's own workspace, and any
+// exporter writing there must keep callers of no tenant out of it. Reserving a name in a
+// workspace that has no such project only sends a shared caller naming it to the exporter's
+// `project`. An exporter's own `project` is never reserved: callers of no tenant land there
+// anyway; its own tenants' projects it reserves itself.
+func reservePinnedProjects(conf *confmap.Conf, receivers, exporters map[string]any) error {
+	var keyPinned []string
 	for _, recvID := range sortedKeys(receivers) {
 		if componentType(recvID) != typeLangfuse {
 			continue
 		}
 		for _, k := range asSlice(asMap(receivers[recvID])["api_keys"]) {
-			if p := asString(asMap(k)["project"]); p != "" && !slices.Contains(pinned, p) {
-				pinned = append(pinned, p)
+			if p := asString(asMap(k)["project"]); p != "" && !slices.Contains(keyPinned, p) {
+				keyPinned = append(keyPinned, p)
 			}
 		}
 	}
-	if len(pinned) == 0 {
+	tenantPinned := map[string][]string{} // exporter -> projects of its tenants sharing its workspace
+	anyTenant := false
+	for _, expID := range sortedKeys(exporters) {
+		if componentType(expID) != typeLangsmith {
+			continue
+		}
+		for _, tc := range asSlice(asMap(exporters[expID])["tenants"]) {
+			m := asMap(tc)
+			if p := asString(m["project"]); p != "" && asString(m["api_key"]) == "" {
+				tenantPinned[expID] = append(tenantPinned[expID], p)
+				anyTenant = true
+			}
+		}
+	}
+	if len(keyPinned) == 0 && !anyTenant {
 		return nil
 	}
 	add := map[string]any{}
@@ -117,6 +134,12 @@ func reserveKeyProjects(conf *confmap.Conf, receivers, exporters map[string]any)
 		if own == "" {
 			own = defaultProject
 		}
+		pinned := slices.Clone(keyPinned)
+		for _, other := range sortedKeys(exporters) {
+			if other != expID {
+				pinned = append(pinned, tenantPinned[other]...)
+			}
+		}
 		reserved := slices.Clone(current)
 		for _, p := range pinned {
 			if p != own && !slices.Contains(reserved, any(p)) {
@@ -131,7 +154,7 @@ func reserveKeyProjects(conf *confmap.Conf, receivers, exporters map[string]any)
 		return nil
 	}
 	if err := conf.Merge(confmap.NewFromStringMap(map[string]any{"exporters": add})); err != nil {
-		return fmt.Errorf("reserving the projects pinned by langfuse keys: %w", err)
+		return fmt.Errorf("reserving the projects pinned by langfuse keys and tenants: %w", err)
 	}
 	return nil
 }

@@ -38,12 +38,21 @@ func TestConvert(t *testing.T) {
 		{name: "forward_connector_without_batch", wantErr: []string{`pipeline "traces/in": receiver "langfuse" ` + "`api_keys[0]`" + ` names tenant "team-z"`}, notErr: []string{`processor "batch"`}},
 		{
 			// Every langsmith exporter, in a pipeline with the keys or not, reserves every
-			// pinned project but its own `project`, after those listed by hand.
+			// project a key pins and the projects of other exporters' tenants without a key of
+			// their own, but not its own `project`, after those listed by hand.
 			name: "reserve_key_projects",
 			reserved: map[string][]any{
 				"langsmith":       {"by-hand", "pinned-1", "pinned-2"},
-				"langsmith/plain": {"pinned-1", "pinned-2"},
-				"langsmith/own":   {"pinned-1"},
+				"langsmith/plain": {"pinned-1", "pinned-2", "a"},
+				"langsmith/own":   {"pinned-1", "a"},
+			},
+		},
+		{
+			name: "reserve_other_exporters_tenants",
+			reserved: map[string][]any{
+				"langsmith/x": {"y-tenant"},
+				"langsmith/y": {"x"},
+				"langsmith/z": {"y-tenant"},
 			},
 		},
 	}
