@@ -133,6 +133,13 @@ func (l *deliveredLedger) delivered(r *langsmith.Run) bool {
 	return ok
 }
 
+// wasInFlight reports whether the previous process had sent this run in a request it got no
+// answer to.
+func (l *deliveredLedger) wasInFlight(r *langsmith.Run) bool {
+	_, ok := l.maybe[ledgerKey{id: r.ID, patch: r.Patch}]
+	return ok
+}
+
 // inFlight reports whether the runs were all sent in one request that the previous process
 // had in flight when it died.
 func (l *deliveredLedger) inFlight(runs []langsmith.Run) bool {

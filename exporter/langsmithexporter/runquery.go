@@ -66,6 +66,39 @@ type runQueryAnswer struct {
 	} `json:"cursors"`
 }
 
+// skipKnownInFlight runs before a batch is sent: the posts in it that a previous process had
+// in flight when it died (sent, no answer in the ledger) are looked up first, and those
+// LangSmith lists are not sent again. That spares the 409 their request would otherwise meet;
+// the others are sent as usual (and a 409 on one LangSmith had not listed yet is settled
+// as any).
+func (u *uploader) skipKnownInFlight(ctx context.Context, b *runBatch) {
+	if u.ledger == nil || len(u.ledger.maybe) == 0 || u.noRunQuery.Load() {
+		return
+	}
+	var ids []uuid.UUID
+	for i := range b.runs {
+		if !b.runs[i].Patch && u.ledger.wasInFlight(&b.runs[i]) {
+			ids = append(ids, b.runs[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	known, err := u.knownRuns(ctx, ids)
+	if err != nil || len(known) == 0 {
+		return
+	}
+	isKnown := func(r *langsmith.Run) bool { return !r.Patch && known[r.ID] }
+	n := stablePartition(b.runs, b.spans, isKnown)
+	u.ledgerDelivered(ctx, b.runs[:n])
+	u.telemetry.ExporterLangsmithRunsAlreadyDelivered.Add(ctx, int64(n))
+	rest := copy(b.runs, b.runs[n:])
+	copy(b.spans, b.spans[n:])
+	clear(b.runs[rest:])
+	clear(b.spans[rest:])
+	b.runs, b.spans = b.runs[:rest], b.spans[:rest]
+}
+
 // settleByQuery handles a 409 on runs[lo:hi] (more than one run): it asks LangSmith which of
 // their posts it has, counts those as delivered, and sends the rest again in one request. It
 // reports whether it handled the 409; false leaves it to splitting (the query is unavailable,

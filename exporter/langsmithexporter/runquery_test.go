@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/storagetest"
 	"github.com/tracebridge/tracebridge/internal/smithemu"
 )
 
@@ -122,4 +123,43 @@ func TestInfoCanSwitchTheQueryOff(t *testing.T) {
 	limits := u.ingestLimits(context.Background())
 	assert.False(t, limits.runQuery)
 	assert.True(t, u.noRunQuery.Load())
+}
+
+// After a restart, the posts a dead process had in flight are looked up before they are sent:
+// those LangSmith has are not sent again, so their request meets no 409.
+func TestInFlightRunsAreLookedUpBeforeSending(t *testing.T) {
+	u, emu := queryHarness(t, smithemu.DefaultConfig())
+	td := llmSpans(10)
+	ctx := context.Background()
+	delivered := firstSpans(td, 4)
+	require.NoError(t, u.pushTraces(ctx, delivered))
+
+	// The previous process had sent runs 0–5 (of which LangSmith got 0–3) and died unanswered.
+	store := storagetest.NewMem()
+	dead, err := loadLedger(ctx, store)
+	require.NoError(t, err)
+	b := &runBatch{}
+	u.translate(ctx, firstSpans(td, 6), b)
+	_, err = dead.sent(ctx, b.runs)
+	require.NoError(t, err)
+	u.ledger, err = loadLedger(ctx, store)
+	require.NoError(t, err)
+	before := countPaths(emu)
+
+	require.NoError(t, u.pushTraces(ctx, td))
+	for _, r := range emu.Runs("") {
+		assert.Equal(t, 1, r.Posts, "run %s posted %d times", r.ID, r.Posts)
+	}
+	require.Len(t, emu.Runs(""), 10)
+	after := countPaths(emu)
+	assert.Equal(t, 1, after["/runs/query "+http.StatusText(http.StatusOK)]-before["/runs/query "+http.StatusText(http.StatusOK)])
+	assert.Equal(t, 1, after["/runs/multipart "+http.StatusText(http.StatusAccepted)]-before["/runs/multipart "+http.StatusText(http.StatusAccepted)], "the 6 runs LangSmith lacked, in one request")
+	assert.Zero(t, after["/runs/multipart "+http.StatusText(http.StatusConflict)])
+
+	// What the query found is in the ledger now: a second restart skips it without asking.
+	again, err := loadLedger(ctx, store)
+	require.NoError(t, err)
+	for i := range b.runs[:4] {
+		assert.True(t, again.delivered(&b.runs[i]))
+	}
 }

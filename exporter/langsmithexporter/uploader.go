@@ -238,6 +238,7 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	u.translate(ctx, td, batch)
 	u.skipDelivered(ctx, batch)
 	limits := u.ingestLimits(ctx)
+	u.skipKnownInFlight(ctx, batch)
 	st := &pushState{batch: batch, zstd: limits.zstd}
 	st.fresh = u.keepWithinLimits(ctx, st)
 	var jobs []gateJob

@@ -190,7 +190,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterLangsmithRunsAlreadyDelivered, err = builder.meter.Int64Counter(
 		"otelcol_exporter_langsmith_runs_already_delivered",
-		metric.WithDescription("Runs a restarted collector re-read from its persistent queue that its delivered ledger says LangSmith already accepted; not sent again. [Development]"),
+		metric.WithDescription("Runs a restarted collector re-read from its persistent queue that LangSmith already has, by its delivered ledger or (for the runs it had in flight at the crash) a run query; not sent again. [Development]"),
 		metric.WithUnit("{runs}"),
 	)
 	errs = errors.Join(errs, err)

@@ -246,7 +246,7 @@ func AssertEqualExporterLangsmithRunQueries(t *testing.T, tt *componenttest.Tele
 func AssertEqualExporterLangsmithRunsAlreadyDelivered(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_langsmith_runs_already_delivered",
-		Description: "Runs a restarted collector re-read from its persistent queue that its delivered ledger says LangSmith already accepted; not sent again. [Development]",
+		Description: "Runs a restarted collector re-read from its persistent queue that LangSmith already has, by its delivered ledger or (for the runs it had in flight at the crash) a run query; not sent again. [Development]",
 		Unit:        "{runs}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
