@@ -92,6 +92,7 @@ func (u *uploader) skipKnownInFlight(ctx context.Context, b *runBatch) {
 	n := stablePartition(b.runs, b.spans, isKnown)
 	u.ledgerDelivered(ctx, b.runs[:n])
 	u.telemetry.ExporterLangsmithRunsAlreadyDelivered.Add(ctx, int64(n))
+	u.settled(Conflicted, b.runs[:n], 0, "")
 	rest := copy(b.runs, b.runs[n:])
 	copy(b.spans, b.spans[n:])
 	clear(b.runs[rest:])

@@ -144,6 +144,8 @@ func TestInFlightRunsAreLookedUpBeforeSending(t *testing.T) {
 	require.NoError(t, err)
 	u.ledger, err = loadLedger(ctx, store)
 	require.NoError(t, err)
+	obs := &recordingObserver{}
+	u.observer = obs
 	before := countPaths(emu)
 
 	require.NoError(t, u.pushTraces(ctx, td))
@@ -155,6 +157,8 @@ func TestInFlightRunsAreLookedUpBeforeSending(t *testing.T) {
 	assert.Equal(t, 1, after["/runs/query "+http.StatusText(http.StatusOK)]-before["/runs/query "+http.StatusText(http.StatusOK)])
 	assert.Equal(t, 1, after["/runs/multipart "+http.StatusText(http.StatusAccepted)]-before["/runs/multipart "+http.StatusText(http.StatusAccepted)], "the 6 runs LangSmith lacked, in one request")
 	assert.Zero(t, after["/runs/multipart "+http.StatusText(http.StatusConflict)])
+	outcomes, _ := obs.runs()
+	assert.Equal(t, map[Outcome]int{Conflicted: 4, Delivered: 6}, outcomes, "the observer hears of the runs found")
 
 	// What the query found is in the ledger now: a second restart skips it without asking.
 	again, err := loadLedger(ctx, store)
