@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -104,10 +105,11 @@ func (r *langfuseReceiver) handleRecords(w http.ResponseWriter, req *http.Reques
 		r.rejectMediaType(w, req, "application/json or application/x-ndjson")
 		return
 	}
-	body, ok := r.readBody(w, req)
+	body, pooled, ok := r.readBody(w, req)
 	if !ok {
 		return
 	}
+	defer putBodyBuffer(pooled) // nothing decoded refers to body: the decoders copy what they keep
 	records, err := langfuse.DecodeRecords(body, format, r.cfg.MaxRecordsPerRequest, r.decodeOpts...)
 	if err != nil {
 		r.rejectInvalid(w, req, err)
@@ -125,10 +127,11 @@ func (r *langfuseReceiver) handleSession(w http.ResponseWriter, req *http.Reques
 		r.rejectMediaType(w, req, "application/json")
 		return
 	}
-	body, ok := r.readBody(w, req)
+	body, pooled, ok := r.readBody(w, req)
 	if !ok {
 		return
 	}
+	defer putBodyBuffer(pooled)
 	session, err := langfuse.DecodeSession(body, r.cfg.MaxRecordsPerRequest, r.decodeOpts...)
 	if err != nil {
 		r.rejectInvalid(w, req, err)
@@ -160,7 +163,7 @@ func (*langfuseReceiver) options() langfuse.Options {
 // recordsFormat picks the decoder from Content-Type. A missing Content-Type is read as JSON,
 // as FastAPI does; `application/*+json` is JSON too.
 func recordsFormat(contentType string) (format langfuse.Format, obsFormat string, ok bool) {
-	if contentType == "" {
+	if contentType == "" || contentType == "application/json" { // the usual case, without parsing
 		return langfuse.FormatJSON, formatRecordsJSON, true
 	}
 	mediaType, _, err := mime.ParseMediaType(contentType)
@@ -185,27 +188,53 @@ func (r *langfuseReceiver) rejectMediaType(w http.ResponseWriter, req *http.Requ
 }
 
 // readBody reads the whole body; confighttp has already bounded it (before and after
-// decompression) to max_request_body_size.
-func (r *langfuseReceiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, bool) {
+// decompression) to max_request_body_size. A body announced small is read into a pooled
+// buffer, returned as pooled: the caller hands it back with putBodyBuffer once nothing refers
+// to body any more (one record per request is the raw endpoint's usual pattern, and a fresh
+// buffer for each was a tenth of what a request allocated).
+func (r *langfuseReceiver) readBody(w http.ResponseWriter, req *http.Request) (body []byte, pooled *[]byte, ok bool) {
 	announced := req.ContentLength
 	if announced > r.cfg.ServerConfig.MaxRequestBodySize {
 		announced = -1 // it will be refused while reading; do not size anything after it
 	}
-	body, err := readAll(req.Body, announced)
+	var start []byte
+	if announced >= 0 && announced < pooledBodySize {
+		pooled = bodyBuffers.Get().(*[]byte)
+		start = (*pooled)[:0]
+	}
+	body, err := readAll(req.Body, announced, start)
 	if err != nil {
+		putBodyBuffer(pooled)
 		if tooBig, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			d := detail([]any{"body"}, "too_large",
 				fmt.Sprintf("Request body is larger than the limit of %d bytes", tooBig.Limit), nil)
 			d.Ctx = map[string]any{"max_bytes": tooBig.Limit}
 			r.reject(req.Context(), w, http.StatusRequestEntityTooLarge, reasonTooLarge, d)
-			return nil, false
+			return nil, nil, false
 		}
 		// A body that breaks off or fails to decompress.
 		r.reject(req.Context(), w, http.StatusBadRequest, reasonBadRequest,
 			detail([]any{"body"}, "body_read_error", "Failed to read the request body: "+err.Error(), nil))
-		return nil, false
+		return nil, nil, false
 	}
-	return body, true
+	return body, pooled, true
+}
+
+// pooledBodySize is the capacity of the pooled body buffers: bodies announced below it (a
+// single record is about 1 KiB) are read into one. Larger bodies carry many records, so their
+// own buffer is a small part of what they cost.
+const pooledBodySize = 16 << 10
+
+var bodyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, pooledBodySize)
+	return &b
+}}
+
+// putBodyBuffer hands a buffer from readBody back to the pool; nil is a no-op.
+func putBodyBuffer(b *[]byte) {
+	if b != nil {
+		bodyBuffers.Put(b)
+	}
 }
 
 // initialBodyBuffer is the most readAll allocates before any data has arrived.
@@ -214,13 +243,18 @@ const initialBodyBuffer = 1 << 20
 // readAll reads r to the end. Its buffer follows what the client has sent, not what it
 // announced: it starts at min(announced, 1 MiB) and doubles as it fills, up to the announced
 // length (announced < 0: unknown), so a Content-Length of 20 MiB with no body behind it costs
-// 1 MiB, and an honest 20 MiB body ends in a buffer of its own size.
-func readAll(r io.Reader, announced int64) ([]byte, error) {
+// 1 MiB, and an honest 20 MiB body ends in a buffer of its own size. start, when its capacity
+// holds the announced length and the byte that shows the end, is the first buffer instead; a
+// body longer than announced (a decompressed one) grows out of it into buffers of its own.
+func readAll(r io.Reader, announced int64, start []byte) ([]byte, error) {
 	size := initialBodyBuffer
 	if announced >= 0 && announced < initialBodyBuffer {
 		size = int(announced)
 	}
-	buf := make([]byte, 0, size+1) // +1: the end of the body is seen without growing
+	buf := start[:0]
+	if cap(buf) < size+1 {
+		buf = make([]byte, 0, size+1) // +1: the end of the body is seen without growing
+	}
 	for {
 		if len(buf) == cap(buf) {
 			grow := cap(buf)

@@ -605,14 +605,37 @@ func TestReadAll(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			data := bytes.Repeat([]byte("x"), tt.sent)
-			got, err := readAll(iotest{r: bytes.NewReader(data)}, tt.announced)
+			got, err := readAll(iotest{r: bytes.NewReader(data)}, tt.announced, nil)
 			require.NoError(t, err)
 			assert.Equal(t, data, got)
 			assert.LessOrEqual(t, cap(got), tt.maxCap)
 		})
 	}
-	_, err := readAll(iotest{r: strings.NewReader("abc"), err: io.ErrUnexpectedEOF}, 10)
+	_, err := readAll(iotest{r: strings.NewReader("abc"), err: io.ErrUnexpectedEOF}, 10, nil)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+}
+
+// A pooled start buffer is used when the announced body fits in it, whatever it held before;
+// a body longer than announced (decompressed) grows out of it and leaves it as it was.
+func TestReadAllIntoStartBuffer(t *testing.T) {
+	start := append(make([]byte, 0, 64), "stale bytes of an earlier request"...)
+	got, err := readAll(iotest{r: strings.NewReader("abc")}, 3, start)
+	require.NoError(t, err)
+	assert.Equal(t, "abc", string(got))
+	assert.Same(t, &start[:1][0], &got[0], "the start buffer is used")
+
+	long := strings.Repeat("y", 200)
+	start = make([]byte, 0, 64)
+	got, err = readAll(iotest{r: strings.NewReader(long)}, 10, start)
+	require.NoError(t, err)
+	assert.Equal(t, long, string(got))
+	assert.NotSame(t, &start[:1][0], &got[0])
+
+	start = make([]byte, 0, 8)
+	got, err = readAll(iotest{r: strings.NewReader("0123456789")}, 10, start)
+	require.NoError(t, err)
+	assert.Equal(t, "0123456789", string(got))
+	assert.NotSame(t, &start[:1][0], &got[0], "a start buffer too small for the announced body is not used")
 }
 
 // iotest reads r in pieces of at most 64 KiB, as a network does, then fails with err if set.
@@ -703,4 +726,34 @@ func TestAuthExtension(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, status)
 	assert.JSONEq(t, `{"success":false,"error":{"detail":[{"loc":["header","authorization"],"msg":"bad bearer token","type":"unauthorized","input":null}]}}`, body)
 	assert.Equal(t, 1, sink.SpanCount())
+}
+
+// Bodies are read into pooled buffers: the spans of one request must not change when a later
+// request reuses its buffer.
+func TestPooledBodiesDoNotAlias(t *testing.T) {
+	sink := new(consumertest.TracesSink)
+	ts, _ := testServer(t, testConfig(), sink)
+	const requests = 20
+	text := func(i int) string { return strings.Repeat(string(rune('a'+i)), 100) }
+	for i := range requests {
+		body := `{"trace_id":"1c563dcf980b449abb0dcbeaf1784e81","span_id":"00f067aa0ba902b7","span_name":"` +
+			text(i)[:5] + `","input":"` + text(i) + `","extra":{"k":"` + text(i) + `"}}`
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ts.URL+pathRaw, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-API-Key", keyTeamA)
+		resp, err := ts.Client().Do(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	}
+	require.Len(t, sink.AllTraces(), requests)
+	for i, td := range sink.AllTraces() {
+		span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+		assert.Equal(t, text(i)[:5], span.Name())
+		in, _ := span.Attributes().Get(conventions.LangfuseObservationInput)
+		assert.Equal(t, text(i), in.Str())
+		meta, _ := span.Attributes().Get(conventions.LangfuseObservationMetadataPrefix + "k")
+		assert.Equal(t, text(i), meta.Str())
+	}
 }
