@@ -1,0 +1,20 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+//go:build unix
+
+package langfusereceiver
+
+import (
+	"syscall"
+	"time"
+)
+
+// processCPU is the process's user and system CPU time, GC workers included.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
