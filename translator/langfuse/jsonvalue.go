@@ -81,13 +81,21 @@ func unquote(inner []byte) string {
 	var b strings.Builder
 	b.Grow(len(inner))
 	for i := 0; i < len(inner); {
+		// A run of plain ASCII is copied at once: JSON text inside a string (the usual
+		// input and output) is mostly that, between escaped quotes.
+		j := i
+		for j < len(inner) && inner[j] != '\\' && inner[j] < utf8.RuneSelf {
+			j++
+		}
+		if j > i {
+			b.Write(inner[i:j])
+			i = j
+			continue
+		}
 		c := inner[i]
 		switch {
 		case c == '\\':
 			i = unescape(&b, inner, i)
-		case c < utf8.RuneSelf:
-			b.WriteByte(c)
-			i++
 		default:
 			r, size := utf8.DecodeRune(inner[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -239,6 +247,8 @@ func (p *parser) parse(data []byte, maxNesting int) (value, *syntaxError) {
 		return value{}, &syntaxError{offset: int64(deepAt), msg: "exceeded max depth of " + strconv.Itoa(maxNesting)}
 	}
 	p.data, p.pos, p.next = data, 0, 0
+	clear(p.slab) // the previous tree is done with (see slab)
+	p.slab = p.slab[:0]
 	v := p.value()
 	p.data = nil
 	return v, nil
@@ -254,6 +264,10 @@ type parser struct {
 	sizes []int32 // members or elements of each object and array, in document order
 	next  int     // the index in sizes of the next object or array
 	stack []int32
+	// slab holds the members of the objects of the current parse, each object a slice of it
+	// with its own exact capacity. Kept across parses of a pooled parser: a tree lives only
+	// until its decoder has copied out what it keeps, before the next parse or putParser.
+	slab []member
 }
 
 var parserPool = sync.Pool{New: func() any { return new(parser) }}
@@ -262,10 +276,31 @@ func getParser() *parser { return parserPool.Get().(*parser) }
 
 func putParser(p *parser) {
 	// A body with many objects would otherwise pin its counts for good.
-	if cap(p.sizes) > 1<<14 || cap(p.stack) > 1<<10 {
+	if cap(p.sizes) > 1<<14 || cap(p.stack) > 1<<10 || cap(p.slab) > maxPooledMembers {
 		return
 	}
+	clear(p.slab) // the members point into a body the pool must not keep
+	p.slab = p.slab[:0]
 	parserPool.Put(p)
+}
+
+// maxPooledMembers bounds the member slab a pooled parser keeps (~100 bytes a member).
+const maxPooledMembers = 1 << 10
+
+// members returns room for an object's n members: a slice of the slab, capped at n so that
+// appending to it can never run into the next object's members.
+func (p *parser) members(n int) []member {
+	if cap(p.slab)-len(p.slab) < n {
+		if n > maxPooledMembers/4 {
+			return make([]member, 0, n) // a large object gets its own, as before
+		}
+		// Doubling up to maxPooledMembers, then chunks of it: a body of many records wastes
+		// less than a chunk, and every slab stays small enough to pool.
+		p.slab = make([]member, 0, min(max(2*cap(p.slab), 64), maxPooledMembers))
+	}
+	lo := len(p.slab)
+	p.slab = p.slab[:lo+n]
+	return p.slab[lo : lo : lo+n]
 }
 
 // sizeContainers appends to sizes the number of members or elements of each object and array
@@ -376,7 +411,7 @@ func (p *parser) object() value {
 	p.pos++ // '{'
 	var members []member
 	if n := p.sizes[p.next]; n > 0 {
-		members = make([]member, 0, n)
+		members = p.members(int(n))
 	}
 	p.next++
 	for {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -302,11 +303,49 @@ func TestUnquoteMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{
 		`"plain"`, `"a\"b\\c\/d"`, `"\b\f\n\r\t"`, `"\u00e9\u4e2d"`, `"\ud83d\ude00"`, `"\uD83D\uDE00"`,
 		`"\ud800"`, `"\ud800x"`, `"\ud800\u0041"`, `"\udc00\ud800"`, "\"\xff\xfe ok \xc3\"", `"\u0000"`, `"é中😀"`,
+		`"[{\"role\":\"user\",\"content\":\"plain text é \\n\"}]"`, `"ab\"`+"\xff"+`cd\u00e9ef"`, `"x\\"`,
 	} {
 		var want string
 		require.NoError(t, json.Unmarshal([]byte(s), &want), s)
 		v := value{kind: kindString, raw: []byte(s)}
 		assert.Equal(t, want, v.str(), s)
 		assert.Equal(t, want, unquote([]byte(s[1:len(s)-1])), s)
+	}
+}
+
+// Members of every object of a parse share a slab that pooled parsers keep: many records,
+// across several of its chunks, in one array and in NDJSON, each keep their own fields.
+func TestDecodeManyRecordsKeepTheirOwnFields(t *testing.T) {
+	const n = 600 // ~8 members each: several slab chunks
+	var arr, nd strings.Builder
+	arr.WriteString("[")
+	for i := range n {
+		rec := fmt.Sprintf(`{"span_id":"%016x","span_name":"s-%d","input":"in \"%d\"","extra":{"a":"%d","b":%d,"c":{"d":[%d]}}}`, i+1, i, i, i, i, i)
+		if i > 0 {
+			arr.WriteString(",")
+		}
+		arr.WriteString(rec)
+		nd.WriteString(rec + "\n")
+	}
+	arr.WriteString("]")
+	for name, body := range map[string]struct {
+		b []byte
+		f Format
+	}{"array": {[]byte(arr.String()), FormatJSON}, "ndjson": {[]byte(nd.String()), FormatNDJSON}} {
+		// Twice: the second decode reuses the pooled parser's slab.
+		for range 2 {
+			recs, err := DecodeRecords(body.b, body.f, 0)
+			require.NoError(t, err, name)
+			require.Len(t, recs, n)
+			for i := range recs {
+				r := &recs[i]
+				assert.Equal(t, fmt.Sprintf("s-%d", i), r.SpanName, name)
+				assert.Equal(t, fmt.Sprintf("in \"%d\"", i), r.Input, name)
+				require.Len(t, r.Extra, 3, name)
+				assert.Equal(t, Attribute{Key: "a", Value: strconv.Itoa(i)}, r.Extra[0], name)
+				assert.Equal(t, Attribute{Key: "b", Value: Number(strconv.Itoa(i))}, r.Extra[1], name)
+				assert.Equal(t, Attribute{Key: "c", Value: RawJSON(fmt.Sprintf(`{"d":[%d]}`, i))}, r.Extra[2], name)
+			}
+		}
 	}
 }
