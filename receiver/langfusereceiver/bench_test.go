@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadatatest"
@@ -30,6 +32,11 @@ var benchLLMRecord = func() string {
 		`"output":"{\"role\":\"assistant\",\"content\":\"` + text + `\"}",` +
 		`"level":"INFO","extra":{"model":"gpt-4o-mini","input_tokens":512,"output_tokens":64,"chain":"ETH"}}`
 }()
+
+// dropOtelhttp is the view the collector adds below `level: detailed` (its default is normal).
+var dropOtelhttp = sdkmetric.NewView(
+	sdkmetric.Instrument{Scope: instrumentation.Scope{Name: "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"}},
+	sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
 
 // discardWriter is the cheapest http.ResponseWriter: the benchmark measures the receiver, not
 // a recorder.
@@ -48,10 +55,11 @@ func (w *discardWriter) WriteHeader(status int)      { w.status = status }
 // server itself costs (connections, syscalls) is not in it: the load scenario raw-single-3k
 // measures that.
 func BenchmarkRawSingleRecord(b *testing.B) {
-	tel := componenttest.NewTelemetry()
+	// The collector's default telemetry: metrics at level normal (whose views drop otelhttp's),
+	// no traces of its own.
+	tel := componenttest.NewTelemetry(componenttest.WithMetricOptions(sdkmetric.WithView(dropOtelhttp)))
 	defer func() { require.NoError(b, tel.Shutdown(context.Background())) }()
 	set := metadatatest.NewSettings(tel)
-	// The collector's own traces are off unless configured: no span per request, as in production.
 	set.TracerProvider = nooptrace.NewTracerProvider()
 	r, err := newReceiver(testConfig(), set, consumertest.NewNop())
 	require.NoError(b, err)

@@ -104,8 +104,9 @@ func (r *langfuseReceiver) Start(ctx context.Context, host component.Host) error
 
 // newServer is the server Start runs; tests serve its handler from an httptest.Server.
 func (r *langfuseReceiver) newServer(ctx context.Context, extensions map[component.ID]component.Component) (*http.Server, error) {
-	return r.cfg.ServerConfig.ToServer(ctx, extensions, r.settings.TelemetrySettings, r.tracked(r.routes()),
-		confighttp.WithErrorHandler(r.handleServerError))
+	opts := append([]confighttp.ToServerOption{confighttp.WithErrorHandler(r.handleServerError)},
+		otelhttpOptions(ctx, r.settings.TelemetrySettings)...)
+	return r.cfg.ServerConfig.ToServer(ctx, extensions, r.settings.TelemetrySettings, r.tracked(r.routes()), opts...)
 }
 
 // tracked counts the requests next is handling, so that Shutdown can wait for them; once
