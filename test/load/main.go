@@ -116,7 +116,12 @@ var scenarios = []scenario{
 	{Name: "otlp-20k-tg", Mode: modeTracebridge, Load: loadOTLP, Rate: 20_000, Baseline: "otlp-20k-tg-base",
 		MinRate: 20_000, MaxRatio: 2, MaxP99: 2000},
 	{Name: "raw-ndjson-20k", Mode: modeTracebridge, Load: loadRawNDJSON, Rate: 20_000, Default: true, MinRate: 20_000},
-	{Name: "raw-single-3k", Mode: modeTracebridge, Load: loadRawSingle, Rate: 3_000, Default: true, MinRate: 3_000},
+	// One record (span) per request: the raw endpoint's real-life pattern, and the stock
+	// pass-through taking one OTLP/HTTP span per request at the same rate and concurrency, so
+	// the ratio shows what tracebridge adds to a collector's per-request cost.
+	{Name: "otlp-single-3k-base", Mode: modePassthrough, Load: loadOTLP, Client: "loadgen", Rate: 3_000, Batch: 1, Concurrency: 32, Default: true},
+	{Name: "raw-single-3k", Mode: modeTracebridge, Load: loadRawSingle, Rate: 3_000, Default: true, MinRate: 3_000,
+		Baseline: "otlp-single-3k-base"},
 	{Name: "otlp-3k-strict", Mode: modeTracebridge, Load: loadOTLP, Rate: 3_000, Downstream: "strict", Default: true,
 		MaxP99: 2000},
 	// A 25,000-run burst (5 s at 5,000 spans/s), healthy and under a rate-limit storm: the
