@@ -92,19 +92,17 @@ func unquote(inner []byte) string {
 			i = j
 			continue
 		}
-		c := inner[i]
-		switch {
-		case c == '\\':
+		if inner[i] == '\\' {
 			i = unescape(&b, inner, i)
-		default:
-			r, size := utf8.DecodeRune(inner[i:])
-			if r == utf8.RuneError && size == 1 {
-				b.WriteRune(utf8.RuneError)
-			} else {
-				b.Write(inner[i : i+size])
-			}
-			i += size
+			continue
 		}
+		r, size := utf8.DecodeRune(inner[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.Write(inner[i : i+size])
+		}
+		i += size
 	}
 	return b.String()
 }

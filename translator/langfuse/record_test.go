@@ -303,7 +303,7 @@ func TestUnquoteMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{
 		`"plain"`, `"a\"b\\c\/d"`, `"\b\f\n\r\t"`, `"\u00e9\u4e2d"`, `"\ud83d\ude00"`, `"\uD83D\uDE00"`,
 		`"\ud800"`, `"\ud800x"`, `"\ud800\u0041"`, `"\udc00\ud800"`, "\"\xff\xfe ok \xc3\"", `"\u0000"`, `"é中😀"`,
-		`"[{\"role\":\"user\",\"content\":\"plain text é \\n\"}]"`, `"ab\"`+"\xff"+`cd\u00e9ef"`, `"x\\"`,
+		`"[{\"role\":\"user\",\"content\":\"plain text é \\n\"}]"`, `"ab\"` + "\xff" + `cd\u00e9ef"`, `"x\\"`,
 	} {
 		var want string
 		require.NoError(t, json.Unmarshal([]byte(s), &want), s)
