@@ -20,7 +20,7 @@ const otelhttpScope = "go.opentelemetry.io/contrib/instrumentation/net/http/otel
 
 // otelhttpOptions skips confighttp's otelhttp instrumentation when it would record nothing the
 // collector keeps: its metrics dropped by the telemetry views (the default level, normal) and
-// no span of it recorded (no `service::telemetry::traces`). It still costs a fifth of a
+// no span of it recorded (no `service::telemetry::traces`). It still costs an eighth of a
 // one-record request then (attribute sets, wrappers, a non-recording span); with either in use
 // it stays, as in every other confighttp receiver.
 func otelhttpOptions(ctx context.Context, set component.TelemetrySettings) []confighttp.ToServerOption {
