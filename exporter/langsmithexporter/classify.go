@@ -5,9 +5,7 @@ package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
@@ -30,7 +28,7 @@ const (
 )
 
 // classify is the one place that decides what a LangSmith status code means
-// (shared/research/langsmith.md §3.3–3.4).
+// (shared/research/langsmith.md §3.3–3.4); how a Retry-After reads is internal/httpretry's.
 func classify(status int, multipart bool) outcome {
 	switch {
 	case status >= 200 && status <= 299:
@@ -111,22 +109,4 @@ func namedRun(runs []langsmith.Run, body string) int {
 		}
 	}
 	return -1
-}
-
-// retryAfter reads a Retry-After header: delta-seconds or an HTTP date.
-func retryAfter(value string, now time.Time) (time.Duration, bool) {
-	value = strings.TrimSpace(value)
-	if value == "" {
-		return 0, false
-	}
-	if secs, err := strconv.Atoi(value); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if at, err := http.ParseTime(value); err == nil {
-		return max(at.Sub(now), 0), true
-	}
-	return 0, false
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/tracebridge/tracebridge/internal/httpretry"
 )
 
 // The send gate paces uploads per credential: LangSmith's rate limits are per API key
@@ -204,7 +206,7 @@ func (g *sendGate) throttled(key string, status int, header http.Header, attempt
 		return 0, false
 	}
 	now := g.now()
-	if delay, ok := retryAfter(header.Get("Retry-After"), now); ok {
+	if delay, ok := httpretry.RetryAfter(header.Get("Retry-After"), now); ok {
 		if delay > gateMaxWait {
 			return 0, false
 		}

@@ -32,6 +32,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/internal/httpretry"
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
@@ -424,7 +425,7 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 			return
 		}
 		err := fmt.Errorf("upload of %d runs: HTTP %d: %s", len(runs), status, body)
-		if delay, ok := retryAfter(header.Get("Retry-After"), u.now()); ok {
+		if delay, ok := httpretry.RetryAfter(header.Get("Retry-After"), u.now()); ok {
 			err = exporterhelper.NewThrottleRetry(err, delay)
 		}
 		st.retry = append(st.retry, [2]int{lo, hi})

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -81,32 +79,6 @@ func (p retryPolicy) do(ctx context.Context, try func() attempt) error {
 			return fmt.Errorf("interrupted while retrying: %w", errors.Join(err, a.err))
 		}
 	}
-}
-
-// retryAfter reads a Retry-After header: delta-seconds or an HTTP date.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		return max(at.Sub(now), 0)
-	}
-	return 0
-}
-
-// retryableStatus lists what the OTLP specification and the langfuse receiver ask clients to
-// retry: throttling and temporary unavailability.
-func retryableStatus(status int) bool {
-	switch status {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable,
-		http.StatusGatewayTimeout, http.StatusRequestTimeout:
-		return true
-	}
-	return false
 }
 
 // fatalStatus says the destination refuses this replay as a whole (wrong key, wrong URL):

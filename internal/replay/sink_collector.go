@@ -18,6 +18,8 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/tracebridge/tracebridge/internal/httpretry"
 )
 
 // collectorSink sends spans to a running tracebridge collector over OTLP/HTTP and records to
@@ -183,8 +185,8 @@ func (s *collectorSink) post(ctx context.Context, url, contentType string, body 
 				}
 			}
 			return attempt{}
-		case retryableStatus(status):
-			return attempt{err: httpError(url, status, respBody), retryable: true, retryAfter: retryAfter(resp.Header, s.cfg.Now())}
+		case httpretry.OTLPRetryable(status):
+			return attempt{err: httpError(url, status, respBody), retryable: true, retryAfter: retryAfterOf(resp.Header, s.cfg.Now())}
 		default:
 			return attempt{err: httpError(url, status, respBody)}
 		}
@@ -250,4 +252,10 @@ func checkPartialSuccess(resp *http.Response, body []byte) error {
 		return fmt.Errorf("%w: %d spans: %s", errPartial, n, er.PartialSuccess().ErrorMessage())
 	}
 	return nil
+}
+
+// retryAfterOf is what the answer's Retry-After asks for, 0 if nothing.
+func retryAfterOf(h http.Header, now time.Time) time.Duration {
+	d, _ := httpretry.RetryAfter(h.Get("Retry-After"), now)
+	return d
 }
