@@ -227,9 +227,11 @@ func (tp *tracePlan) shift(opts planOptions) {
 // LangSmith rejects a dotted_order segment earlier than its parent's, and the ID's timestamp
 // must match the start LangSmith keeps.
 func (tp *tracePlan) resolve(p *runPlan, opts planOptions) error {
-	if p.parent != nil && p.start.Before(p.parent.start) {
-		p.start = p.parent.start
-		tp.clamped++
+	if p.parent != nil {
+		var clamped bool
+		if p.start, clamped = langsmith.ChildSegmentStart(p.start, p.parent.start); clamped {
+			tp.clamped++
+		}
 	}
 	if !p.end.IsZero() && p.end.Before(p.start) {
 		p.end = p.start
@@ -243,14 +245,10 @@ func (tp *tracePlan) resolve(p *runPlan, opts planOptions) error {
 	} else {
 		p.id = opts.ids.RunID(p.oldID, p.start)
 	}
-	var b []byte
 	if p.parent != nil {
-		b = make([]byte, 0, len(p.parent.dotted)+1+langsmith.DottedSegmentLen)
-		b = append(b, p.parent.dotted...)
-		b = append(b, '.')
+		p.dotted = langsmith.ChildDottedOrder(p.parent.dotted, p.start, p.id)
 	} else {
-		b = make([]byte, 0, langsmith.DottedSegmentLen)
+		p.dotted = langsmith.DottedSegment(p.start, p.id)
 	}
-	p.dotted = string(langsmith.AppendDottedSegment(b, p.start, p.id))
 	return nil
 }

@@ -219,3 +219,56 @@ func uuidAttr(x *attrIndex, s slot, key string) (uuid.UUID, bool, error) {
 	}
 	return id, true, nil
 }
+
+// dottedTimeLayout is the timestamp part of a dotted_order segment without its fraction:
+// LangSmith wants exactly six fractional digits, which no time layout yields without a dot.
+const dottedTimeLayout = "20060102T150405"
+
+// DottedSegmentLen is the length of one dotted_order segment: 22 time characters and a UUID.
+const DottedSegmentLen = 22 + 36
+
+// AppendDottedSegment appends the dotted_order segment of a run that starts at start:
+// YYYYMMDDTHHMMSSffffffZ<uuid>, in UTC with microseconds (nanoseconds are truncated, as the
+// official Go SDK does).
+func AppendDottedSegment(dst []byte, start time.Time, id uuid.UUID) []byte {
+	dst = appendMicroTime(dst, start, false)
+	return appendUUID(dst, id)
+}
+
+// DottedSegment returns AppendDottedSegment's segment as a string.
+func DottedSegment(start time.Time, id uuid.UUID) string {
+	return string(AppendDottedSegment(make([]byte, 0, DottedSegmentLen), start, id))
+}
+
+// ParseDottedSegmentTime reads the start time back out of a dotted_order segment.
+func ParseDottedSegmentTime(segment string) (time.Time, error) {
+	t, ok := parseSegmentTime(segment)
+	if !ok {
+		return time.Time{}, fmt.Errorf("dotted_order segment %q is not YYYYMMDDTHHMMSSffffffZ<uuid>", segment)
+	}
+	return t, nil
+}
+
+// ChildSegmentStart is the start of a child's dotted_order segment under a parent whose segment
+// starts at parentStart: the child's own start, or the parent's when the child starts earlier
+// (clock skew between services), since LangSmith rejects a segment earlier than its parent's.
+// clamped says which. The run's start_time must then be the segment's, and a UUIDv7 run id's
+// millisecond field with it.
+func ChildSegmentStart(start, parentStart time.Time) (seg time.Time, clamped bool) {
+	if start.Before(parentStart) {
+		return parentStart, true
+	}
+	return start, false
+}
+
+// ChildDottedOrder is the dotted_order of run id, starting at start, under the run whose
+// dotted_order is parent: the parent's and one segment more, in one allocation.
+func ChildDottedOrder(parent string, start time.Time, id uuid.UUID) string {
+	var buf [DottedSegmentLen]byte
+	var sb strings.Builder // the builder's buffer becomes the string
+	sb.Grow(len(parent) + 1 + DottedSegmentLen)
+	sb.WriteString(parent)
+	sb.WriteByte('.')
+	sb.Write(AppendDottedSegment(buf[:0], start, id))
+	return sb.String()
+}

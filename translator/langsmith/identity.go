@@ -59,35 +59,3 @@ func RunID(mode IDMode, traceID pcommon.TraceID, spanID pcommon.SpanID, start ti
 	id[8] = 0x80 | id[8]&0x3f // RFC 9562 variant
 	return id
 }
-
-// dottedTimeLayout is the timestamp part of a dotted_order segment without its fraction:
-// LangSmith wants exactly six fractional digits, which no time layout yields without a dot.
-const dottedTimeLayout = "20060102T150405"
-
-// DottedSegmentLen is the length of one dotted_order segment: 22 time characters and a UUID.
-const DottedSegmentLen = 22 + 36
-
-// AppendDottedSegment appends the dotted_order segment of a run that starts at start:
-// YYYYMMDDTHHMMSSffffffZ<uuid>, in UTC with microseconds (nanoseconds are truncated, as the
-// official Go SDK does).
-func AppendDottedSegment(dst []byte, start time.Time, id uuid.UUID) []byte {
-	dst = appendMicroTime(dst, start, false)
-	return appendUUID(dst, id)
-}
-
-// DottedSegment returns AppendDottedSegment's segment as a string.
-func DottedSegment(start time.Time, id uuid.UUID) string {
-	return string(AppendDottedSegment(make([]byte, 0, DottedSegmentLen), start, id))
-}
-
-// ParseDottedSegmentTime reads the start time back out of a dotted_order segment.
-func ParseDottedSegmentTime(segment string) (time.Time, error) {
-	if len(segment) != DottedSegmentLen || segment[21] != 'Z' {
-		return time.Time{}, fmt.Errorf("dotted_order segment %q is not YYYYMMDDTHHMMSSffffffZ<uuid>", segment)
-	}
-	t, err := time.Parse("20060102T150405.000000", segment[:15]+"."+segment[15:21])
-	if err != nil {
-		return time.Time{}, fmt.Errorf("dotted_order segment %q: %w", segment, err)
-	}
-	return t, nil
-}

@@ -5,7 +5,6 @@ package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmit
 
 import (
 	"encoding/hex"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -37,28 +36,21 @@ func resolveRoot(ts *traceState, n *node) {
 // that must equal the run's start_time; it stays deterministic (the parent's segment is itself a
 // function of the trace's spans), so a re-sent child gets the same id.
 func (a *Assembler) resolveChild(ts *traceState, n, p *node) {
-	seg := n.startUs
-	if seg < p.segUs {
-		seg = p.segUs
+	seg, clamped := langsmith.ChildSegmentStart(time.UnixMicro(n.startUs), time.UnixMicro(p.segUs))
+	if clamped {
 		a.stats.clamped++
 		if ce := a.logger.Check(zap.DebugLevel, "Child span starts before its parent; clamping its dotted_order segment"); ce != nil {
 			ce.Write(zap.Stringer("trace_id", ts.id), zap.Stringer("span_id", n.spanID),
 				zap.Duration("skew", time.Duration(p.segUs-n.startUs)*time.Microsecond))
 		}
 		if !n.ownID && a.idMode != langsmith.IDModeSpanID {
-			n.runID = langsmith.RunID(a.idMode, ts.id, n.spanID, time.UnixMicro(seg))
+			n.runID = langsmith.RunID(a.idMode, ts.id, n.spanID, seg)
 		}
 	}
-	n.segUs = seg
+	n.segUs = seg.UnixMicro()
 	n.traceRun = p.traceRun
 	n.parentRun = p.runID
-	var buf [langsmith.DottedSegmentLen]byte
-	var sb strings.Builder // one allocation: the builder's buffer becomes the string
-	sb.Grow(len(p.dotted) + 1 + langsmith.DottedSegmentLen)
-	sb.WriteString(p.dotted)
-	sb.WriteByte('.')
-	sb.Write(langsmith.AppendDottedSegment(buf[:0], time.UnixMicro(seg), n.runID))
-	n.dotted = sb.String()
+	n.dotted = langsmith.ChildDottedOrder(p.dotted, seg, n.runID)
 }
 
 // adoptIdentity takes the identity a span already carries in langsmith.span.dotted_order and
