@@ -230,6 +230,11 @@ const (
 	mEvictions     = "otelcol_exporter_langsmith_assembly_evictions"
 	mBytesZ        = "otelcol_exporter_langsmith_request_bytes_compressed"
 	mBytesRaw      = "otelcol_exporter_langsmith_request_bytes_uncompressed"
+	mThrottled     = "otelcol_exporter_langsmith_requests_throttled"
+	mGateWaits     = "otelcol_exporter_langsmith_gate_waits"
+	mGateWaitTime  = "otelcol_exporter_langsmith_gate_wait_time_seconds"
+	mRunQueries    = "otelcol_exporter_langsmith_run_queries"
+	mAlreadyThere  = "otelcol_exporter_langsmith_runs_already_delivered"
 )
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }

@@ -330,7 +330,8 @@ func runScenario(ctx context.Context, sc scenario, o options) *result {
 	// Counts.
 	r.Metrics = map[string]float64{}
 	for _, name := range []string{mAccepted, mRefused, mSent, mSendFailed, mEnqueueFailed, mRunsSent, mConflicted,
-		mDeadLettered, mOrphans, mEvictions, mBytesZ, mBytesRaw, mQueueSize, mParked} {
+		mDeadLettered, mOrphans, mEvictions, mBytesZ, mBytesRaw, mQueueSize, mParked,
+		mThrottled, mGateWaits, mGateWaitTime, mRunQueries, mAlreadyThere} {
 		r.Metrics[strings.TrimPrefix(name, "otelcol_")] = m2.get(name) - m0.get(name)
 	}
 	r.Accepted = int64(m2.get(mAccepted) - m0.get(mAccepted))
