@@ -57,7 +57,7 @@ func (u *uploader) fetchLimits(ctx context.Context) (ingestLimits, error) {
 	}
 	u.setHeaders(req.Header)
 	req.Header.Set("Accept", "application/json")
-	resp, err := u.client.Do(req)
+	resp, err := u.do(req)
 	if err != nil {
 		return limits, fmt.Errorf("get /info: %w", err)
 	}

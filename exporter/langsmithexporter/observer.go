@@ -4,6 +4,8 @@
 package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
 
 import (
+	"net/http"
+
 	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/exporter"
 
@@ -42,8 +44,8 @@ type Settlement struct {
 // that embeds the exporter (the replay's --direct mode) reports deliveries from it. Calls come
 // from the queue's consumers, concurrently, and must return quickly.
 type Observer interface {
-	// Answered reports an upload request's answer: its status, or err when none came (a
-	// transport error, to be retried).
+	// Answered reports the answer to one of the exporter's requests (/info, an upload, a run
+	// query): its status, or err when none came (a transport error).
 	Answered(status int, err error)
 	// Settled reports the outcome of runs.
 	Settled(s Settlement)
@@ -65,9 +67,16 @@ func (u *uploader) settled(outcome Outcome, runs []langsmith.Run, status int, re
 	u.observer.Settled(Settlement{Outcome: outcome, Runs: ids, Status: status, Reason: reason})
 }
 
-// answered tells the observer, if any, what an upload request got back.
-func (u *uploader) answered(status int, err error) {
+// do sends req with the exporter's HTTP client, and tells the observer, if any, what came back:
+// every request (/info, uploads, run queries), as a transport middleware would see them.
+func (u *uploader) do(req *http.Request) (*http.Response, error) {
+	resp, err := u.client.Do(req)
 	if u.observer != nil {
-		u.observer.Answered(status, err)
+		if err != nil {
+			u.observer.Answered(0, err)
+		} else {
+			u.observer.Answered(resp.StatusCode, nil)
+		}
 	}
+	return resp, err
 }

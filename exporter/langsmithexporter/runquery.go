@@ -219,7 +219,7 @@ func (u *uploader) postQuery(ctx context.Context, q *runQuery) (*runQueryAnswer,
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	u.setHeaders(req.Header)
-	resp, err := u.client.Do(req)
+	resp, err := u.do(req)
 	if err != nil {
 		u.telemetry.ExporterLangsmithRunQueries.Add(ctx, 1, queryFailed)
 		return nil, fmt.Errorf("run query: %w", err)

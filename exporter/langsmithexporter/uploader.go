@@ -371,9 +371,6 @@ func (u *uploader) sendRange(ctx context.Context, st *pushState, lo, hi int) {
 	settle := u.ledgerSent(ctx, runs)
 	status, header, body, err := u.post(ctx, runs, multipart, st.zstd)
 	settle(err == nil && classify(status, multipart) == delivered)
-	if err == nil || !consumererror.IsPermanent(err) {
-		u.answered(status, err)
-	}
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			// The runs cannot be encoded or sent as they are: no retry can help them, and a
@@ -553,7 +550,7 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart, co
 		req.Header.Set("Content-Encoding", "zstd")
 	}
 	u.setHeaders(req.Header)
-	resp, err := u.client.Do(req)
+	resp, err := u.do(req)
 	if err != nil {
 		return 0, nil, "", fmt.Errorf("upload of %d runs: %w", len(runs), err)
 	}
