@@ -16,15 +16,6 @@ import (
 	"github.com/tracebridge/tracebridge/translator/conventions"
 )
 
-// OpenInference attribute names the LangSmith translator reads for a run's payloads. They hold
-// the run's inputs, outputs and invocation parameters as JSON text, which the translator copies
-// into the run unchanged.
-const (
-	attrInputValue       = "input.value"
-	attrOutputValue      = "output.value"
-	attrInvocationParams = "llm.invocation_parameters"
-)
-
 // ScopeName is the instrumentation scope of replayed spans. It is left out of the spans
 // themselves: the translator would copy it into every run's metadata.
 const ScopeName = "github.com/tracebridge/tracebridge/internal/replay"
@@ -105,11 +96,11 @@ func appendTraceSpans(spans ptrace.SpanSlice, tp *tracePlan, perRunProject bool)
 				sl.AppendEmpty().SetStr(t)
 			}
 		}
-		putPayload(attrs, attrInputValue, p.in.Inputs)
-		putPayload(attrs, attrOutputValue, p.in.Outputs)
+		putPayload(attrs, conventions.OpenInferenceInputValue, p.in.Inputs)
+		putPayload(attrs, conventions.OpenInferenceOutputValue, p.in.Outputs)
 		x := p.in.extra()
 		if isObject(x.InvocationParams) {
-			putPayload(attrs, attrInvocationParams, x.InvocationParams)
+			putPayload(attrs, conventions.OpenInferenceInvocationParams, x.InvocationParams)
 		}
 		// A metadata value keeps its JSON type (numbers stay numbers, objects stay objects), so
 		// the run's metadata comes out as it went in.

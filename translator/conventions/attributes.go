@@ -71,3 +71,11 @@ const (
 	LangfuseObservationUsageDetails        = "langfuse.observation.usage_details"
 	LangfuseObservationCompletionStartTime = "langfuse.observation.completion_start_time"
 )
+
+// OpenInference names the LangSmith translator reads for a run's payloads (JSON text copied into
+// the run as it is), and the replay writes.
+const (
+	OpenInferenceInputValue       = "input.value"
+	OpenInferenceOutputValue      = "output.value"
+	OpenInferenceInvocationParams = "llm.invocation_parameters"
+)

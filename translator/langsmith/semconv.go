@@ -3,7 +3,7 @@
 
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
-// Attribute names of the LLM tracing conventions the translator reads besides the Langfuse and
+import "github.com/tracebridge/tracebridge/translator/conventions" // Attribute names of the LLM tracing conventions the translator reads besides the Langfuse and
 // LangSmith ones in translator/conventions (shared/research/peers.md §5, langsmith.md §4.3). Only
 // this package reads them, so they stay unexported here.
 
@@ -56,14 +56,14 @@ const (
 	attrLLMUsageTotalTokens            = "llm.usage.total_tokens" // OpenLLMetry
 	attrLLMRequestType                 = "llm.request.type"       // OpenLLMetry
 	attrOpenInferenceSpanKind          = "openinference.span.kind"
-	attrOpenInferenceInputValue        = "input.value"
-	attrOpenInferenceOutputValue       = "output.value"
+	attrOpenInferenceInputValue        = conventions.OpenInferenceInputValue
+	attrOpenInferenceOutputValue       = conventions.OpenInferenceOutputValue
 	attrOpenInferenceInputMessages     = "llm.input_messages"
 	attrOpenInferenceOutputMessages    = "llm.output_messages"
 	attrOpenInferenceModelName         = "llm.model_name"
 	attrOpenInferenceProvider          = "llm.provider"
 	attrOpenInferenceSystem            = "llm.system"
-	attrOpenInferenceInvocationParams  = "llm.invocation_parameters"
+	attrOpenInferenceInvocationParams  = conventions.OpenInferenceInvocationParams
 	attrOpenInferenceTokensPrompt      = "llm.token_count.prompt"
 	attrOpenInferenceTokensCompletion  = "llm.token_count.completion"
 	attrOpenInferenceTokensTotal       = "llm.token_count.total"
