@@ -28,7 +28,7 @@ const (
 )
 
 // classify is the one place that decides what a LangSmith status code means
-// (shared/research/langsmith.md §3.3–3.4); how a Retry-After reads is internal/httpretry's.
+// (as LangSmith's OpenAPI spec and the SDKs' retry rules read them); how a Retry-After reads is internal/httpretry's.
 func classify(status int, multipart bool) outcome {
 	switch {
 	case status >= 200 && status <= 299:

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Limits LangSmith documents when /info says nothing (shared/research/langsmith.md §1.3).
+// Limits LangSmith documents when /info says nothing (LangSmith's OpenAPI spec, GET /info).
 const (
 	defaultSizeLimit      = 100
 	defaultSizeLimitBytes = 20 << 20

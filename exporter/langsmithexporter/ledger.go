@@ -22,7 +22,7 @@ import (
 // Why a ledger: the persistent queue removes a batch only when its whole push has returned, so
 // after a kill -9 every batch that was being uploaded comes back, with the requests it had
 // already delivered. LangSmith answers a re-sent request 409 without naming the duplicate runs
-// (shared/research/langsmith.md §3.4: one fixed "payloads already received" message): a run
+// (one fixed "payloads already received" message): a run
 // query tells them apart (runquery.go), else only splitting until each duplicate stands alone,
 // about two requests per run.
 // The ledger remembers the runs of the last ledgerRecords delivered requests in the queue's own

@@ -21,7 +21,7 @@ import (
 )
 
 // A 409 refuses a whole multipart request for any run LangSmith already has, and names none
-// (shared/research/langsmith.md §3.3). Instead of splitting until each duplicate stands alone
+// (LangSmith's OpenAPI spec; langsmith-sdk#2129). Instead of splitting until each duplicate stands alone
 // (about two requests per duplicate), the exporter asks LangSmith which of the request's runs
 // it has, with the run query the SDKs' list_runs(run_ids=…) / listRuns({id}) send:
 // POST /runs/query {"id": [...], "select": ["id"], "limit": 100}, answered

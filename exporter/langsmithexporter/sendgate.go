@@ -13,11 +13,11 @@ import (
 )
 
 // The send gate paces uploads per credential: LangSmith's rate limits are per API key
-// (shared/research/limits-and-peers-2026-12.md §4), so one throttled key must neither slow the
+// (https://docs.langchain.com/langsmith/administration-overview), so one throttled key must neither slow the
 // others nor be hammered by every queue consumer at once.
 //
 // Why the gate and not only exporterhelper's retry: the retry sender waits
-// max(exponential backoff, Retry-After) (exporterhelper/internal/retry_sender.go at v0.165.0),
+// max(exponential backoff, Retry-After) (go.opentelemetry.io/collector/exporter/exporterhelper/internal/retry_sender.go at v0.165.0),
 // so under a storm of 429s with "Retry-After: 1" each consumer sits in a backoff growing from
 // 5 s to 30 s while the server asked for one second, and the throughput falls to a trickle.
 // Throttling is not failure: the gate re-sends a throttled request itself after the wait the

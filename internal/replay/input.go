@@ -231,7 +231,7 @@ type itemHeader struct {
 	EndTime     json.RawMessage `json:"end_time"`
 	Replay      *finalMark      `json:"tracebridge_replay"`
 
-	// LangfuseRecord fields (research langfuse.md §1.2).
+	// LangfuseRecord fields (models/langfuse_record.py of the /telemetry/raw API).
 	SpanID     json.RawMessage `json:"span_id"`
 	SpanName   json.RawMessage `json:"span_name"`
 	TraceName  json.RawMessage `json:"trace_name"`

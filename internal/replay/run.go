@@ -10,8 +10,9 @@ import (
 	"strings"
 )
 
-// inputRun is one run of a run-list file: the fields of a LangSmith export (research
-// langsmith.md §2) the replay carries. Payloads stay raw JSON; they are copied, not rebuilt.
+// inputRun is one run of a run-list file: the fields of a LangSmith export
+// (https://docs.langchain.com/langsmith/run-data-format) the replay carries. Payloads stay raw
+// JSON; they are copied, not rebuilt.
 type inputRun struct {
 	ID          looseString     `json:"id"`
 	TraceID     looseString     `json:"trace_id"`

@@ -122,7 +122,7 @@ func ShiftToNow(latest, now time.Time) time.Duration {
 }
 
 // DefaultFitWindow is how far back replayed traces may start. LangSmith refuses runs whose
-// start_time is more than 24 h from now (research langsmith.md §3.1); an hour is left for the
+// start_time is more than 24 h from now (its 400 answers); an hour is left for the
 // replay itself and for clock skew.
 const DefaultFitWindow = 23 * time.Hour
 

@@ -40,8 +40,8 @@ var isoLayouts = [...]struct {
 // ParseTime reads a run timestamp as the replay does; see parseTime.
 func ParseTime(raw json.RawMessage) (t time.Time, ok bool, err error) { return parseTime(raw) }
 
-// parseTime reads a run timestamp in every form LangSmith clients write (research langsmith.md
-// §2): ISO 8601 with a zone, ISO without one (read as UTC, as LangSmith reads it), a space in
+// parseTime reads a run timestamp in every form LangSmith clients write
+// (https://docs.langchain.com/langsmith/run-data-format): ISO 8601 with a zone, ISO without one (read as UTC, as LangSmith reads it), a space in
 // place of the T, 0–9 fractional digits, and epoch numbers in seconds, milliseconds,
 // microseconds or nanoseconds, as JSON numbers or numeric strings. Every result is in UTC, so
 // times written in different forms compare and subtract safely: there is no naive/aware split

@@ -13,7 +13,7 @@ import (
 )
 
 // capturedRequest is one request recorded from the official langsmith JS SDK
-// 0.10.5 (see /work/shared/research/langsmith-js-wire-capture.json).
+// 0.10.5 (a capture of its wire traffic to a local recorder).
 type capturedRequest struct {
 	Method  string            `json:"method"`
 	URL     string            `json:"url"`

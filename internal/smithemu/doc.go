@@ -60,7 +60,7 @@
 //
 // # Validation
 //
-// Mirrors the service (see research notes langsmith.md §2–3, §7): ids,
+// Mirrors the service (LangSmith's OpenAPI spec, its SDKs and the answers of the real service): ids,
 // trace_id, parent_run_id and session_id are UUIDs; run_type is one of
 // RunTypes; posts need name and run_type; multipart and batch ops need
 // trace_id and dotted_order; each dotted_order segment is exactly

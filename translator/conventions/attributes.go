@@ -4,7 +4,7 @@
 package conventions // import "github.com/tracebridge/tracebridge/translator/conventions"
 
 // Langfuse attribute names, as Langfuse's OTLP ingestion reads them
-// (see shared/research/langfuse.md §2.5).
+// (its OpenTelemetry docs' property mapping, https://langfuse.com/docs/opentelemetry).
 const (
 	LangfuseTraceName                 = "langfuse.trace.name"
 	LangfuseTraceInput                = "langfuse.trace.input"
@@ -23,7 +23,8 @@ const (
 	SessionID                         = "session.id"
 )
 
-// LangSmith attribute names (shared/research/langsmith.md §4). The identity ones override what
+// LangSmith attribute names, as its OTLP ingestion reads them
+// (https://docs.langchain.com/langsmith/trace-with-opentelemetry). The identity ones override what
 // the exporter derives; the exporter's assembler also writes them, so that a span leaving
 // assembly describes its run completely and can sit in a persistent queue on its own.
 const (
@@ -61,8 +62,8 @@ const (
 	Patch = "tracebridge.patch"
 )
 
-// More Langfuse attribute names the LangSmith translator reads (shared/research/langfuse.md §2.5,
-// §2.6).
+// More Langfuse attribute names the LangSmith translator reads (its OpenTelemetry
+// docs, and @langfuse/core's LangfuseOtelSpanAttributes).
 const (
 	LangfuseTraceMetadata                  = "langfuse.trace.metadata"
 	LangfuseObservationMetadata            = "langfuse.observation.metadata"

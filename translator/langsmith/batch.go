@@ -4,7 +4,7 @@
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
 // The /runs/batch body, the fallback when a deployment has no multipart endpoint
-// (langsmith.md §1.5): {"post":[…],"patch":[…]} with the payload fields inline.
+// (LangSmith's OpenAPI spec, POST /runs/batch): {"post":[…],"patch":[…]} with the payload fields inline.
 
 // AppendBatchJSON appends the /runs/batch body for runs: posts and patches each in their
 // array, in the order given. Both arrays are always present, as the JS SDK sends them.

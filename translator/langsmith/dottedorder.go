@@ -49,7 +49,7 @@ func ParseDottedOrder(s string) (DottedIdentity, error) {
 	return id, nil
 }
 
-// parseDottedOrder validates a dotted_order the way LangSmith does (langsmith.md §3.1, §7.4):
+// parseDottedOrder validates a dotted_order the way LangSmith does (the 400 "invalid 'dotted_order'" answers):
 // every segment well formed, and no segment earlier than its parent. A run failing these would
 // be rejected with a 400 that loses its whole batch, so the translator refuses it up front.
 func parseDottedOrder(s string) (dottedOrder, error) {

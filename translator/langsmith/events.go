@@ -14,7 +14,7 @@ import (
 // errorText is the run's error: the last exception event's message (its type when it has no
 // message) with the stack trace appended as the SDKs format it; else the message of an ERROR
 // status; else the status message of a Langfuse ERROR-level observation, which Langfuse SDKs
-// record without touching the span status (langfuse.md §2.6). A bare ERROR status still yields
+// record without touching the span status (@langfuse/core's LangfuseOtelSpanAttributes). A bare ERROR status still yields
 // "error", so LangSmith marks the run failed.
 func (t *translation) errorText() string {
 	var msg string

@@ -53,7 +53,7 @@ func TestRunIDUUIDv7(t *testing.T) {
 
 func TestRunIDSpanIDMode(t *testing.T) {
 	id := RunID(IDModeSpanID, pcommon.TraceID{1}, pcommon.SpanID{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}, time.Now())
-	// LangSmith's own OTLP rule: the span id right-aligned in zeros (langsmith.md §4.2).
+	// LangSmith's own OTLP rule: the span id right-aligned in zeros (https://docs.langchain.com/langsmith/trace-with-opentelemetry).
 	assert.Equal(t, "00000000-0000-0000-0123-456789abcdef", id.String())
 }
 
@@ -83,7 +83,8 @@ func TestIDModeUnmarshalText(t *testing.T) {
 	}
 }
 
-// TestDottedSegment reproduces the computed examples of langsmith.md §2.1.
+// TestDottedSegment reproduces dotted_order segments as the SDKs compute them (langsmith-sdk
+// python/langsmith/run_trees.py, js/src/run_trees.ts).
 func TestDottedSegment(t *testing.T) {
 	padded := func(spanID pcommon.SpanID) uuid.UUID {
 		return RunID(IDModeSpanID, pcommon.TraceID{}, spanID, time.Time{})

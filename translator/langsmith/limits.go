@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// LangSmith's published per-run limits (shared/research/limits-and-peers-2026-12.md §4).
+// LangSmith's published per-run limits (https://docs.langchain.com/langsmith/administration-overview, usage limits).
 const (
 	// MaxNameLength is the longest run name LangSmith takes, in characters; a longer one makes
 	// it refuse the whole request with a 422.

@@ -13,7 +13,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// The /runs/multipart body, written the way the Python and Go SDKs write it (langsmith.md §1.6):
+// The /runs/multipart body, written the way the Python and Go SDKs write it (langsmith-sdk
+// python/langsmith/client.py, langsmith-go lib/langsmithtracing/internal/multipart):
 // for each run a post.<id> (or patch.<id>) part with the run's own fields, then one part per
 // non-empty payload field (post.<id>.inputs, .outputs, .extra, .events, .error). Every part has
 // Content-Disposition, Content-Type: application/json and Content-Length, which LangSmith

@@ -198,7 +198,7 @@ func TestSpanToRunGolden(t *testing.T) {
 	}
 }
 
-// checkRunInvariants asserts what LangSmith validates on every run (langsmith.md §7.4).
+// checkRunInvariants asserts what LangSmith validates on every run (the 400 answers it gives, which the emulator reproduces).
 func checkRunInvariants(t *testing.T, run Run) {
 	t.Helper()
 	d, err := parseDottedOrder(run.DottedOrder)
