@@ -41,11 +41,12 @@ var isoLayouts = [...]struct {
 func ParseTime(raw json.RawMessage) (t time.Time, ok bool, err error) { return parseTime(raw) }
 
 // parseTime reads a run timestamp in every form LangSmith clients write
-// (https://docs.langchain.com/langsmith/run-data-format): ISO 8601 with a zone, ISO without one (read as UTC, as LangSmith reads it), a space in
-// place of the T, 0–9 fractional digits, and epoch numbers in seconds, milliseconds,
-// microseconds or nanoseconds, as JSON numbers or numeric strings. Every result is in UTC, so
-// times written in different forms compare and subtract safely: there is no naive/aware split
-// to trip over. ok is false for an absent, null or empty value.
+// (https://docs.langchain.com/langsmith/run-data-format): ISO 8601 with a zone, ISO without one
+// (read as UTC, as LangSmith reads it), a space in place of the T, 0–9 fractional digits, and
+// epoch numbers in seconds, milliseconds, microseconds or nanoseconds, as JSON numbers or
+// numeric strings. Every result is in UTC, so times written in different forms compare and
+// subtract safely: there is no naive/aware split to trip over. ok is false for an absent, null
+// or empty value.
 func parseTime(raw json.RawMessage) (t time.Time, ok bool, err error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
