@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/tracebridge/tracebridge/internal/replay"
+	"github.com/tracebridge/tracebridge/internal/synthetic"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -214,7 +215,7 @@ func runGenerate(n int, seed uint64, out string, stdout, stderr io.Writer) int {
 		return exitCommand
 	}
 	ext := strings.ToLower(filepath.Ext(out))
-	st, err := replay.Generate(f, replay.GenerateOptions{Traces: n, Seed: seed, NDJSON: ext == ".ndjson" || ext == ".jsonl"})
+	st, err := synthetic.Generate(f, synthetic.Options{Traces: n, Seed: seed, NDJSON: ext == ".ndjson" || ext == ".jsonl"})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -5,13 +5,14 @@ package replay // import "github.com/tracebridge/tracebridge/internal/replay"
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/tracebridge/tracebridge/internal/jsonline"
 )
 
 // failedFile collects what did not land, as NDJSON the same command reads back: runs of
@@ -107,7 +108,7 @@ func finalRunJSON(tp *tracePlan, p *runPlan, reason string) ([]byte, error) {
 		set("events", shiftedEvents(evs, p))
 	}
 	set(finalKey, finalMark{Final: true, Error: reason})
-	return encodeCompact(members)
+	return jsonline.Compact(members)
 }
 
 // shiftedEvents rewrites event times with the run's shift, so a final run is final throughout.
@@ -120,16 +121,4 @@ func shiftedEvents(evs []runEvent, p *runPlan) []runEvent {
 		}
 	}
 	return out
-}
-
-// encodeCompact writes v as one line of JSON without HTML escaping: the payloads must read back
-// byte for byte as they were, or a re-sent span would differ from the one sent before.
-func encodeCompact(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }

@@ -6,29 +6,18 @@ package replay
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-func TestGenerateIsDeterministic(t *testing.T) {
-	var a, b, c bytes.Buffer
-	_, err := Generate(&a, GenerateOptions{Traces: 10, Seed: 42})
-	require.NoError(t, err)
-	_, err = Generate(&b, GenerateOptions{Traces: 10, Seed: 42})
-	require.NoError(t, err)
-	_, err = Generate(&c, GenerateOptions{Traces: 10, Seed: 43})
-	require.NoError(t, err)
-	assert.Equal(t, a.String(), b.String())
-	assert.NotEqual(t, a.String(), c.String())
-}
+	"github.com/tracebridge/tracebridge/internal/synthetic"
+)
 
 func TestGenerateWritesRealisticAgentTraces(t *testing.T) {
 	for _, ndjson := range []bool{false, true} {
 		var buf bytes.Buffer
-		st, err := Generate(&buf, GenerateOptions{Traces: 60, Seed: 1, NDJSON: ndjson})
+		st, err := synthetic.Generate(&buf, synthetic.Options{Traces: 60, Seed: 1, NDJSON: ndjson})
 		require.NoError(t, err)
 		assert.Equal(t, 60, st.Traces)
 		if !ndjson {
@@ -83,17 +72,4 @@ func TestGenerateWritesRealisticAgentTraces(t *testing.T) {
 		}
 		assert.Equal(t, types["llm"], withUsage, "every model call reports token usage")
 	}
-}
-
-// The committed sample is what `make testdata` writes.
-func TestCommittedSampleIsReproducible(t *testing.T) {
-	want, err := os.ReadFile("../../testdata/replay/agent-traces-50.json")
-	if os.IsNotExist(err) {
-		t.Skip("testdata/replay/agent-traces-50.json not generated")
-	}
-	require.NoError(t, err)
-	var got bytes.Buffer
-	_, err = Generate(&got, GenerateOptions{Traces: 50, Seed: 1})
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(want, got.Bytes()), "regenerate with: tracebridge-replay --generate 50 --seed 1 --out testdata/replay/agent-traces-50.json")
 }

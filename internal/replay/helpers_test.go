@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tracebridge/tracebridge/internal/smithemu"
+	"github.com/tracebridge/tracebridge/internal/synthetic"
 )
 
 const emuKey = "replay-key"
@@ -42,7 +43,7 @@ func writeGenerated(t *testing.T, traces int, seed uint64, ndjson bool) string {
 	path := filepath.Join(t.TempDir(), name)
 	f, err := os.Create(path)
 	require.NoError(t, err)
-	_, err = Generate(f, GenerateOptions{Traces: traces, Seed: seed, NDJSON: ndjson})
+	_, err = synthetic.Generate(f, synthetic.Options{Traces: traces, Seed: seed, NDJSON: ndjson})
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	return path

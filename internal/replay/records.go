@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tracebridge/tracebridge/internal/jsonline"
 	"github.com/tracebridge/tracebridge/translator/langfuse"
 )
 
@@ -53,7 +54,7 @@ func prepareRecord(raw []byte, final bool, opts recordOptions) (*preparedRecord,
 			reidentify(members, opts.ids)
 		}
 	}
-	line, err := encodeCompact(members)
+	line, err := jsonline.Compact(members)
 	if err != nil {
 		return nil, fmt.Errorf("encode record: %w", err)
 	}
@@ -62,7 +63,7 @@ func prepareRecord(raw []byte, final bool, opts recordOptions) (*preparedRecord,
 		return nil, fmt.Errorf("invalid record: %w", err)
 	}
 	members[finalKey], _ = json.Marshal(finalMark{Final: true})
-	finalLine, err := encodeCompact(members)
+	finalLine, err := jsonline.Compact(members)
 	if err != nil {
 		return nil, fmt.Errorf("encode record: %w", err)
 	}

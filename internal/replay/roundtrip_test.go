@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tracebridge/tracebridge/internal/synthetic"
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
@@ -40,7 +41,7 @@ type origRun struct {
 func readGenerated(t testing.TB, traces int, seed uint64) (map[string]*origRun, []*traceItems) {
 	t.Helper()
 	var buf bytes.Buffer
-	_, err := Generate(&buf, GenerateOptions{Traces: traces, Seed: seed})
+	_, err := synthetic.Generate(&buf, synthetic.Options{Traces: traces, Seed: seed})
 	require.NoError(t, err)
 	orig := map[string]*origRun{}
 	groups := map[string]*traceItems{}

@@ -1,7 +1,10 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package replay // import "github.com/tracebridge/tracebridge/internal/replay"
+// Package synthetic writes realistic synthetic LangSmith run-list files (agent traces with
+// chat-model calls, tools, retrievers and failures), the same bytes for the same options: the
+// demo, tests and benchmarks replay them.
+package synthetic // import "github.com/tracebridge/tracebridge/internal/synthetic"
 
 import (
 	"bufio"
@@ -14,10 +17,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/tracebridge/tracebridge/internal/jsonline"
 )
 
-// GenerateOptions shape a synthetic run-list file.
-type GenerateOptions struct {
+// Options shape a synthetic run-list file.
+type Options struct {
 	Traces int
 	Seed   uint64
 	// Start is the first trace's start; the zero value is a fixed date, so files are
@@ -27,8 +32,8 @@ type GenerateOptions struct {
 	NDJSON bool
 }
 
-// GenerateStats counts what Generate wrote.
-type GenerateStats struct {
+// Stats counts what Generate wrote.
+type Stats struct {
 	Traces, Runs, Errors int
 }
 
@@ -55,17 +60,17 @@ type message = map[string]any
 // are chat-model calls (messages in, an assistant message and usage_metadata out, model
 // metadata), tool calls (some failing), a retriever, and a tool that calls a model itself; some
 // agents fail. The same options always give the same bytes.
-func Generate(w io.Writer, opts GenerateOptions) (GenerateStats, error) {
+func Generate(w io.Writer, opts Options) (Stats, error) {
 	// A seeded generator, on purpose: the same seed must give the same file.
 	g := &generator{rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), start: opts.Start} //nolint:gosec // synthetic data, not secrets
 	if g.start.IsZero() {
 		g.start = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
 	}
 	bw := bufio.NewWriter(w)
-	var st GenerateStats
+	var st Stats
 	first := true
 	emit := func(r *genRun) error {
-		b, err := encodeCompact(r)
+		b, err := jsonline.Compact(r)
 		if err != nil {
 			return err
 		}
