@@ -531,7 +531,7 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart, co
 			body.buf = append(body.buf[:0], raw.Bytes()...)
 		}
 		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(raw.Len()))
-		path, contentType = "/runs/multipart", "multipart/form-data; boundary="+boundary
+		path, contentType = "/runs/multipart", langsmith.MultipartContentType(boundary)
 	} else {
 		body.buf = langsmith.AppendBatchJSON(body.buf[:0], runs)
 		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(len(body.buf)))

@@ -102,7 +102,7 @@ func baseConfig(t *testing.T, inputs ...string) Config {
 func byTail(m *IDMapper, runs map[string]*origRun) map[[8]byte]*origRun {
 	out := make(map[[8]byte]*origRun, len(runs))
 	for id, r := range runs {
-		out[m.Tail(id)] = r
+		out[m.tail(id)] = r
 	}
 	return out
 }

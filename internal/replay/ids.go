@@ -73,9 +73,9 @@ func (m *IDMapper) RunID(old string, start time.Time) uuid.UUID {
 	return id
 }
 
-// Tail is the part of RunID that depends on the old ID alone (bytes 8–15, also the OTel span
+// tail is the part of RunID that depends on the old ID alone (bytes 8–15, also the OTel span
 // ID). Knowing it finds a replayed run without knowing the shift.
-func (m *IDMapper) Tail(old string) [8]byte {
+func (m *IDMapper) tail(old string) [8]byte {
 	var zero time.Time
 	id := m.RunID(old, zero)
 	var t [8]byte

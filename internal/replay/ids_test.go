@@ -38,7 +38,7 @@ func TestRunIDIsUUIDv7OfTheStart(t *testing.T) {
 	copy(ms[2:], id[:6])
 	assert.Equal(t, start.UnixMilli(), int64(binary.BigEndian.Uint64(ms[:])), //nolint:gosec // test value
 		"the millisecond field is the start, which LangSmith's by-id lookups key on")
-	tail := m.Tail("run-1")
+	tail := m.tail("run-1")
 	assert.Equal(t, tail[:], id[8:], "the tail does not depend on the start")
 }
 

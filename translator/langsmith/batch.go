@@ -49,10 +49,10 @@ func appendBatchRuns(dst []byte, runs []Run, patch bool) []byte {
 	return dst
 }
 
-// BatchEncodedSize is the number of bytes run adds to a /runs/batch body, counting the comma
+// batchEncodedSize is the number of bytes run adds to a /runs/batch body, counting the comma
 // that separates it from its neighbor. An empty body ({"post":[],"patch":[]}) is
 // BatchOverheadSize bytes.
-func BatchEncodedSize(run *Run) int {
+func batchEncodedSize(run *Run) int {
 	n := 1 + 2 + runFieldsLen(run)
 	for _, p := range payloadParts(run) {
 		if p.name == "error" {

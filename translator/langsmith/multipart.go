@@ -58,8 +58,8 @@ func WriteMultipart(w io.Writer, boundary string, runs []Run) error {
 	return nil
 }
 
-// AppendMultipart appends the multipart body of runs to dst.
-func AppendMultipart(dst []byte, boundary string, runs []Run) ([]byte, error) {
+// appendMultipart appends the multipart body of runs to dst.
+func appendMultipart(dst []byte, boundary string, runs []Run) ([]byte, error) {
 	if err := checkBoundary(boundary); err != nil {
 		return dst, err
 	}
