@@ -40,7 +40,7 @@ func TestSpanToRunAttachments(t *testing.T) {
 				return
 			}
 			// The attachment travels as its own part, with its content type and exact size.
-			body, err := appendMultipart(nil, testBoundary, []Run{run})
+			body, err := multipartBody(testBoundary, []Run{run})
 			require.NoError(t, err)
 			assert.Len(t, body, MultipartSize(&run, len(testBoundary))+ClosingDelimiterSize(len(testBoundary)))
 			parts := readParts(t, body, testBoundary)

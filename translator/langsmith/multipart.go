@@ -58,8 +58,9 @@ func WriteMultipart(w io.Writer, boundary string, runs []Run) error {
 	return nil
 }
 
-// appendMultipart appends the multipart body of runs to dst.
-func appendMultipart(dst []byte, boundary string, runs []Run) ([]byte, error) {
+// multipartBody returns the multipart body of runs in one allocation of its exact size.
+func multipartBody(boundary string, runs []Run) ([]byte, error) {
+	var dst []byte
 	if err := checkBoundary(boundary); err != nil {
 		return dst, err
 	}

@@ -130,9 +130,9 @@ func TestWriteMultipartRoundTrip(t *testing.T) {
 		"end_time": "2024-01-02T03:04:06.678901Z",
 	}, patch, "a patch carries its identity and only what it sets")
 
-	appended, err := appendMultipart(nil, testBoundary, runs)
+	appended, err := multipartBody(testBoundary, runs)
 	require.NoError(t, err)
-	assert.Equal(t, buf.String(), string(appended), "appendMultipart writes the same bytes")
+	assert.Equal(t, buf.String(), string(appended), "multipartBody writes the same bytes")
 }
 
 // TestWriteMultipartBytes pins the exact wire form of one part, as the Python and Go SDKs write it.
@@ -141,7 +141,7 @@ func TestWriteMultipartBytes(t *testing.T) {
 	start := time.Date(2024, 1, 2, 3, 4, 5, 678901000, time.UTC)
 	run := Run{ID: id, TraceID: id, DottedOrder: DottedSegment(start, id), Name: "r", RunType: RunTypeChain, StartTime: start,
 		Inputs: json.RawMessage(`{"q":1}`)}
-	got, err := appendMultipart(nil, "b1", []Run{run})
+	got, err := multipartBody("b1", []Run{run})
 	require.NoError(t, err)
 	main := `{"id":"00000000-0000-0000-0123-456789abcdef","trace_id":"00000000-0000-0000-0123-456789abcdef",` +
 		`"dotted_order":"20240102T030405678901Z00000000-0000-0000-0123-456789abcdef","name":"r","run_type":"chain",` +
@@ -164,11 +164,11 @@ func TestMultipartSize(t *testing.T) {
 	runs := testRuns()
 	for _, boundary := range []string{"b", testBoundary, string(bytes.Repeat([]byte("x"), MaxBoundaryLen))} {
 		t.Run(strconv.Itoa(len(boundary)), func(t *testing.T) {
-			body, err := appendMultipart(nil, boundary, runs)
+			body, err := multipartBody(boundary, runs)
 			require.NoError(t, err)
 			total := ClosingDelimiterSize(len(boundary))
 			for i := range runs {
-				one, err := appendMultipart(nil, boundary, runs[i:i+1])
+				one, err := multipartBody(boundary, runs[i:i+1])
 				require.NoError(t, err)
 				size := MultipartSize(&runs[i], len(boundary))
 				assert.Equal(t, len(one)-ClosingDelimiterSize(len(boundary)), size, "run %d", i)
@@ -208,7 +208,7 @@ func TestWriteMultipartErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
 			if tt.w == nil {
-				_, err = appendMultipart(nil, tt.boundary, tt.runs)
+				_, err = multipartBody(tt.boundary, tt.runs)
 				assert.Error(t, err)
 			}
 		})

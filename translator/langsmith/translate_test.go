@@ -220,7 +220,7 @@ func checkRunInvariants(t *testing.T, run Run) {
 	assert.NotNil(t, run.Extra)
 
 	// The run must also survive the wire: every multipart part parses and is valid JSON.
-	body, err := appendMultipart(nil, testBoundary, []Run{run})
+	body, err := multipartBody(testBoundary, []Run{run})
 	require.NoError(t, err)
 	for _, p := range readParts(t, body, testBoundary) {
 		assert.True(t, json.Valid(p.body), "%s: %s", p.name, p.body)
