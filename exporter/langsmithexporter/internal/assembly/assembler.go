@@ -172,7 +172,9 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	if n == 0 {
 		return nil
 	}
-	size := batchBytes(td)
+	// The one pass over the spans' attributes, outside the lock: identity, content hash and size.
+	scans, size := a.scanBatch(td)
+	defer putScans(scans)
 
 	a.mu.Lock()
 	if a.shut {
@@ -184,7 +186,7 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 		a.mu.Unlock()
 		return err
 	}
-	a.ingestTraces(c, td)
+	a.ingestTraces(c, td, *scans)
 	return a.endCall(ctx, c, false)
 }
 

@@ -8,8 +8,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/translator/conventions"
 )
 
 // The content hash decides between "identical re-send, drop it" and "changed, patch the run":
@@ -76,11 +79,53 @@ func TestHashSpanTellsEveryChange(t *testing.T) {
 			s.Status().SetMessage("m")
 		},
 	}
+	assert.Equal(t, spanBytes(base()), a.scanSpan(base()).bytes, "the scan's size is spanBytes")
 	for name, change := range changes {
 		t.Run(name, func(t *testing.T) {
 			s := base()
 			change(s)
 			assert.NotEqual(t, want, a.hashSpan(s))
+			// The parked-bytes accounting subtracts the scan's size when a kept span changes
+			// and adds spanBytes of the new one: the two must agree on every shape.
+			assert.Equal(t, spanBytes(s), a.scanSpan(s).bytes)
 		})
 	}
+}
+
+// The one pass reads the identity attributes the assembler needs along with the hash and size.
+func TestScanSpanReadsIdentity(t *testing.T) {
+	a := &Assembler{seed: maphash.MakeSeed()}
+	s := ptrace.NewSpan()
+	attrs := s.Attributes()
+	attrs.PutStr("gen_ai.input.messages", `[{"role":"user","content":"hi"}]`)
+	attrs.PutStr(conventions.LangSmithSpanID, "0192e5a0-3c1e-7c3a-9f6b-1d2e3f405060")
+	attrs.PutStr(conventions.LangSmithTraceID, "0192e5a0-3c1e-7c3a-9f6b-1d2e3f405061")
+	attrs.PutStr(conventions.LangSmithParentID, "not a uuid")
+	attrs.PutStr(conventions.LangSmithDottedOrder, "20260101T000000000000Z0192e5a0-3c1e-7c3a-9f6b-1d2e3f405060")
+	attrs.PutBool(conventions.LangSmithIsRoot, true)
+	attrs.PutStr(conventions.ObservationOpen, "TRUE")
+	attrs.PutStr(conventions.LangfuseTraceName, "t")
+	sc := a.scanSpan(s)
+	assert.True(t, sc.info.hasRunID)
+	assert.Equal(t, "0192e5a0-3c1e-7c3a-9f6b-1d2e3f405060", sc.info.runID.String())
+	assert.True(t, sc.info.hasTraceRun)
+	assert.Equal(t, "0192e5a0-3c1e-7c3a-9f6b-1d2e3f405061", sc.info.traceRun.String())
+	assert.False(t, sc.info.hasParentRun, "a parent id that is no UUID is not taken")
+	assert.Equal(t, "20260101T000000000000Z0192e5a0-3c1e-7c3a-9f6b-1d2e3f405060", sc.info.dotted)
+	assert.True(t, sc.info.isRoot)
+	assert.True(t, sc.info.open)
+	assert.True(t, sc.info.langfuse)
+	assert.Equal(t, a.hashSpan(s), sc.hash)
+	assert.Equal(t, spanBytes(s), sc.bytes)
+
+	// scanBatch scans every span in order and sums their sizes for admission.
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	s.CopyTo(spans.AppendEmpty())
+	spans.AppendEmpty().SetName("second")
+	scans, size := a.scanBatch(td)
+	defer putScans(scans)
+	require.Len(t, *scans, 2)
+	assert.Equal(t, sc, (*scans)[0])
+	assert.Equal(t, batchBytes(td), size)
 }

@@ -21,30 +21,26 @@ type spanHasher struct {
 	h    uint64
 }
 
-func (a *Assembler) hashSpan(span ptrace.Span) uint64 {
-	sh := spanHasher{seed: a.seed}
-	sh.str(span.Name())
-	sh.u64(uint64(span.Kind()))
-	sh.u64(uint64(span.StartTimestamp()))
-	sh.u64(uint64(span.EndTimestamp()))
-	sh.id(span.ParentSpanID())
-	sh.u64(uint64(span.Status().Code()))
-	sh.str(span.Status().Message())
-	sh.attrs(span.Attributes())
-	sh.u64(uint64(span.Events().Len()))
-	for _, e := range span.Events().All() {
+func (a *Assembler) hashSpan(span ptrace.Span) uint64 { return a.scanSpan(span).hash }
+
+// events hashes a span's events and adds their memory estimate to size.
+func (sh *spanHasher) events(events ptrace.SpanEventSlice, size *int64) {
+	sh.u64(uint64(events.Len()))
+	for _, e := range events.All() {
 		sh.str(e.Name())
 		sh.u64(uint64(e.Timestamp()))
-		sh.attrs(e.Attributes())
+		*size += 64 + int64(len(e.Name())) + sh.attrsSized(e.Attributes())
 	}
-	sh.u64(uint64(span.Links().Len()))
-	for _, l := range span.Links().All() {
+}
+
+func (sh *spanHasher) links(links ptrace.SpanLinkSlice) {
+	sh.u64(uint64(links.Len()))
+	for _, l := range links.All() {
 		tid := l.TraceID()
 		sh.u64(binary.LittleEndian.Uint64(tid[:8]))
 		sh.u64(binary.LittleEndian.Uint64(tid[8:]))
 		sh.id(l.SpanID())
 	}
-	return sh.h
 }
 
 // u64 folds v into the hash (murmur3's 64-bit finalizer over the running value).
@@ -67,20 +63,26 @@ func (sh *spanHasher) str(s string) {
 	sh.u64(maphash.String(sh.seed, s))
 }
 
-func (sh *spanHasher) attrs(m pcommon.Map) {
+// attrsSized hashes m and returns mapBytes(m).
+func (sh *spanHasher) attrsSized(m pcommon.Map) int64 {
 	sh.u64(uint64(m.Len()))
+	var b int64
 	for k, v := range m.All() {
 		sh.str(k)
-		sh.value(v)
+		b += 32 + int64(len(k)) + sh.valueSized(v)
 	}
+	return b
 }
 
-func (sh *spanHasher) value(v pcommon.Value) {
+// valueSized hashes v and returns valueBytes(v).
+func (sh *spanHasher) valueSized(v pcommon.Value) int64 {
 	t := v.Type()
 	sh.u64(uint64(t))
 	switch t {
 	case pcommon.ValueTypeStr:
-		sh.str(v.Str())
+		s := v.Str()
+		sh.str(s)
+		return int64(len(s))
 	case pcommon.ValueTypeInt:
 		sh.u64(uint64(v.Int()))
 	case pcommon.ValueTypeDouble:
@@ -95,13 +97,17 @@ func (sh *spanHasher) value(v pcommon.Value) {
 		b := v.Bytes().AsRaw()
 		sh.u64(uint64(len(b)))
 		sh.u64(maphash.Bytes(sh.seed, b))
+		return int64(len(b))
 	case pcommon.ValueTypeMap:
-		sh.attrs(v.Map())
+		return sh.attrsSized(v.Map())
 	case pcommon.ValueTypeSlice:
 		s := v.Slice()
 		sh.u64(uint64(s.Len()))
+		var b int64
 		for _, e := range s.All() {
-			sh.value(e)
+			b += 16 + sh.valueSized(e)
 		}
+		return b
 	}
+	return 8
 }

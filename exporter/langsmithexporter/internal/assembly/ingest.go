@@ -17,8 +17,11 @@ import (
 // assembler's own (the pipeline clones it when another consumer shares it): each span is moved,
 // not copied, either straight into the release batch or into the parking area. What is left of
 // td afterwards is empty husks.
-func (a *Assembler) ingestTraces(c *call, td ptrace.Traces) {
+// scans, when not nil, are scanBatch's results for td's spans in order; else each span is
+// scanned as it is taken.
+func (a *Assembler) ingestTraces(c *call, td ptrace.Traces, scans []spanScan) {
 	var ts *traceState
+	i := 0
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
 			in := inputScope{rs: rs, ss: ss}
@@ -27,18 +30,24 @@ func (a *Assembler) ingestTraces(c *call, td ptrace.Traces) {
 				if ts == nil || ts.id != span.TraceID() || ts.dropped {
 					ts = a.trace(c, span.TraceID())
 				}
-				a.ingest(c, ts, span, &in)
+				var sc spanScan
+				if i < len(scans) {
+					sc = scans[i]
+				} else {
+					sc = a.scanSpan(span)
+				}
+				i++
+				a.ingest(c, ts, span, &in, &sc)
 			}
 		}
 	}
 }
 
 // ingest takes one span: a repeat of a known span merges, a new one is resolved and released
-// when its parent is known, and parked under its parent otherwise.
-func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputScope) {
+// when its parent is known, and parked under its parent otherwise. sc is the span's scan.
+func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputScope, sc *spanScan) {
 	sid := span.SpanID()
-	si := readSpanInfo(span.Attributes())
-	h := a.hashSpan(span)
+	si, h := sc.info, sc.hash
 	n := ts.nodes[sid]
 	if n != nil && n.state != stateWaiting {
 		a.repeat(c, ts, n, span, si, h, in)
@@ -98,13 +107,16 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 		p = &node{spanID: parent}
 		ts.nodes[parent] = p
 	}
-	a.park(c, ts, n, span, in, p)
+	a.park(c, ts, n, span, in, p, sc.bytes)
 }
 
-// park keeps span (moved out of the input) until p, its parent, is resolved.
-func (a *Assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node) {
+// park keeps span (moved out of the input) until p, its parent, is resolved; size is its
+// spanBytes.
+func (a *Assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node, size int64) {
 	p.waiters = append(p.waiters, n)
-	a.transition(c, ts, n, evPark, inputBody(span, in))
+	b := inputBody(span, in)
+	b.bytes = size
+	a.transition(c, ts, n, evPark, b)
 }
 
 // resolved releases (or holds) a node whose identity is now known, then releases whatever was

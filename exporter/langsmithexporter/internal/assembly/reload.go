@@ -42,7 +42,7 @@ func (a *Assembler) reload(ctx context.Context, j *storeJournal) error {
 			corrupt = append(corrupt, e.key)
 			continue
 		}
-		a.ingestTraces(c, td)
+		a.ingestTraces(c, td, nil)
 	}
 	j.replaying = false
 	_ = a.endCall(ctx, c, true)

@@ -23,27 +23,24 @@ type spanInfo struct {
 	dotted                              string
 }
 
-func readSpanInfo(attrs pcommon.Map) spanInfo {
-	var si spanInfo
-	for k, v := range attrs.All() {
-		switch k {
-		case conventions.ObservationOpen:
-			si.open = isTrue(v)
-		case conventions.LangfuseTraceName:
-			si.langfuse = true
-		case conventions.LangSmithIsRoot:
-			si.isRoot = isTrue(v)
-		case conventions.LangSmithSpanID:
-			si.runID, si.hasRunID = parseUUID(v)
-		case conventions.LangSmithTraceID:
-			si.traceRun, si.hasTraceRun = parseUUID(v)
-		case conventions.LangSmithParentID:
-			si.parentRun, si.hasParentRun = parseUUID(v)
-		case conventions.LangSmithDottedOrder:
-			si.dotted = v.Str()
-		}
+// read takes one attribute of the span (scanSpan's pass over them calls it for each).
+func (si *spanInfo) read(k string, v pcommon.Value) {
+	switch k {
+	case conventions.ObservationOpen:
+		si.open = isTrue(v)
+	case conventions.LangfuseTraceName:
+		si.langfuse = true
+	case conventions.LangSmithIsRoot:
+		si.isRoot = isTrue(v)
+	case conventions.LangSmithSpanID:
+		si.runID, si.hasRunID = parseUUID(v)
+	case conventions.LangSmithTraceID:
+		si.traceRun, si.hasTraceRun = parseUUID(v)
+	case conventions.LangSmithParentID:
+		si.parentRun, si.hasParentRun = parseUUID(v)
+	case conventions.LangSmithDottedOrder:
+		si.dotted = v.Str()
 	}
-	return si
 }
 
 func isTrue(v pcommon.Value) bool {

@@ -35,6 +35,7 @@ type body struct {
 	span   ptrace.Span
 	origin *origin
 	copied bool
+	bytes  int64 // spanBytes(span) when the scan already knows it, else 0
 }
 
 // inputBody is span of the input scope in.
@@ -76,7 +77,10 @@ func (a *Assembler) transition(c *call, ts *traceState, n *node, ev event, b bod
 
 // keep moves the input span b into n, which holds it from now on.
 func (a *Assembler) keep(c *call, ts *traceState, n *node, b body) {
-	n.bytes = spanBytes(b.span)
+	n.bytes = b.bytes
+	if n.bytes == 0 {
+		n.bytes = spanBytes(b.span)
+	}
 	n.span = ptrace.NewSpan()
 	b.span.MoveTo(n.span)
 	n.origin = b.origin
