@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -30,12 +31,12 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		i = plainRun(s, i)
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -85,6 +86,11 @@ func appendJSONString(dst []byte, s string) []byte {
 func jsonStringLen(s string) int {
 	n := 2
 	for i := 0; i < len(s); {
+		j := plainRun(s, i)
+		n += j - i
+		if i = j; i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -112,6 +118,30 @@ func jsonStringLen(s string) int {
 		}
 	}
 	return n
+}
+
+// plainRun returns the index of the first byte at or after i that a JSON string cannot hold as
+// it is (a control character, '"', '\\' or the start of a multi-byte sequence), or len(s). It
+// tests eight bytes at a time: on prompts and completions, almost every byte is plain ASCII.
+func plainRun(s string, i int) int {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q, b := x^(lsb*'"'), x^(lsb*'\\')
+		// A byte's high bit in m is set when the byte is below 0x20, is '"' or '\\' (zero after
+		// the xor), or is 0x80 or above. Borrows can only set bits above the lowest true one.
+		m := (((x - lsb*0x20) &^ x) | ((q - lsb) &^ q) | ((b - lsb) &^ b) | x) & msb
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
 }
 
 // appendUUID appends id in its canonical 36-character form, unquoted.

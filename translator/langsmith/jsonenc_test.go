@@ -6,8 +6,10 @@ package langsmith
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,7 +50,85 @@ func FuzzAppendJSONString(f *testing.F) {
 		if len(got) != jsonStringLen(s) {
 			t.Fatalf("jsonStringLen(%q) = %d, encoded %d", s, jsonStringLen(s), len(got))
 		}
+		// plainRun's eight-byte test must find exactly the bytes the byte-by-byte loop stopped at.
+		if want := refAppendJSONString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendJSONString(%q) = %q, byte by byte %q", s, got, want)
+		}
 	})
+}
+
+// Every byte value at every position of an eight-byte word, and runs longer than a word.
+func TestAppendJSONStringEveryByte(t *testing.T) {
+	for c := range 256 {
+		for pos := range 17 {
+			b := []byte(strings.Repeat("a", 17))
+			b[pos] = byte(c)
+			s := string(b)
+			require.Equal(t, string(refAppendJSONString(nil, s)), string(appendJSONString(nil, s)), "byte %#x at %d", c, pos)
+			require.Equal(t, len(refAppendJSONString(nil, s)), jsonStringLen(s), "byte %#x at %d", c, pos)
+		}
+	}
+	for _, s := range []string{"héllo wörld, ünïcode everywhere in a long string", "line\nbreak \"quoted\" \u2028 sep\u2029", strings.Repeat("x", 100) + "\x00" + strings.Repeat("y", 9)} {
+		require.Equal(t, string(refAppendJSONString(nil, s)), string(appendJSONString(nil, s)))
+		require.Equal(t, len(refAppendJSONString(nil, s)), jsonStringLen(s))
+	}
+}
+
+// refAppendJSONString is appendJSONString as it was before plainRun: byte by byte. It escapes what encoding/json escapes except the
+// HTML characters (<, >, &), which are legal JSON and would only bloat prompts; invalid UTF-8
+// becomes U+FFFD, as encoding/json does.
+func refAppendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but break JavaScript consumers; encoding/json escapes
+		// them too.
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 func TestAppendValueJSON(t *testing.T) {
