@@ -37,15 +37,14 @@ func WriteMultipart(w io.Writer, boundary string, runs []Run) error {
 	if err := checkBoundary(boundary); err != nil {
 		return err
 	}
-	// One buffer, sized for the largest run, holds each run's parts in turn.
-	largest := ClosingDelimiterSize(len(boundary))
 	for i := range runs {
 		if err := checkRunIdentity(&runs[i]); err != nil {
 			return fmt.Errorf("run %d: %w", i, err)
 		}
-		largest = max(largest, MultipartSize(&runs[i], len(boundary)))
 	}
-	buf := make([]byte, 0, largest)
+	// One buffer holds each run's parts in turn; it grows to the largest run's as they come
+	// (sizing it up front cost a MultipartSize pass over every run).
+	buf := make([]byte, 0, 4<<10)
 	for i := range runs {
 		buf = appendRunParts(buf[:0], boundary, &runs[i])
 		if _, err := w.Write(buf); err != nil {
