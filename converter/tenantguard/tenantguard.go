@@ -18,8 +18,8 @@
 // the tenant's own, so the collector does not start.
 //
 // The converter also hands each langsmith exporter what it cannot see itself: the projects the
-// langfuse receivers' keys pin, and those of other langsmith exporters' tenants that share
-// their exporter's workspace. It adds them to the exporter's `reserved_projects`, so the
+// langfuse receivers' keys pin, those of other langsmith exporters' tenants that share
+// their exporter's workspace, and those of tenants whose own key is this exporter's. It adds them to the exporter's `reserved_projects`, so the
 // data of a caller of no tenant cannot name them (the key's own callers still land there: their
 // project is pinned on the context, which wins over any reservation).
 package tenantguard // import "github.com/tracebridge/tracebridge/converter/tenantguard"
@@ -85,8 +85,9 @@ const defaultProject = "default"
 
 // reservePinnedProjects adds to the `reserved_projects` of every langsmith exporter, whichever
 // pipelines they are in, the projects it cannot see are pinned: the project of every langfuse
-// receiver key that pins one, and the project of every other langsmith exporter's tenant that
-// has no `api_key` of its own. Such a project lives in an exporter's own workspace, and any
+// receiver key that pins one, the project of every other langsmith exporter's tenant that
+// has no `api_key` of its own, and that of every tenant whose own `api_key` and `tenant_id`
+// are the exporter's (its runs go to the exporter's workspace). Such a project lives in an exporter's own workspace, and any
 // exporter writing there must keep callers of no tenant out of it. Reserving a name in a
 // workspace that has no such project only sends a shared caller naming it to the exporter's
 // `project`. An exporter's own `project` is never reserved: callers of no tenant land there
@@ -104,6 +105,8 @@ func reservePinnedProjects(conf *confmap.Conf, receivers, exporters map[string]a
 		}
 	}
 	tenantPinned := map[string][]string{} // exporter -> projects of its tenants sharing its workspace
+	type keyedTenant struct{ key, tenantID, project string }
+	var keyed []keyedTenant // tenants with an api_key of their own
 	anyTenant := false
 	for _, expID := range sortedKeys(exporters) {
 		if componentType(expID) != typeLangsmith {
@@ -111,8 +114,14 @@ func reservePinnedProjects(conf *confmap.Conf, receivers, exporters map[string]a
 		}
 		for _, tc := range asSlice(asMap(exporters[expID])["tenants"]) {
 			m := asMap(tc)
-			if p := asString(m["project"]); p != "" && asString(m["api_key"]) == "" {
+			p := asString(m["project"])
+			switch {
+			case p == "":
+			case asString(m["api_key"]) == "":
 				tenantPinned[expID] = append(tenantPinned[expID], p)
+				anyTenant = true
+			default:
+				keyed = append(keyed, keyedTenant{key: asString(m["api_key"]), tenantID: asString(m["tenant_id"]), project: p})
 				anyTenant = true
 			}
 		}
@@ -138,6 +147,13 @@ func reservePinnedProjects(conf *confmap.Conf, receivers, exporters map[string]a
 		for _, other := range sortedKeys(exporters) {
 			if other != expID {
 				pinned = append(pinned, tenantPinned[other]...)
+			}
+		}
+		// A tenant whose own key (and tenant_id) is this exporter's writes into this
+		// exporter's workspace, whichever exporter it is listed in.
+		for _, t := range keyed {
+			if key := asString(cfg["api_key"]); key != "" && t.key == key && t.tenantID == asString(cfg["tenant_id"]) {
+				pinned = append(pinned, t.project)
 			}
 		}
 		reserved := slices.Clone(current)

@@ -21,8 +21,8 @@ func TestConvert(t *testing.T) {
 		name    string
 		wantErr []string // empty: the configuration starts
 		notErr  []string // what the error must not say
-		// reserved: each exporter's `reserved_projects` after conversion; without it, the
-		// guard changes nothing.
+		// reserved: each exporter's `reserved_projects` after conversion (nil: none); without
+		// it, the guard changes nothing.
 		reserved map[string][]any
 	}{
 		{name: "shared_keys_with_batch"},
@@ -55,6 +55,14 @@ func TestConvert(t *testing.T) {
 				"langsmith/z": {"y-tenant"},
 			},
 		},
+		{
+			name: "reserve_tenants_with_another_exporters_key",
+			reserved: map[string][]any{
+				"langsmith/a": nil,
+				"langsmith/k": {"k-tenant"},
+				"langsmith/o": nil,
+			},
+		},
 	}
 	conv := NewFactory().Create(confmap.ConverterSettings{})
 	for _, tt := range tests {
@@ -67,6 +75,10 @@ func TestConvert(t *testing.T) {
 				assert.Equal(t, before, conf.ToStringMap(), "the guard changes nothing")
 			}
 			for id, want := range tt.reserved {
+				if want == nil {
+					assert.Nil(t, conf.Get("exporters::"+id+"::reserved_projects"), id)
+					continue
+				}
 				assert.Equal(t, want, conf.Get("exporters::"+id+"::reserved_projects"), id)
 			}
 			if tt.reserved != nil {

@@ -56,7 +56,8 @@ type Config struct {
 	// no tenant may not name: a run naming one lands in `project` instead. The build's config
 	// converter (converter/tenantguard) adds every project a langfuse receiver key pins, since
 	// the exporter does not see the receiver's keys; the projects of `tenants` without an
-	// `api_key` of their own are reserved without being listed. While any project is reserved,
+	// `api_key` of their own (or with this exporter's `api_key` and `tenant_id`) are reserved
+	// without being listed. While any project is reserved,
 	// such a caller may not name a project by id either (the exporter cannot tell whose it is).
 	ReservedProjects []string `mapstructure:"reserved_projects"`
 

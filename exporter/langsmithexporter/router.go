@@ -75,7 +75,7 @@ func newTenantRouter(ctx context.Context, set exporter.Settings, cfg *Config) (*
 	sharedCfg := *cfg
 	sharedCfg.reservedProjects = slices.Clone(cfg.ReservedProjects)
 	for i := range cfg.Tenants {
-		if cfg.Tenants[i].APIKey == "" && cfg.Tenants[i].Project != "" {
+		if sharesWorkspace(cfg, &cfg.Tenants[i]) && cfg.Tenants[i].Project != "" {
 			sharedCfg.reservedProjects = append(sharedCfg.reservedProjects, cfg.Tenants[i].Project)
 		}
 	}
@@ -106,6 +106,13 @@ func newTenantRouter(ctx context.Context, set exporter.Settings, cfg *Config) (*
 		}
 	}
 	return r, nil
+}
+
+// sharesWorkspace reports whether tenant t writes into the exporter's own workspace: it has no
+// `api_key` of its own, or the exporter's key under the exporter's `tenant_id` (a key written
+// out again is the same workspace as one left empty).
+func sharesWorkspace(cfg *Config, t *TenantConfig) bool {
+	return t.APIKey == "" || (t.APIKey == cfg.APIKey && t.TenantID == cfg.TenantID)
 }
 
 // tenantConfig is the exporter configuration of one tenant: the shared one with the tenant's

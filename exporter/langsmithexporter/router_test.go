@@ -352,6 +352,34 @@ func TestRouterReservedProjects(t *testing.T) {
 	assert.Equal(t, []string{"pinning-key"}, runNames(emu, "pinned"), "only the pinning key's run is in its project")
 }
 
+// A tenant whose own `api_key` (and `tenant_id`) are the exporter's shares the exporter's
+// workspace as much as one without a key: its project is reserved too. The same key under
+// another `tenant_id` (an org-scoped key) is another workspace, whose project is not.
+func TestRouterReservesTenantsWithTheExportersKey(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		tenantID string // the tenant's; the exporter's is "ws-1"
+		landIn   string // where a shared caller naming the tenant's project lands
+	}{
+		{name: "same key, same workspace", tenantID: "ws-1", landIn: "shared-default"},
+		{name: "same key, other workspace", tenantID: "ws-2", landIn: "team-k"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, emu, _ := startRouter(t, func(c *Config) {
+				c.TenantID = "ws-1"
+				c.Tenants = []TenantConfig{{Name: "team-k", Project: "team-k", APIKey: c.APIKey, TenantID: tt.tenantID}}
+			})
+			require.NoError(t, r.ConsumeTraces(context.Background(), naming(1, "no-identity", "team-k")))
+			require.NoError(t, r.ConsumeTraces(withKey("team-k", ""), naming(2, "tenant", "elsewhere")))
+			require.Eventually(t, func() bool {
+				return len(emu.Runs("team-k"))+len(emu.Runs("shared-default")) == 2
+			}, 10*time.Second, 10*time.Millisecond)
+			assert.Contains(t, runNames(emu, tt.landIn), "no-identity")
+			assert.Contains(t, runNames(emu, "team-k"), "tenant")
+		})
+	}
+}
+
 func runNames(emu *smithemu.Server, project string) []string {
 	var names []string
 	for _, r := range emu.Runs(project) {
