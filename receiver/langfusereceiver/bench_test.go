@@ -19,6 +19,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/tracebridge/tracebridge/internal/proccpu"
 	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadatatest"
 )
 
@@ -74,7 +75,7 @@ func BenchmarkRawSingleRecord(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	cpu0 := processCPU()
+	cpu0 := proccpu.Self()
 	for b.Loop() {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://localhost"+pathRaw, io.NopCloser(bytes.NewReader(body)))
 		req.ContentLength = int64(len(body))
@@ -86,7 +87,7 @@ func BenchmarkRawSingleRecord(b *testing.B) {
 			b.Fatalf("status %d", w.status)
 		}
 	}
-	cpu := processCPU() - cpu0
+	cpu := proccpu.Self() - cpu0
 	runtime.ReadMemStats(&after)
 	// CPU time, GC included, says more than wall time on a machine other work shares.
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/record")

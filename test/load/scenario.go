@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tracebridge/tracebridge/internal/proccpu"
 )
 
 type sample struct {
@@ -196,7 +198,7 @@ func runScenario(ctx context.Context, sc scenario, o options) *result {
 		r.fail("metrics: %v", err)
 	}
 	r.LoadAvgStart = loadAvg()
-	cpu0, dsCPU0, self0 := col.cpuTime(), ds.proc.cpuTime(), selfCPU()
+	cpu0, dsCPU0, self0 := col.cpuTime(), ds.proc.cpuTime(), proccpu.Self()
 	mb0, mt0 := machineCPU()
 	t0 := time.Now()
 
@@ -351,7 +353,7 @@ func runScenario(ctx context.Context, sc scenario, o options) *result {
 			r.Loadgen = raw
 		}
 	}
-	r.OtherCPU["harness"] = (selfCPU() - self0).Seconds()
+	r.OtherCPU["harness"] = (proccpu.Self() - self0).Seconds()
 	r.CPUSeconds = (cpu2 - cpu0).Seconds()
 	if r.Accepted > 0 {
 		r.CPUPer100k = r.CPUSeconds / float64(r.Accepted) * 1e5

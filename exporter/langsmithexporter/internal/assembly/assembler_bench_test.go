@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/internal/proccpu"
 )
 
 // benchBatch builds tracesPerBatch traces of 5 spans (root, two children, two grandchildren),
@@ -117,12 +119,12 @@ func benchConsume(b *testing.B, cfg Config, rootFirst bool) {
 	var refillCPU time.Duration
 	b.ReportAllocs()
 	runtime.ReadMemStats(&ms0)
-	cpu0 := processCPU()
+	cpu0 := proccpu.Self()
 	for b.Loop() {
 		if len(pool) == 0 {
 			// Fresh trace IDs, built outside the timed and counted part.
 			b.StopTimer()
-			c0 := processCPU()
+			c0 := proccpu.Self()
 			runtime.ReadMemStats(&r0)
 			for range 256 {
 				pool = append(pool, benchBatchOrdered(nextTrace, tracesPerBatch, true, rootFirst))
@@ -131,7 +133,7 @@ func benchConsume(b *testing.B, cfg Config, rootFirst bool) {
 			runtime.ReadMemStats(&r1)
 			refillMallocs += r1.Mallocs - r0.Mallocs
 			refillBytes += r1.TotalAlloc - r0.TotalAlloc
-			refillCPU += processCPU() - c0
+			refillCPU += proccpu.Self() - c0
 			b.StartTimer()
 		}
 		td := pool[len(pool)-1]
@@ -140,7 +142,7 @@ func benchConsume(b *testing.B, cfg Config, rootFirst bool) {
 			b.Fatal(err)
 		}
 	}
-	cpu := processCPU() - cpu0 - refillCPU
+	cpu := proccpu.Self() - cpu0 - refillCPU
 	runtime.ReadMemStats(&ms1)
 	spans := float64(b.N * spansPerBatch)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/spans, "ns/span")

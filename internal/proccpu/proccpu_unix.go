@@ -3,15 +3,15 @@
 
 //go:build unix
 
-package assembly
+package proccpu // import "github.com/tracebridge/tracebridge/internal/proccpu"
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the process's user and system CPU time, GC workers included.
-func processCPU() time.Duration {
+// Self is this process's user and system CPU time, GC workers included.
+func Self() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
