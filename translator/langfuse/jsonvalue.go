@@ -13,7 +13,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/tracebridge/tracebridge/translator/internal/jsonvalid"
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 // The decoders need two things encoding/json does not give together: the JSON type of every
@@ -216,7 +216,7 @@ func checkJSON(data []byte) (bool, *syntaxError) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return false, nil
 	}
-	if jsonvalid.Valid(data) {
+	if jsontext.Valid(data) {
 		return true, nil
 	}
 	// Only the error path pays for a second scan, to learn where the body went wrong.

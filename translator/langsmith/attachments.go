@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 // Attachment is a file that travels with a run as its own multipart part,
@@ -32,26 +34,26 @@ func (t *translation) attachments() []Attachment {
 	if !ok {
 		return nil
 	}
-	s = trimJSONSpace(s)
-	if classifyJSON(s) != jsonArray {
+	s = jsontext.TrimSpace(s)
+	if jsontext.Classify(s) != jsontext.Array {
 		return nil
 	}
 	var out []Attachment
 	valid := true
-	eachJSONElement(stringBytes(s), func(el []byte) bool {
+	jsontext.EachElement(jsontext.StringBytes(s), func(el []byte) bool {
 		name, content, mime := jsonMember(el, "name"), jsonMember(el, "content"), jsonMember(el, "mime_type")
 		if len(el) == 0 || el[0] != '{' || len(name) < 2 || name[0] != '"' || len(content) < 2 || content[0] != '"' {
 			valid = false
 			return false
 		}
-		data, err := base64.StdEncoding.DecodeString(unquoteJSONKey(content))
+		data, err := base64.StdEncoding.DecodeString(jsontext.UnquoteKey(content))
 		if err != nil {
 			valid = false
 			return false
 		}
-		a := Attachment{Name: attachmentName(unquoteJSONKey(name)), ContentType: "application/octet-stream", Data: data}
+		a := Attachment{Name: attachmentName(jsontext.UnquoteKey(name)), ContentType: "application/octet-stream", Data: data}
 		if len(mime) >= 2 && mime[0] == '"' {
-			if ct := unquoteJSONKey(mime); ct != "" && !strings.ContainsAny(ct, "\r\n") {
+			if ct := jsontext.UnquoteKey(mime); ct != "" && !strings.ContainsAny(ct, "\r\n") {
 				a.ContentType = ct
 			}
 		}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 func TestSpanToRunAttachments(t *testing.T) {
@@ -54,5 +56,5 @@ func TestSpanToRunAttachments(t *testing.T) {
 }
 
 func jsonHasMemberDeep(extra []byte, key string) bool {
-	return jsonHasMember(jsonMember(extra, "metadata"), key)
+	return jsontext.HasMember(jsonMember(extra, "metadata"), key)
 }

@@ -3,7 +3,7 @@
 
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
-// LangSmith renders a run's messages as a chat only in the OpenAI shape: {role, content}, with
+import "github.com/tracebridge/tracebridge/translator/internal/jsontext" // LangSmith renders a run's messages as a chat only in the OpenAI shape: {role, content}, with
 // content a string or a list of {type:"text",text} / {type:"image_url",image_url:{url}} blocks,
 // tool calls as tool_calls: [{id, type:"function", function:{name, arguments}}] with the
 // arguments as a JSON string, and tool results as role "tool" messages with a tool_call_id. The
@@ -29,7 +29,7 @@ func (w *chatWriter) sep(dst []byte) []byte {
 // brackets. Elements that are not objects are copied as they are.
 func appendChatMessages(dst, arr []byte) []byte {
 	var w chatWriter
-	eachJSONElement(arr, func(el []byte) bool {
+	jsontext.EachElement(arr, func(el []byte) bool {
 		if len(el) > 0 && el[0] == '{' {
 			dst = w.appendMessage(dst, el)
 		} else {
@@ -48,7 +48,7 @@ func rawKeyIs(raw []byte, key string) bool {
 // jsonMember returns the raw value of obj's member key, or nil.
 func jsonMember(obj []byte, key string) []byte {
 	var out []byte
-	eachJSONMember(obj, func(rawKey, val []byte) bool {
+	jsontext.EachMember(obj, func(rawKey, val []byte) bool {
 		if rawKeyIs(rawKey, key) {
 			out = val
 			return false
@@ -64,7 +64,7 @@ func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 	var role, content, contents, parts, toolCalls []byte
 	special := false
 	var rest restMembers
-	eachJSONMember(msg, func(rawKey, val []byte) bool {
+	jsontext.EachMember(msg, func(rawKey, val []byte) bool {
 		switch {
 		case rawKeyIs(rawKey, "role"):
 			role = val
@@ -115,7 +115,7 @@ func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 		member("tool_calls")
 		dst = appendToolCalls(dst, toolCalls)
 	}
-	eachJSONMember(msg, func(rawKey, val []byte) bool {
+	jsontext.EachMember(msg, func(rawKey, val []byte) bool {
 		for _, k := range [...]string{"role", "content", "contents", "parts", "tool_calls"} {
 			if rawKeyIs(rawKey, k) {
 				return true
@@ -186,7 +186,7 @@ func (r *restMembers) appendTo(dst, msg []byte) []byte {
 		}
 		return dst
 	}
-	eachJSONMember(msg, func(rawKey, val []byte) bool {
+	jsontext.EachMember(msg, func(rawKey, val []byte) bool {
 		for _, k := range [...]string{"role", "parts", "content", "contents", "tool_calls"} {
 			if rawKeyIs(rawKey, k) {
 				return true
@@ -211,7 +211,7 @@ type partInfo struct {
 // scanParts appends the parts of the JSON array arr to dst. Callers pass a slice of an array on
 // their stack, which holds the usual handful without allocating.
 func scanParts(dst []partInfo, arr []byte, st *partStyle) []partInfo {
-	eachJSONElement(arr, func(p []byte) bool {
+	jsontext.EachElement(arr, func(p []byte) bool {
 		dst = append(dst, scanPart(p, st))
 		return true
 	})
@@ -221,15 +221,15 @@ func scanParts(dst []partInfo, arr []byte, st *partStyle) []partInfo {
 func scanPart(p []byte, st *partStyle) partInfo {
 	pi := partInfo{raw: p}
 	var text2, args2, resp2 []byte
-	eachJSONMember(p, func(rawKey, val []byte) bool {
+	jsontext.EachMember(p, func(rawKey, val []byte) bool {
 		if len(rawKey) < 2 {
 			return true
 		}
-		k := bytesString(rawKey[1 : len(rawKey)-1])
+		k := jsontext.BytesString(rawKey[1 : len(rawKey)-1])
 		switch k {
 		case "type":
 			if len(val) >= 2 && val[0] == '"' {
-				pi.kind = bytesString(val[1 : len(val)-1])
+				pi.kind = jsontext.BytesString(val[1 : len(val)-1])
 			}
 		case st.textKeys[0]:
 			pi.text = val
@@ -337,7 +337,7 @@ func appendAsJSONString(dst, val []byte) []byte {
 	case val[0] == '"':
 		return append(dst, val...)
 	default:
-		return appendJSONString(dst, bytesString(val))
+		return appendJSONString(dst, jsontext.BytesString(val))
 	}
 }
 
@@ -466,7 +466,7 @@ func appendImageURL(dst, url []byte) []byte {
 func appendToolCalls(dst, calls []byte) []byte {
 	dst = append(dst, '[')
 	i := 0
-	eachJSONElement(calls, func(c []byte) bool {
+	jsontext.EachElement(calls, func(c []byte) bool {
 		if i > 0 {
 			dst = append(dst, ',')
 		}

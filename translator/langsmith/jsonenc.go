@@ -4,23 +4,16 @@
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"math"
 	"math/bits"
 	"strconv"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
-
-// The encoders here write JSON straight into byte slices. A span becomes a run on the exporter's
-// hot path, and building map[string]any trees only to hand them to json.Marshal would cost an
-// allocation per value; these append to one buffer instead.
 
 const hexDigits = "0123456789abcdef"
 
@@ -247,21 +240,6 @@ func appendMapJSON(dst []byte, m pcommon.Map) []byte {
 	return append(dst, '}')
 }
 
-// stringBytes views s as bytes without copying. Only for read-only use (validJSON, the
-// scanners below) on strings that outlive the call.
-func stringBytes(s string) []byte {
-	return unsafe.Slice(unsafe.StringData(s), len(s)) //nolint:gosec // G103: a read-only view, as documented above
-}
-
-// bytesString views b as a string without copying. Only for bytes that are themselves a view
-// of a string (so never change) or that are not retained past the call.
-func bytesString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b)) //nolint:gosec // G103: bytes that never change, as documented above
-}
-
 // objectWriter writes the members of one JSON object.
 type objectWriter struct{ n int }
 
@@ -278,197 +256,6 @@ func (w *objectWriter) key(dst []byte, k string) []byte {
 }
 
 func (w *objectWriter) close(dst []byte) []byte { return append(dst, '}') }
-
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-func trimJSONSpace(s string) string {
-	for len(s) > 0 && isJSONSpace(s[0]) {
-		s = s[1:]
-	}
-	for len(s) > 0 && isJSONSpace(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-// jsonKind says what an attribute string holds.
-type jsonKind uint8
-
-const (
-	jsonNone   jsonKind = iota // plain text
-	jsonObject                 // a JSON object
-	jsonArray                  // a JSON array
-	jsonScalar                 // another JSON value (string, number, true, false, null)
-)
-
-// classifyJSON reports whether s (already trimmed) is JSON text and of which kind. Attribute
-// values often carry JSON-encoded payloads (Langfuse and LangSmith SDKs stringify objects), which
-// should reach LangSmith as JSON, not as a string of JSON.
-func classifyJSON(s string) jsonKind {
-	if s == "" {
-		return jsonNone
-	}
-	var k jsonKind
-	switch c := s[0]; {
-	case c == '{':
-		k = jsonObject
-	case c == '[':
-		k = jsonArray
-	case c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n':
-		k = jsonScalar
-	default:
-		return jsonNone
-	}
-	if !validJSON(stringBytes(s)) {
-		return jsonNone
-	}
-	return k
-}
-
-// skipJSONValue returns the index just past the JSON value starting at b[i] (after any leading
-// space). b must be valid JSON; the scanners below run only on text validJSON accepted.
-func skipJSONValue(b []byte, i int) int {
-	for i < len(b) && isJSONSpace(b[i]) {
-		i++
-	}
-	if i >= len(b) {
-		return i
-	}
-	switch b[i] {
-	case '"':
-		return skipJSONString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = skipJSONString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	default:
-		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && !isJSONSpace(b[i]) {
-			i++
-		}
-		return i
-	}
-}
-
-// skipJSONString returns the index just past the string whose opening quote is at b[i].
-func skipJSONString(b []byte, i int) int {
-	// Jump from quote to quote (IndexByte is vectorized); a quote is the end unless an odd run of
-	// backslashes escapes it.
-	for i++; i < len(b); {
-		q := bytes.IndexByte(b[i:], '"')
-		if q < 0 {
-			return len(b)
-		}
-		i += q
-		bs := 0
-		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
-			bs++
-		}
-		if bs%2 == 0 {
-			return i + 1
-		}
-		i++
-	}
-	return i
-}
-
-// eachJSONMember calls fn for each member of the valid JSON object obj, in order, with the key
-// still quoted (so it can be copied to output as is) and the raw value. It stops when fn
-// returns false.
-func eachJSONMember(obj []byte, fn func(rawKey, val []byte) bool) {
-	i := 0
-	for i < len(obj) && obj[i] != '{' {
-		i++
-	}
-	i++
-	for i < len(obj) {
-		for i < len(obj) && (isJSONSpace(obj[i]) || obj[i] == ',') {
-			i++
-		}
-		if i >= len(obj) || obj[i] != '"' {
-			return
-		}
-		ks := i
-		i = skipJSONString(obj, i)
-		key := obj[ks:i]
-		for i < len(obj) && (isJSONSpace(obj[i]) || obj[i] == ':') {
-			i++
-		}
-		vs := i
-		i = skipJSONValue(obj, i)
-		if !fn(key, obj[vs:i]) {
-			return
-		}
-	}
-}
-
-// eachJSONElement calls fn for each element of the valid JSON array arr, in order.
-func eachJSONElement(arr []byte, fn func(val []byte) bool) {
-	i := 0
-	for i < len(arr) && arr[i] != '[' {
-		i++
-	}
-	i++
-	for i < len(arr) {
-		for i < len(arr) && (isJSONSpace(arr[i]) || arr[i] == ',') {
-			i++
-		}
-		if i >= len(arr) || arr[i] == ']' {
-			return
-		}
-		vs := i
-		i = skipJSONValue(arr, i)
-		if !fn(arr[vs:i]) {
-			return
-		}
-	}
-}
-
-// unquoteJSONKey returns a raw JSON key without its quotes. Keys with escapes (rare) are decoded
-// properly, which allocates.
-func unquoteJSONKey(raw []byte) string {
-	if len(raw) < 2 {
-		return ""
-	}
-	inner := raw[1 : len(raw)-1]
-	for _, c := range inner {
-		if c == '\\' {
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				return string(inner)
-			}
-			return s
-		}
-	}
-	return string(inner)
-}
-
-// jsonHasMember reports whether the JSON object obj has a top-level member named key (a plain
-// key without escapes).
-func jsonHasMember(obj []byte, key string) bool {
-	found := false
-	eachJSONMember(obj, func(rawKey, _ []byte) bool {
-		if len(rawKey) == len(key)+2 && string(rawKey[1:len(rawKey)-1]) == key {
-			found = true
-			return false
-		}
-		return true
-	})
-	return found
-}
 
 // jsonInt reads a non-negative integer token (an integral float such as 12.0 is accepted).
 func jsonInt(val []byte) (int64, bool) {

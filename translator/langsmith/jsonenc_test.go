@@ -164,49 +164,6 @@ func TestAppendValueJSON(t *testing.T) {
 	}
 }
 
-func TestClassifyJSON(t *testing.T) {
-	tests := []struct {
-		in   string
-		want jsonKind
-	}{
-		{in: `{"a":1}`, want: jsonObject},
-		{in: `[1]`, want: jsonArray},
-		{in: `"s"`, want: jsonScalar},
-		{in: `-1.5e3`, want: jsonScalar},
-		{in: `null`, want: jsonScalar},
-		{in: `{"a":`, want: jsonNone},
-		{in: `hello`, want: jsonNone},
-		{in: `true story`, want: jsonNone},
-		{in: ``, want: jsonNone},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			assert.Equal(t, tt.want, classifyJSON(tt.in))
-		})
-	}
-}
-
-func TestEachJSONMember(t *testing.T) {
-	obj := []byte(` { "a" : {"x":[1,{"y":"}"}]} , "b\"q":"s,]}" ,"c":-1.5e2,"d":null, "e":[] } `)
-	var keys, vals []string
-	eachJSONMember(obj, func(k, v []byte) bool {
-		keys = append(keys, unquoteJSONKey(k))
-		vals = append(vals, string(v))
-		return true
-	})
-	assert.Equal(t, []string{"a", `b"q`, "c", "d", "e"}, keys)
-	assert.Equal(t, []string{`{"x":[1,{"y":"}"}]}`, `"s,]}"`, `-1.5e2`, `null`, `[]`}, vals)
-	assert.True(t, jsonHasMember(obj, "c"))
-	assert.False(t, jsonHasMember(obj, "x"), "only top-level members count")
-
-	var elems []string
-	eachJSONElement([]byte(`[ {"a":"]"}, 2 ,"x"]`), func(v []byte) bool {
-		elems = append(elems, string(v))
-		return true
-	})
-	assert.Equal(t, []string{`{"a":"]"}`, `2`, `"x"`}, elems)
-}
-
 func TestAppendRunTime(t *testing.T) {
 	ts := time.Date(2024, 1, 2, 3, 4, 5, 600000000, time.FixedZone("X", 7200))
 	got := appendRunTime(nil, ts)

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/tracebridge/tracebridge/translator/conventions"
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 // memberSet writes a JSON object whose members come from several sources that may name the same
@@ -74,13 +75,13 @@ func (m *memberSet) addObjectMembers(dst []byte, v pcommon.Value) ([]byte, bool)
 		}
 		return dst, true
 	case pcommon.ValueTypeStr:
-		s := trimJSONSpace(v.Str())
-		if classifyJSON(s) != jsonObject {
+		s := jsontext.TrimSpace(v.Str())
+		if jsontext.Classify(s) != jsontext.Object {
 			return dst, false
 		}
-		eachJSONMember(stringBytes(s), func(rawKey, val []byte) bool {
+		jsontext.EachMember(jsontext.StringBytes(s), func(rawKey, val []byte) bool {
 			var ok bool
-			if dst, ok = m.add(dst, unquoteJSONKey(rawKey)); ok {
+			if dst, ok = m.add(dst, jsontext.UnquoteKey(rawKey)); ok {
 				dst = append(dst, val...)
 			}
 			return true
@@ -215,7 +216,7 @@ func (t *translation) addPrefixed(m *memberSet, fam family, prefix string) {
 	for k, v := range t.attrs.All() {
 		if len(k) > len(prefix) && strings.HasPrefix(k, prefix) && !t.idx.consumed(i) {
 			if decode && v.Type() == pcommon.ValueTypeStr {
-				if s := trimJSONSpace(v.Str()); len(s) > 0 && (s[0] == '{' || s[0] == '[') && classifyJSON(s) != jsonNone {
+				if s := jsontext.TrimSpace(v.Str()); len(s) > 0 && (s[0] == '{' || s[0] == '[') && jsontext.Classify(s) != jsontext.None {
 					var added bool
 					if t.buf, added = m.add(t.buf, k[len(prefix):]); added {
 						t.buf = append(t.buf, s...)

@@ -6,6 +6,8 @@ package langsmith // import "github.com/tracebridge/tracebridge/translator/langs
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 // ioSide holds what differs between inputs and outputs.
@@ -147,16 +149,16 @@ func appendPayload(dst []byte, v pcommon.Value, wrap string) []byte {
 		}
 		return appendWrapped(dst, wrap, func(dst []byte) []byte { return appendValueJSON(dst, v) })
 	case pcommon.ValueTypeStr:
-		s := trimJSONSpace(v.Str())
-		switch classifyJSON(s) {
-		case jsonObject:
+		s := jsontext.TrimSpace(v.Str())
+		switch jsontext.Classify(s) {
+		case jsontext.Object:
 			return append(dst, s...)
-		case jsonArray:
-			if isMessageArray(stringBytes(s)) {
+		case jsontext.Array:
+			if isMessageArray(jsontext.StringBytes(s)) {
 				wrap = messagesKey
 			}
 			return appendWrapped(dst, wrap, func(dst []byte) []byte { return append(dst, s...) })
-		case jsonScalar:
+		case jsontext.Scalar:
 			return appendWrapped(dst, wrap, func(dst []byte) []byte { return append(dst, s...) })
 		}
 		if s == "" {
@@ -179,9 +181,9 @@ func appendWrapped(dst []byte, key string, value func([]byte) []byte) []byte {
 // isMessageArray reports whether the JSON array holds chat messages: objects with a role.
 func isMessageArray(arr []byte) bool {
 	ok, n := true, 0
-	eachJSONElement(arr, func(el []byte) bool {
+	jsontext.EachElement(arr, func(el []byte) bool {
 		n++
-		ok = len(el) > 0 && el[0] == '{' && jsonHasMember(el, "role")
+		ok = len(el) > 0 && el[0] == '{' && jsontext.HasMember(el, "role")
 		return ok
 	})
 	return ok && n > 0
@@ -225,14 +227,14 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 		t.buf = appendValueJSON(t.buf, v)
 		arr = t.buf[tail:]
 	case pcommon.ValueTypeStr:
-		str := trimJSONSpace(v.Str())
-		if classifyJSON(str) != jsonArray {
+		str := jsontext.TrimSpace(v.Str())
+		if jsontext.Classify(str) != jsontext.Array {
 			return t.payloadFrom(s, messagesKey)
 		}
-		if trimJSONSpace(str[1:len(str)-1]) == "" {
+		if jsontext.TrimSpace(str[1:len(str)-1]) == "" {
 			return false
 		}
-		arr = stringBytes(str)
+		arr = jsontext.StringBytes(str)
 	default:
 		return false
 	}
@@ -270,13 +272,13 @@ func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 		dst = append(dst, '}')
 		return dst[:tail+copy(dst[tail:], dst[out:])]
 	case pcommon.ValueTypeStr:
-		s := trimJSONSpace(v.Str())
+		s := jsontext.TrimSpace(v.Str())
 		if s == "" {
 			return dst
 		}
 		dst = append(dst, `{"role":"system","content":`...)
-		if classifyJSON(s) == jsonArray {
-			dst = appendBlocksContentJSON(dst, stringBytes(s), &semconvParts)
+		if jsontext.Classify(s) == jsontext.Array {
+			dst = appendBlocksContentJSON(dst, jsontext.StringBytes(s), &semconvParts)
 		} else {
 			dst = appendJSONString(dst, v.Str())
 		}
@@ -352,7 +354,7 @@ func (t *translation) documents() bool {
 			t.buf = appendJSONString(t.buf, key)
 			t.buf = append(t.buf, ':')
 			// OpenInference stores document metadata as a JSON string.
-			if s := trimJSONSpace(leafString(node)); key == "metadata" && classifyJSON(s) == jsonObject {
+			if s := jsontext.TrimSpace(leafString(node)); key == "metadata" && jsontext.Classify(s) == jsontext.Object {
 				t.buf = append(t.buf, s...)
 			} else {
 				t.buf = tree.appendNode(t.buf, m, treeStyle{unwrap: true}, false)
@@ -466,7 +468,7 @@ func (t *translation) eventMessages(input bool) bool {
 func (t *translation) appendEventObject(dst []byte, e ptrace.SpanEvent, role string) []byte {
 	attrs := e.Attributes()
 	if v, ok := attrs.Get(attrGenAIEventContent); ok && v.Type() == pcommon.ValueTypeStr {
-		if s := trimJSONSpace(v.Str()); classifyJSON(s) == jsonObject {
+		if s := jsontext.TrimSpace(v.Str()); jsontext.Classify(s) == jsontext.Object {
 			return append(dst, s...)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 // tags gathers langsmith.span.tags (the LangSmith SDK joins tags with ", "), langfuse.trace.tags
@@ -50,10 +52,10 @@ func appendTags(tags []string, v pcommon.Value) ([]string, bool) {
 		}
 		return tags, true
 	case pcommon.ValueTypeStr:
-		str := trimJSONSpace(v.Str())
-		if classifyJSON(str) == jsonArray {
+		str := jsontext.TrimSpace(v.Str())
+		if jsontext.Classify(str) == jsontext.Array {
 			var list []string
-			if json.Unmarshal(stringBytes(str), &list) != nil {
+			if json.Unmarshal(jsontext.StringBytes(str), &list) != nil {
 				return tags, false
 			}
 			for _, tag := range list {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 // usageField is one number of LangSmith's usage_metadata.
@@ -111,7 +113,7 @@ func (t *translation) appendUsage(start int) {
 	var explicit string
 	for _, s := range [...]slot{slotLSUsageMetadata, slotLSMetaUsageMetadata} {
 		if str, ok := x.str(s); ok {
-			if str = trimJSONSpace(str); classifyJSON(str) == jsonObject {
+			if str = jsontext.TrimSpace(str); jsontext.Classify(str) == jsontext.Object {
 				explicit = str
 				x.consume(s)
 				break
@@ -125,7 +127,7 @@ func (t *translation) appendUsage(start int) {
 	switch {
 	case len(outputs) == 0:
 		t.buf = append(t.buf, '{')
-	case jsonHasMember(outputs, usageKey):
+	case jsontext.HasMember(outputs, usageKey):
 		return // the outputs carry their own usage_metadata (the LangSmith SDK puts it there)
 	default:
 		// Reopen the object: drop its closing brace, and separate from any member before it.
@@ -167,7 +169,7 @@ func outputDetailField(key string) (usageField, bool) {
 
 func onlySpace(b []byte) bool {
 	for _, c := range b {
-		if !isJSONSpace(c) {
+		if !jsontext.IsSpace(c) {
 			return false
 		}
 	}
@@ -198,13 +200,13 @@ func (t *translation) tokenDetails(s slot, u *usage, field func(string) (usageFi
 	if !ok {
 		return false
 	}
-	str = trimJSONSpace(str)
-	if classifyJSON(str) != jsonObject {
+	str = jsontext.TrimSpace(str)
+	if jsontext.Classify(str) != jsontext.Object {
 		return pythonIntDict(str, put)
 	}
-	eachJSONMember(stringBytes(str), func(rawKey, val []byte) bool {
+	jsontext.EachMember(jsontext.StringBytes(str), func(rawKey, val []byte) bool {
 		if n, ok := jsonInt(val); ok {
-			put(bytesString(rawKey[1:len(rawKey)-1]), n)
+			put(jsontext.BytesString(rawKey[1:len(rawKey)-1]), n)
 		}
 		return true
 	})
@@ -260,7 +262,7 @@ func pythonIntDict(s string, put func(string, int64)) bool {
 		if val == "None" {
 			continue
 		}
-		n, ok := parseDigits(stringBytes(val))
+		n, ok := parseDigits(jsontext.StringBytes(val))
 		if !ok {
 			return false
 		}
@@ -281,14 +283,14 @@ func langfuseUsage(v pcommon.Value, u *usage) bool {
 	if v.Type() != pcommon.ValueTypeStr {
 		return false
 	}
-	s := trimJSONSpace(v.Str())
-	if classifyJSON(s) != jsonObject {
+	s := jsontext.TrimSpace(v.Str())
+	if jsontext.Classify(s) != jsontext.Object {
 		return false
 	}
 	var lf usage
 	var bucketIn, bucketOut int64
 	var hasBucketIn, hasBucketOut bool
-	eachJSONMember(stringBytes(s), func(rawKey, val []byte) bool {
+	jsontext.EachMember(jsontext.StringBytes(s), func(rawKey, val []byte) bool {
 		n, ok := jsonInt(val)
 		if !ok {
 			return true
@@ -386,7 +388,7 @@ func intValue(v pcommon.Value) (int64, bool) {
 		}
 		return int64(f), true
 	case pcommon.ValueTypeStr:
-		return jsonInt(stringBytes(strings.TrimSpace(v.Str())))
+		return jsonInt(jsontext.StringBytes(strings.TrimSpace(v.Str())))
 	}
 	return 0, false
 }

@@ -3,7 +3,11 @@
 
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
-import "go.opentelemetry.io/collector/pdata/pcommon"
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
+)
 
 // The Vercel AI SDK's spans (ai.*) are read the way the LangSmith JS SDK's OTel exporter turns
 // them into LangSmith attributes (langsmith/dist/experimental/otel/exporter.js): the same
@@ -59,13 +63,13 @@ func (t *translation) vercelMessages() bool {
 	if !ok {
 		return false
 	}
-	s = trimJSONSpace(s)
-	if classifyJSON(s) != jsonArray || trimJSONSpace(s[1:len(s)-1]) == "" {
+	s = jsontext.TrimSpace(s)
+	if jsontext.Classify(s) != jsontext.Array || jsontext.TrimSpace(s[1:len(s)-1]) == "" {
 		return false
 	}
 	t.buf = append(t.buf, `{"messages":[`...)
 	var w chatWriter
-	eachJSONElement(stringBytes(s), func(el []byte) bool {
+	jsontext.EachElement(jsontext.StringBytes(s), func(el []byte) bool {
 		if c := jsonMember(el, "content"); len(el) > 0 && el[0] == '{' && len(c) > 0 && c[0] == '[' {
 			t.buf = w.appendPartsMessage(t.buf, el, jsonMember(el, "role"), c, &vercelParts, nil)
 		} else {
@@ -85,8 +89,8 @@ func (t *translation) vercelAssistant() bool {
 	hasText = hasText && text.Type() == pcommon.ValueTypeStr
 	var calls []byte
 	if s, ok := t.idx.str(slotAIResponseToolCalls); ok {
-		if s = trimJSONSpace(s); classifyJSON(s) == jsonArray {
-			calls = stringBytes(s)
+		if s = jsontext.TrimSpace(s); jsontext.Classify(s) == jsontext.Array {
+			calls = jsontext.StringBytes(s)
 		}
 	}
 	if !hasText && calls == nil {
@@ -101,7 +105,7 @@ func (t *translation) vercelAssistant() bool {
 	if calls != nil {
 		t.buf = append(t.buf, `,"tool_calls":[`...)
 		n := 0
-		eachJSONElement(calls, func(c []byte) bool {
+		jsontext.EachElement(calls, func(c []byte) bool {
 			if n > 0 {
 				t.buf = append(t.buf, ',')
 			}

@@ -1,11 +1,13 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Package jsonvalid checks JSON text the way encoding/json.Valid does, several times faster:
-// json.Valid steps a state machine through a function call per byte, which made it the largest
-// cost of both translators (every attribute that may hold JSON in the LangSmith mapping, every
-// record body in the Langfuse decoder). A fuzz test holds the two to the same answers.
-package jsonvalid // import "github.com/tracebridge/tracebridge/translator/internal/jsonvalid"
+// Package jsontext reads JSON text for both translators: Valid checks it the way
+// encoding/json.Valid does, several times faster, and the scanners (scan.go) walk text already
+// known to be valid without decoding it. json.Valid steps a state machine through a function
+// call per byte, which made it the largest cost of both translators (every attribute that may
+// hold JSON in the LangSmith mapping, every record body in the Langfuse decoder). A fuzz test
+// holds Valid and json.Valid to the same answers.
+package jsontext // import "github.com/tracebridge/tracebridge/translator/internal/jsontext"
 
 // Valid reports whether b is exactly one JSON value (RFC 8259), with surrounding space,
 // accepting and refusing what json.Valid does.

@@ -1,7 +1,7 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package jsonvalid
+package jsontext
 
 import (
 	"encoding/json"
