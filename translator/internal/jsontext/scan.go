@@ -56,7 +56,7 @@ func Classify(s string) Kind {
 }
 
 // skipValue returns the index just past the JSON value starting at b[i] (after any leading
-// space). b must be valid JSON; the scanners below run only on text validJSON accepted.
+// space). b must be valid JSON; the scanners below run only on text Valid accepted.
 func skipValue(b []byte, i int) int {
 	for i < len(b) && IsSpace(b[i]) {
 		i++
@@ -200,7 +200,7 @@ func HasMember(obj []byte, key string) bool {
 	return found
 }
 
-// StringBytes views s as bytes without copying. Only for read-only use (validJSON, the
+// StringBytes views s as bytes without copying. Only for read-only use (Valid, the
 // scanners below) on strings that outlive the call.
 func StringBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s)) //nolint:gosec // G103: a read-only view, as documented above
