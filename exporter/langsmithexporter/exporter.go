@@ -23,6 +23,7 @@ import (
 // those self-describing spans, so a retry or a restart re-sends identical runs.
 type langsmithExporter struct {
 	assembler *assembly.Assembler
+	uploader  *uploader
 	uploads   exporter.Traces
 	telemetry *metadata.TelemetryBuilder
 }
@@ -52,6 +53,7 @@ func newExporter(ctx context.Context, set exporter.Settings, cfg *Config, extra 
 	}
 	return &langsmithExporter{
 		assembler: assembly.New(cfg.Assembly, cfg.RunIDMode, set.ID, set.Logger, tb, uploads),
+		uploader:  up,
 		uploads:   uploads,
 		telemetry: tb,
 	}, nil
@@ -77,9 +79,12 @@ func (*langsmithExporter) Capabilities() consumer.Capabilities {
 }
 
 // Shutdown flushes what the assembler holds into the queue first, then lets the uploader drain
-// the queue, so nothing buffered is lost on a graceful stop.
+// the queue, so nothing buffered is lost on a graceful stop. The drain is exporterhelper's: one
+// attempt per request, no retries; the send gate stops waiting for throttled credentials then
+// too, so a throttled LangSmith cannot hold the stop (a persistent queue keeps what is left).
 func (e *langsmithExporter) Shutdown(ctx context.Context) error {
 	err := e.assembler.Shutdown(ctx)
+	e.uploader.stopWaiting()
 	err = errors.Join(err, e.uploads.Shutdown(ctx))
 	e.telemetry.Shutdown()
 	return err

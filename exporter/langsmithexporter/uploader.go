@@ -75,6 +75,9 @@ type uploader struct {
 	// noRunQuery is sticky too: once /runs/query is missing (404, 405) or switched off (501, or
 	// /info's instance_flags.ch_query_enabled false), 409s are settled by splitting (runquery.go).
 	noRunQuery atomic.Bool
+	// stopping ends when a graceful stop begins (stopWaiting): the gate's waits end with it.
+	stopping context.Context
+	stop     context.CancelFunc
 
 	buffers sync.Pool // *bytes.Buffer: request bodies before compression
 	batches sync.Pool // *runBatch: one push's runs, their JSON and their spans
@@ -112,6 +115,7 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 		bodies:   sync.Pool{New: func() any { return new(pooledBody) }},
 	}
 	u.credential = credentialDigest(u.baseURL, cfg.TenantID, string(cfg.APIKey))
+	u.stopping, u.stop = context.WithCancel(context.Background())
 	if cfg.DeadLetterDirectory != "" {
 		u.deadLetter = &deadLetter{dir: cfg.DeadLetterDirectory}
 	}
@@ -142,6 +146,12 @@ func (u *uploader) start(ctx context.Context, host component.Host) error {
 }
 
 // shutdown closes the delivered ledger's storage client.
+// stopWaiting ends every wait in the send gate, now and for good: exporterhelper flushes its
+// queue at a graceful stop without retries, so a request the gate would hold back for a
+// Retry-After or its key's pace goes back to exporterhelper instead, like any retry (kept by a
+// persistent queue for the next start). Requests that need no wait are still sent.
+func (u *uploader) stopWaiting() { u.stop() }
+
 func (u *uploader) shutdown(ctx context.Context) error {
 	if u.ledger == nil {
 		return nil
@@ -260,9 +270,14 @@ func (u *uploader) pushTraces(ctx context.Context, td ptrace.Traces) error {
 		u.telemetry.ExporterLangsmithGateWaits.Add(ctx, 1)
 		u.telemetry.ExporterLangsmithGateWaitTime.Add(ctx, d.Seconds())
 	}
-	for _, j := range u.gate.drive(ctx, jobs, send, held) {
+	// exporterhelper cancels no push's context at shutdown; the gate's waits end at the stop
+	// (stopWaiting) instead. Requests in flight keep ctx: cutting one off proves nothing.
+	waitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(u.stopping, cancel)()
+	for _, j := range u.gate.drive(waitCtx, jobs, send, held) {
 		st.retry = append(st.retry, [2]int{j.lo, j.hi})
-		st.retryErr = errors.Join(st.retryErr, ctx.Err())
+		st.retryErr = errors.Join(st.retryErr, fmt.Errorf("upload of %d runs not sent: %w", j.hi-j.lo, waitCtx.Err()))
 	}
 	if len(st.retry) > 0 {
 		return consumererror.NewTraces(st.retryErr, batch.spansOf(st.retry))
