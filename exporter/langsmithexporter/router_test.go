@@ -188,7 +188,10 @@ func TestRouterWorkspacesAndIsolation(t *testing.T) {
 	assert.Empty(t, emu.Runs("team-b"), "team-b's runs wait for its workspace; no one else's went there")
 	// team-a's two runs went with team-a's key; team-c (no key of its own) and the pinned key's
 	// went with the exporter's.
-	assert.Equal(t, map[string]int{keyWorkspaceA: 2, testKey: 4}, postsByKey(emu))
+	// The emulator logs a request when its handler returns, a moment after the runs are stored.
+	assert.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, map[string]int{keyWorkspaceA: 2, testKey: 4}, postsByKey(emu))
+	}, 10*time.Second, 10*time.Millisecond)
 
 	// A shared caller's data still chooses its project, as without tenants; it never borrows a
 	// tenant's key.

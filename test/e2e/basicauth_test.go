@@ -53,6 +53,9 @@ exporters:
         match: [{auth_attribute: username, value: bob}]
 service:
   extensions: [health_check, basicauth]
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     traces:
       receivers: [otlp]

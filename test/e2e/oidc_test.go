@@ -118,6 +118,9 @@ exporters:
         match: [{auth_attribute: membership, value: team-b-writers}]
 service:
   extensions: [health_check, oidc]
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     traces:
       receivers: [otlp]

@@ -52,6 +52,9 @@ exporters:
       resolved_ttl: 1h
 service:
   extensions: [health_check]
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     traces:
       receivers: [otlp, langfuse]

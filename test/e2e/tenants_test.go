@@ -79,6 +79,9 @@ exporters:
         match: [{bearer_token: %s}]
 service:
   extensions: [health_check, bearertokenauth]
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     traces:
       receivers: [otlp, langfuse]

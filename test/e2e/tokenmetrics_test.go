@@ -111,6 +111,9 @@ exporters:
     compression: none
 service:
   extensions: [health_check]
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     traces:
       receivers: [otlp]
