@@ -15,7 +15,8 @@
 //   - a langfuse receiver key may name a tenant the exporter does not have.
 //
 // Each of these would send a tenant's runs into the shared project (or refuse them) instead of
-// the tenant's own, so the collector does not start.
+// the tenant's own, so the collector does not start. Nor does it when a tenant's component ID
+// is another langsmith exporter's or tenant's (checkTenantIDs): they would share storage.
 //
 // The converter also hands each langsmith exporter what it cannot see itself: the projects the
 // langfuse receivers' keys pin, those of other langsmith exporters' tenants that share
@@ -73,10 +74,49 @@ func (guard) Convert(_ context.Context, conf *confmap.Conf) error {
 			errs = append(errs, checkPipeline(expID, asMap(exporters[expID]), feeding, pipelines, receivers, processors)...)
 		}
 	}
+	errs = append(errs, checkTenantIDs(exporters)...)
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	return reservePinnedProjects(conf, receivers, exporters)
+}
+
+// checkTenantIDs refuses two langsmith exporters, or tenants, that would run under one
+// component ID: a tenant of exporter `langsmith/<name>` runs as `langsmith/<name>_tenant_<t>`
+// (`langsmith/tenant_<t>` without a name), and its persistent queue, parked spans and ledger
+// live in storage under that ID. Shared with another exporter, either would read the other's
+// runs and send them with its own key, into its own workspace.
+func checkTenantIDs(exporters map[string]any) []error {
+	var errs []error
+	owner := map[string]string{} // component ID -> what runs as it
+	for _, expID := range sortedKeys(exporters) {
+		if componentType(expID) == typeLangsmith {
+			owner[expID] = fmt.Sprintf("exporter %q", expID)
+		}
+	}
+	for _, expID := range sortedKeys(exporters) {
+		if componentType(expID) != typeLangsmith {
+			continue
+		}
+		_, base, _ := strings.Cut(expID, "/")
+		for _, tc := range asSlice(asMap(exporters[expID])["tenants"]) {
+			name := asString(asMap(tc)["name"])
+			if name == "" {
+				continue // the exporter's own validation says so
+			}
+			id := typeLangsmith + "/tenant_" + name
+			if base != "" {
+				id = typeLangsmith + "/" + base + "_tenant_" + name
+			}
+			what := fmt.Sprintf("exporter %q tenant %q", expID, name)
+			if first, taken := owner[id]; taken {
+				errs = append(errs, fmt.Errorf("%s runs as %q, which %s is too: rename one (they would share its queue's and parked spans' storage)", what, id, first))
+				continue
+			}
+			owner[id] = what
+		}
+	}
+	return errs
 }
 
 // defaultProject is the langsmith exporter's `project` when the configuration sets none

@@ -55,6 +55,7 @@ func TestConvert(t *testing.T) {
 				"langsmith/z": {"y-tenant"},
 			},
 		},
+		{name: "tenant_component_id_taken", wantErr: []string{`exporter "langsmith" tenant "team-x" runs as "langsmith/tenant_team-x", which exporter "langsmith/tenant_team-x" is too`}},
 		{
 			name: "reserve_tenants_with_another_exporters_key",
 			reserved: map[string][]any{
