@@ -140,7 +140,7 @@ func TestLoadConfig(t *testing.T) {
 				"`tenants[1]` `match[1]`: set either `bearer_token` or `auth_attribute` and `value`",
 				"`tenants[2]`: `name` \"team-b\" repeats `tenants[1]`",
 				"`tenants[3]` `match[0]`: `bearer_token` is already `tenants[2]`'s",
-				"`tenants[4]` `match[0]`: subject=\"svc\" is already `tenants[3]`'s",
+				"`tenants[4]` `match[0]`: this `subject` value is already `tenants[3]`'s",
 			},
 		},
 		{name: "unknown orphan policy", id: component.NewIDWithName(metadata.Type, "bad_policy"), loadErr: "unknown orphan policy \"drop\""},

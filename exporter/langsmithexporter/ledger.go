@@ -169,17 +169,13 @@ func (l *deliveredLedger) groupInFlight(runs []langsmith.Run, spans []spanRef) [
 		idx[i] = i
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(group(&runs[a]), group(&runs[b])) })
-	sortedRuns := make([]langsmith.Run, len(runs))
-	sortedSpans := make([]spanRef, len(spans))
+	reorderRuns(runs, spans, idx)
 	var bounds []int
-	for i, j := range idx {
-		sortedRuns[i], sortedSpans[i] = runs[j], spans[j]
-		if i > 0 && group(&sortedRuns[i]) != group(&sortedRuns[i-1]) {
+	for i := 1; i < len(runs); i++ {
+		if group(&runs[i]) != group(&runs[i-1]) {
 			bounds = append(bounds, i)
 		}
 	}
-	copy(runs, sortedRuns)
-	copy(spans, sortedSpans)
 	return append(bounds, len(runs))
 }
 
@@ -197,6 +193,11 @@ func (l *deliveredLedger) record(ctx context.Context, runs []langsmith.Run) erro
 
 // answered settles the record of a sent request: delivered, or cleared.
 func (l *deliveredLedger) answered(ctx context.Context, n uint64, delivered bool, runs []langsmith.Run) error {
+	if l.seq.Load() > n+ledgerRecords {
+		// The ring has come round since: slot n holds a newer record, which an answer this old
+		// must not overwrite (its runs would be re-sent, or its in-flight runs forgotten, after a crash).
+		return nil
+	}
 	if delivered {
 		return l.write(ctx, n, ledgerDelivered, runs)
 	}

@@ -167,3 +167,23 @@ func uploaderWithLedger(t *testing.T, store *storagetest.Mem) *uploader {
 	require.NoError(t, err)
 	return u
 }
+
+// An answer that comes after the ring has gone round leaves the newer record in its slot.
+func TestLedgerLateAnswerKeepsTheNewerRecord(t *testing.T) {
+	ctx := context.Background()
+	store := storagetest.NewMem()
+	l, err := loadLedger(ctx, store)
+	require.NoError(t, err)
+	slow := ledgerRuns(1, false)
+	n, err := l.sent(ctx, slow)
+	require.NoError(t, err)
+	var newest []langsmith.Run
+	for range ledgerRecords {
+		newest = ledgerRuns(1, false)
+		record(t, l, newest)
+	}
+	require.NoError(t, l.answered(ctx, n, true, slow))
+	again, err := loadLedger(ctx, store)
+	require.NoError(t, err)
+	assert.True(t, again.delivered(&newest[0]), "the record that took slot n's place is still there")
+}

@@ -31,6 +31,18 @@ func (b *runBatch) reset() {
 	b.arena.Reset()
 }
 
+// reorderRuns puts runs[order[j]] (and its span) at j, for a request to be split or partly
+// re-sent along an order the caller chose.
+func reorderRuns(runs []langsmith.Run, spans []spanRef, order []int) {
+	sortedRuns := make([]langsmith.Run, len(runs))
+	sortedSpans := make([]spanRef, len(spans))
+	for j, i := range order {
+		sortedRuns[j], sortedSpans[j] = runs[i], spans[i]
+	}
+	copy(runs, sortedRuns)
+	copy(spans, sortedSpans)
+}
+
 type spanRef struct {
 	rs   ptrace.ResourceSpans
 	ss   ptrace.ScopeSpans

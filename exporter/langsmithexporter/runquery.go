@@ -156,13 +156,7 @@ func stablePartition(runs []langsmith.Run, spans []spanRef, front func(*langsmit
 			order = append(order, i)
 		}
 	}
-	sortedRuns := make([]langsmith.Run, len(runs))
-	sortedSpans := make([]spanRef, len(spans))
-	for j, i := range order {
-		sortedRuns[j], sortedSpans[j] = runs[i], spans[i]
-	}
-	copy(runs, sortedRuns)
-	copy(spans, sortedSpans)
+	reorderRuns(runs, spans, order)
 	return n
 }
 

@@ -93,7 +93,8 @@ func validateTenants(tenants []TenantConfig) error {
 			default:
 				key := [2]string{m.AuthAttribute, m.Value}
 				if first, dup := attrs[key]; dup && first != i {
-					errs = errors.Join(errs, fmt.Errorf("%s: %s=%q is already `tenants[%d]`'s", mat, m.AuthAttribute, m.Value, first))
+					// No value in the error: with an attribute like `raw` it is a credential.
+					errs = errors.Join(errs, fmt.Errorf("%s: this `%s` value is already `tenants[%d]`'s", mat, m.AuthAttribute, first))
 				}
 				attrs[key] = i
 			}
