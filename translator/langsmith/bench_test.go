@@ -129,3 +129,18 @@ func BenchmarkAppendBatchJSON(b *testing.B) {
 		buf = AppendBatchJSON(buf[:0], runs)
 	}
 }
+
+// BenchmarkAppendChatMessages is the chat-message rewrite alone, on semconv messages with parts
+// (text, a tool call, a tool result) as the otlp-llm-100k load workload's spans carry.
+func BenchmarkAppendChatMessages(b *testing.B) {
+	msgs := []byte(`[{"role":"user","parts":[{"type":"text","content":"What is the weather in Paris today, and should I take an umbrella for the afternoon walk along the Seine?"}]},` +
+		`{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"city":"Paris","units":"metric","hours":[12,15,18]}}]},` +
+		`{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":{"forecast":[{"h":12,"sky":"sunny","t":21},{"h":15,"sky":"cloudy","t":19}]}}]},` +
+		`{"role":"assistant","parts":[{"type":"text","content":"It is sunny and 21C in Paris now; clouds come later, so an umbrella is not needed."}],"finish_reason":"stop"}]`)
+	b.SetBytes(int64(len(msgs)))
+	b.ReportAllocs()
+	buf := make([]byte, 0, 4096)
+	for b.Loop() {
+		buf = appendChatMessages(buf[:0], msgs)
+	}
+}

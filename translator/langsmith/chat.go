@@ -14,8 +14,13 @@ import "github.com/tracebridge/tracebridge/translator/internal/jsontext" // Lang
 // wrappers/_gemini.py): text-only parts become one string joined by newlines, anything else a
 // list of content blocks, inline data an image_url data URL.
 
-// chatWriter appends messages to a JSON array being written, counting them for the commas.
-type chatWriter struct{ n int }
+// chatWriter appends messages to a JSON array being written, counting them for the commas. ix,
+// when set, indexes the message array being rewritten, so the walks over its levels jump over
+// nested values instead of scanning them again.
+type chatWriter struct {
+	n  int
+	ix jsontext.Index
+}
 
 func (w *chatWriter) sep(dst []byte) []byte {
 	if w.n > 0 {
@@ -28,8 +33,9 @@ func (w *chatWriter) sep(dst []byte) []byte {
 // appendChatMessages writes the elements of the JSON array arr as chat messages, without the
 // brackets. Elements that are not objects are copied as they are.
 func appendChatMessages(dst, arr []byte) []byte {
-	var w chatWriter
-	jsontext.EachElement(arr, func(el []byte) bool {
+	var spans [64]jsontext.Span
+	w := chatWriter{ix: jsontext.NewIndex(arr, spans[:0])}
+	w.ix.EachElement(arr, func(el []byte) bool {
 		if len(el) > 0 && el[0] == '{' {
 			dst = w.appendMessage(dst, el)
 		} else {
@@ -64,7 +70,7 @@ func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 	var role, content, contents, parts, toolCalls []byte
 	special := false
 	var rest restMembers
-	jsontext.EachMember(msg, func(rawKey, val []byte) bool {
+	w.ix.EachMember(msg, func(rawKey, val []byte) bool {
 		switch {
 		case rawKeyIs(rawKey, "role"):
 			role = val
@@ -109,13 +115,13 @@ func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 		dst = append(dst, content...)
 	case len(contents) > 0 && contents[0] == '[':
 		member("content")
-		dst = appendBlocksContentJSON(dst, contents, &openInferenceParts)
+		dst = appendBlocksContentJSON(dst, contents, &openInferenceParts, &w.ix)
 	}
 	if len(toolCalls) > 0 && toolCalls[0] == '[' {
 		member("tool_calls")
-		dst = appendToolCalls(dst, toolCalls)
+		dst = appendToolCalls(dst, toolCalls, &w.ix)
 	}
-	jsontext.EachMember(msg, func(rawKey, val []byte) bool {
+	w.ix.EachMember(msg, func(rawKey, val []byte) bool {
 		for _, k := range [...]string{"role", "content", "contents", "parts", "tool_calls"} {
 			if rawKeyIs(rawKey, k) {
 				return true
@@ -209,19 +215,19 @@ type partInfo struct {
 }
 
 // scanParts appends the parts of the JSON array arr to dst. Callers pass a slice of an array on
-// their stack, which holds the usual handful without allocating.
-func scanParts(dst []partInfo, arr []byte, st *partStyle) []partInfo {
-	jsontext.EachElement(arr, func(p []byte) bool {
-		dst = append(dst, scanPart(p, st))
+// their stack, which holds the usual handful without allocating. ix may index arr's text.
+func scanParts(dst []partInfo, arr []byte, st *partStyle, ix *jsontext.Index) []partInfo {
+	ix.EachElement(arr, func(p []byte) bool {
+		dst = append(dst, scanPart(p, st, ix))
 		return true
 	})
 	return dst
 }
 
-func scanPart(p []byte, st *partStyle) partInfo {
+func scanPart(p []byte, st *partStyle, ix *jsontext.Index) partInfo {
 	pi := partInfo{raw: p}
 	var text2, args2, resp2 []byte
-	jsontext.EachMember(p, func(rawKey, val []byte) bool {
+	ix.EachMember(p, func(rawKey, val []byte) bool {
 		if len(rawKey) < 2 {
 			return true
 		}
@@ -270,7 +276,7 @@ func scanPart(p []byte, st *partStyle) partInfo {
 // tool call parts tool_calls, and each tool result part a message of its own with role "tool".
 func (w *chatWriter) appendPartsMessage(dst, msg, role, partsJSON []byte, st *partStyle, rest *restMembers) []byte {
 	var fixed [8]partInfo
-	parts := scanParts(fixed[:0], partsJSON, st)
+	parts := scanParts(fixed[:0], partsJSON, st, &w.ix)
 	var hasContent, hasCalls, hasResponses bool
 	for i := range parts {
 		switch parts[i].kind {
@@ -400,9 +406,10 @@ func appendBlocksContent(dst []byte, parts []partInfo, st *partStyle) []byte {
 }
 
 // appendBlocksContentJSON is appendBlocksContent for a JSON array of parts.
-func appendBlocksContentJSON(dst, partsJSON []byte, st *partStyle) []byte {
+// ix may index partsJSON's text (nil: not indexed).
+func appendBlocksContentJSON(dst, partsJSON []byte, st *partStyle, ix *jsontext.Index) []byte {
 	var fixed [8]partInfo
-	return appendBlocksContent(dst, scanParts(fixed[:0], partsJSON, st), st)
+	return appendBlocksContent(dst, scanParts(fixed[:0], partsJSON, st, ix), st)
 }
 
 // appendBlock writes one content block in the OpenAI shape.
@@ -463,10 +470,11 @@ func appendImageURL(dst, url []byte) []byte {
 
 // appendToolCalls writes a tool_calls array in OpenAI's shape, from OpenAI/OpenInference
 // elements ({id, function:{name, arguments}}) or flat OpenLLMetry ones ({id, name, arguments}).
-func appendToolCalls(dst, calls []byte) []byte {
+// ix may index calls' text.
+func appendToolCalls(dst, calls []byte, ix *jsontext.Index) []byte {
 	dst = append(dst, '[')
 	i := 0
-	jsontext.EachElement(calls, func(c []byte) bool {
+	ix.EachElement(calls, func(c []byte) bool {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -475,11 +483,11 @@ func appendToolCalls(dst, calls []byte) []byte {
 			dst = append(dst, c...)
 			return true
 		}
-		fn := jsonMember(c, "function")
+		fn := ix.Member(c, "function")
 		if len(fn) > 0 && fn[0] == '{' {
-			dst = appendToolCall(dst, jsonMember(c, "id"), jsonMember(fn, "name"), jsonMember(fn, "arguments"))
+			dst = appendToolCall(dst, ix.Member(c, "id"), ix.Member(fn, "name"), ix.Member(fn, "arguments"))
 		} else {
-			dst = appendToolCall(dst, jsonMember(c, "id"), jsonMember(c, "name"), jsonMember(c, "arguments"))
+			dst = appendToolCall(dst, ix.Member(c, "id"), ix.Member(c, "name"), ix.Member(c, "arguments"))
 		}
 		return true
 	})

@@ -268,7 +268,7 @@ func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 		dst = appendValueJSON(dst, v)
 		out := len(dst)
 		dst = append(dst, `{"role":"system","content":`...)
-		dst = appendBlocksContentJSON(dst, dst[tail:out], &semconvParts)
+		dst = appendBlocksContentJSON(dst, dst[tail:out], &semconvParts, nil)
 		dst = append(dst, '}')
 		return dst[:tail+copy(dst[tail:], dst[out:])]
 	case pcommon.ValueTypeStr:
@@ -278,7 +278,7 @@ func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 		}
 		dst = append(dst, `{"role":"system","content":`...)
 		if jsontext.Classify(s) == jsontext.Array {
-			dst = appendBlocksContentJSON(dst, jsontext.StringBytes(s), &semconvParts)
+			dst = appendBlocksContentJSON(dst, jsontext.StringBytes(s), &semconvParts, nil)
 		} else {
 			dst = appendJSONString(dst, v.Str())
 		}

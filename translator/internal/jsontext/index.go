@@ -1,0 +1,173 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package jsontext // import "github.com/tracebridge/tracebridge/translator/internal/jsontext"
+
+// A walk that goes down level by level (EachElement over messages, EachMember over each, then
+// over their parts, …) finds where each nested object or array ends by scanning it: text four
+// levels down is read four times. An Index is one pass over the whole text that records where
+// every object and array ends, so its walks jump over a container instead of scanning it, and
+// each byte is read about twice (the index pass and the walk over its own parent) at any depth.
+// (langsmith's chat-message rewrite walks this way.)
+
+// Span is one object or array of the indexed text: [start, end) in its bytes.
+type Span struct{ start, end int32 }
+
+// maxIndexDepth bounds the nesting the index pass follows; deeper text is walked unindexed.
+const maxIndexDepth = 32
+
+// Index holds the spans of a valid JSON text's containers, in order of their start. The
+// zero Index indexes nothing and its walks scan as EachMember and EachElement do.
+type Index struct {
+	base  []byte
+	spans []Span
+}
+
+// NewIndex appends the spans of the containers of the valid JSON text b to spans (a caller's
+// stack array holds the usual few dozen) and returns the index, or the zero index when b nests
+// deeper than maxIndexDepth or is too large for int32 offsets.
+func NewIndex(b []byte, spans []Span) Index {
+	if len(b) > 1<<31-1 {
+		return Index{}
+	}
+	var stack [maxIndexDepth]int32
+	depth := 0
+	for i := 0; i < len(b); {
+		switch b[i] {
+		case '"':
+			i = skipString(b, i)
+			continue
+		case '{', '[':
+			if depth == maxIndexDepth {
+				return Index{}
+			}
+			stack[depth] = int32(len(spans))
+			depth++
+			spans = append(spans, Span{start: int32(i), end: int32(len(b))})
+		case '}', ']':
+			if depth > 0 {
+				depth--
+				spans[stack[depth]].end = int32(i + 1)
+			}
+		}
+		i++
+	}
+	return Index{base: b, spans: spans}
+}
+
+// offset returns where b starts in the indexed text, or -1 when b is not a part of it.
+func (x *Index) offset(b []byte) int {
+	if x == nil || len(x.spans) == 0 || len(b) == 0 {
+		return -1
+	}
+	off := cap(x.base) - cap(b) // b = base[off:…] shares base's array and so its end of capacity
+	if off < 0 || off >= len(x.base) || &x.base[off] != &b[0] {
+		return -1
+	}
+	return off
+}
+
+// end returns the end of the container starting at position abs of the indexed text, or -1.
+func (x *Index) end(abs int) int {
+	lo, hi := 0, len(x.spans)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if int(x.spans[m].start) < abs {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(x.spans) && int(x.spans[lo].start) == abs {
+		return int(x.spans[lo].end)
+	}
+	return -1
+}
+
+// skip is skipValue for b, a part of the indexed text starting off bytes into it (off < 0:
+// not indexed), jumping over containers.
+func (x *Index) skip(b []byte, off, i int) int {
+	for i < len(b) && IsSpace(b[i]) {
+		i++
+	}
+	if off >= 0 && i < len(b) && (b[i] == '{' || b[i] == '[') {
+		if e := x.end(off + i); e >= 0 && e-off <= len(b) {
+			return e - off
+		}
+	}
+	return skipValue(b, i)
+}
+
+// EachMember is EachMember over the index (a nil or zero Index, or obj not a part of the
+// indexed text: EachMember itself).
+func (x *Index) EachMember(obj []byte, fn func(rawKey, val []byte) bool) {
+	off := x.offset(obj)
+	if off < 0 {
+		EachMember(obj, fn)
+		return
+	}
+	i := 0
+	for i < len(obj) && obj[i] != '{' {
+		i++
+	}
+	i++
+	for i < len(obj) {
+		for i < len(obj) && (IsSpace(obj[i]) || obj[i] == ',') {
+			i++
+		}
+		if i >= len(obj) || obj[i] != '"' {
+			return
+		}
+		ks := i
+		i = skipString(obj, i)
+		key := obj[ks:i]
+		for i < len(obj) && (IsSpace(obj[i]) || obj[i] == ':') {
+			i++
+		}
+		vs := i
+		i = x.skip(obj, off, i)
+		if !fn(key, obj[vs:i]) {
+			return
+		}
+	}
+}
+
+// EachElement is EachElement over the index, as EachMember is.
+func (x *Index) EachElement(arr []byte, fn func(val []byte) bool) {
+	off := x.offset(arr)
+	if off < 0 {
+		EachElement(arr, fn)
+		return
+	}
+	i := 0
+	for i < len(arr) && arr[i] != '[' {
+		i++
+	}
+	i++
+	for i < len(arr) {
+		for i < len(arr) && (IsSpace(arr[i]) || arr[i] == ',') {
+			i++
+		}
+		if i >= len(arr) || arr[i] == ']' {
+			return
+		}
+		vs := i
+		i = x.skip(arr, off, i)
+		if !fn(arr[vs:i]) {
+			return
+		}
+	}
+}
+
+// Member returns the raw value of obj's member key (a plain key without escapes), or nil.
+func (x *Index) Member(obj []byte, key string) []byte {
+	var out []byte
+	x.EachMember(obj, func(rawKey, val []byte) bool {
+		if len(rawKey) == len(key)+2 && string(rawKey[1:len(rawKey)-1]) == key {
+			out = val
+			return false
+		}
+		return true
+	})
+	return out
+}
