@@ -30,24 +30,23 @@ func NewIndex(b []byte, spans []Span) Index {
 	if len(b) > 1<<31-1 {
 		return Index{}
 	}
-	var stack [maxIndexDepth]int32
-	depth := 0
+	var open [maxIndexDepth]int32
+	stack := open[:0] // the spans of the containers still open
 	for i := 0; i < len(b); {
 		switch b[i] {
 		case '"':
 			i = skipString(b, i)
 			continue
 		case '{', '[':
-			if depth == maxIndexDepth {
+			if len(stack) == maxIndexDepth {
 				return Index{}
 			}
-			stack[depth] = int32(len(spans))
-			depth++
+			stack = append(stack, int32(len(spans)))
 			spans = append(spans, Span{start: int32(i), end: int32(len(b))})
 		case '}', ']':
-			if depth > 0 {
-				depth--
-				spans[stack[depth]].end = int32(i + 1)
+			if n := len(stack); n > 0 {
+				spans[stack[n-1]].end = int32(i + 1)
+				stack = stack[:n-1]
 			}
 		}
 		i++
