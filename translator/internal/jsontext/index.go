@@ -105,30 +105,7 @@ func (x *Index) EachMember(obj []byte, fn func(rawKey, val []byte) bool) {
 		EachMember(obj, fn)
 		return
 	}
-	i := 0
-	for i < len(obj) && obj[i] != '{' {
-		i++
-	}
-	i++
-	for i < len(obj) {
-		for i < len(obj) && (IsSpace(obj[i]) || obj[i] == ',') {
-			i++
-		}
-		if i >= len(obj) || obj[i] != '"' {
-			return
-		}
-		ks := i
-		i = skipString(obj, i)
-		key := obj[ks:i]
-		for i < len(obj) && (IsSpace(obj[i]) || obj[i] == ':') {
-			i++
-		}
-		vs := i
-		i = x.skip(obj, off, i)
-		if !fn(key, obj[vs:i]) {
-			return
-		}
-	}
+	eachMember(obj, func(b []byte, i int) int { return x.skip(b, off, i) }, fn)
 }
 
 // EachElement is EachElement over the index, as EachMember is.
@@ -138,24 +115,7 @@ func (x *Index) EachElement(arr []byte, fn func(val []byte) bool) {
 		EachElement(arr, fn)
 		return
 	}
-	i := 0
-	for i < len(arr) && arr[i] != '[' {
-		i++
-	}
-	i++
-	for i < len(arr) {
-		for i < len(arr) && (IsSpace(arr[i]) || arr[i] == ',') {
-			i++
-		}
-		if i >= len(arr) || arr[i] == ']' {
-			return
-		}
-		vs := i
-		i = x.skip(arr, off, i)
-		if !fn(arr[vs:i]) {
-			return
-		}
-	}
+	eachElement(arr, func(b []byte, i int) int { return x.skip(b, off, i) }, fn)
 }
 
 // Member returns the raw value of obj's member key (a plain key without escapes), or nil.

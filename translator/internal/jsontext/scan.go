@@ -118,7 +118,14 @@ func skipString(b []byte, i int) int {
 // EachMember calls fn for each member of the valid JSON object obj, in order, with the key
 // still quoted (so it can be copied to output as is) and the raw value. It stops when fn
 // returns false.
-func EachMember(obj []byte, fn func(rawKey, val []byte) bool) {
+func EachMember(obj []byte, fn func(rawKey, val []byte) bool) { eachMember(obj, skipValue, fn) }
+
+// EachElement calls fn for each element of the valid JSON array arr, in order.
+func EachElement(arr []byte, fn func(val []byte) bool) { eachElement(arr, skipValue, fn) }
+
+// eachMember walks obj's members with skip finding where each value ends. It stops where skip
+// makes no progress (text that is not valid JSON), so a bad input ends the walk, never hangs it.
+func eachMember(obj []byte, skip func(b []byte, i int) int, fn func(rawKey, val []byte) bool) {
 	i := 0
 	for i < len(obj) && obj[i] != '{' {
 		i++
@@ -138,15 +145,15 @@ func EachMember(obj []byte, fn func(rawKey, val []byte) bool) {
 			i++
 		}
 		vs := i
-		i = skipValue(obj, i)
-		if !fn(key, obj[vs:i]) {
+		i = skip(obj, i)
+		if i <= vs || !fn(key, obj[vs:i]) {
 			return
 		}
 	}
 }
 
-// EachElement calls fn for each element of the valid JSON array arr, in order.
-func EachElement(arr []byte, fn func(val []byte) bool) {
+// eachElement walks arr's elements as eachMember walks members.
+func eachElement(arr []byte, skip func(b []byte, i int) int, fn func(val []byte) bool) {
 	i := 0
 	for i < len(arr) && arr[i] != '[' {
 		i++
@@ -160,8 +167,8 @@ func EachElement(arr []byte, fn func(val []byte) bool) {
 			return
 		}
 		vs := i
-		i = skipValue(arr, i)
-		if !fn(arr[vs:i]) {
+		i = skip(arr, i)
+		if i <= vs || !fn(arr[vs:i]) {
 			return
 		}
 	}

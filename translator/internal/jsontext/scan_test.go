@@ -51,3 +51,17 @@ func TestEachJSONMember(t *testing.T) {
 	})
 	assert.Equal(t, []string{`{"a":"]"}`, `2`, `"x"`}, elems)
 }
+
+// The walks run on validated text, but text that is not JSON ends them instead of hanging them.
+func TestWalksEndOnInvalidText(t *testing.T) {
+	for _, text := range []string{`[1,}2]`, `[}]`, `{"a":}`, `{"a":]"b":1}`} {
+		var n int
+		EachElement([]byte(text), func([]byte) bool { n++; return n < 100 })
+		EachMember([]byte(text), func(_, _ []byte) bool { n++; return n < 100 })
+		var x Index
+		x.EachElement([]byte(text), func([]byte) bool { n++; return n < 100 })
+		if n >= 100 {
+			t.Fatalf("%s: the walk did not end", text)
+		}
+	}
+}
