@@ -6,6 +6,8 @@ package langsmith // import "github.com/tracebridge/tracebridge/translator/langs
 // The /runs/batch body, the fallback when a deployment has no multipart endpoint
 // (LangSmith's OpenAPI spec, POST /runs/batch): {"post":[…],"patch":[…]} with the payload fields inline.
 
+import "github.com/tracebridge/tracebridge/translator/internal/jsontext"
+
 // AppendBatchJSON appends the /runs/batch body for runs: posts and patches each in their
 // array, in the order given. Both arrays are always present, as the JS SDK sends them.
 func AppendBatchJSON(dst []byte, runs []Run) []byte {
@@ -33,7 +35,7 @@ func appendBatchRuns(dst []byte, runs []Run, patch bool) []byte {
 			if p.name == "error" {
 				if run.Error != "" {
 					dst = append(dst, `,"error":`...)
-					dst = appendJSONString(dst, run.Error)
+					dst = jsontext.AppendString(dst, run.Error)
 				}
 				continue
 			}
@@ -57,7 +59,7 @@ func batchEncodedSize(run *Run) int {
 	for _, p := range payloadParts(run) {
 		if p.name == "error" {
 			if run.Error != "" {
-				n += len(`,"error":`) + jsonStringLen(run.Error)
+				n += len(`,"error":`) + jsontext.StringLen(run.Error)
 			}
 		} else if len(p.data) > 0 {
 			n += 4 + len(p.name) + len(p.data)

@@ -102,7 +102,7 @@ func (w *chatWriter) appendMessage(dst, msg []byte) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSONString(dst, key)
+		dst = jsontext.AppendString(dst, key)
 		dst = append(dst, ':')
 	}
 	if role != nil {
@@ -343,7 +343,7 @@ func appendAsJSONString(dst, val []byte) []byte {
 	case val[0] == '"':
 		return append(dst, val...)
 	default:
-		return appendJSONString(dst, jsontext.BytesString(val))
+		return jsontext.AppendString(dst, jsontext.BytesString(val))
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -104,12 +106,12 @@ func (t *translation) appendEvents() {
 		}
 		next()
 		t.buf = append(t.buf, `{"name":`...)
-		t.buf = appendJSONString(t.buf, e.Name())
+		t.buf = jsontext.AppendString(t.buf, e.Name())
 		t.buf = append(t.buf, `,"time":`...)
 		t.buf = appendEventTime(t.buf, e.Timestamp().AsTime())
 		if e.Attributes().Len() > 0 {
 			t.buf = append(t.buf, `,"kwargs":`...)
-			t.buf = appendMapJSON(t.buf, e.Attributes())
+			t.buf = jsontext.AppendMap(t.buf, e.Attributes())
 		}
 		t.buf = append(t.buf, '}')
 	}

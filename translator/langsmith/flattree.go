@@ -6,6 +6,8 @@ package langsmith // import "github.com/tracebridge/tracebridge/translator/langs
 import (
 	"strings"
 
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -161,7 +163,7 @@ func (t *flatTree) appendNode(dst []byte, n int32, style treeStyle, root bool) [
 	node := &t.nodes[n]
 	switch node.kind {
 	case kindLeaf:
-		return appendValueJSON(dst, node.val)
+		return jsontext.AppendValue(dst, node.val)
 	case kindArray:
 		dst = append(dst, '[')
 		first := true
@@ -185,7 +187,7 @@ func (t *flatTree) appendNode(dst []byte, n int32, style treeStyle, root bool) [
 		first := true
 		if root && style.defaultRole != "" && t.lookup(n, "role") == 0 {
 			dst = append(dst, `"role":`...)
-			dst = appendJSONString(dst, style.defaultRole)
+			dst = jsontext.AppendString(dst, style.defaultRole)
 			first = false
 		}
 		for c := node.first; c != 0; c = t.nodes[c].next {
@@ -196,7 +198,7 @@ func (t *flatTree) appendNode(dst []byte, n int32, style treeStyle, root bool) [
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = appendJSONString(dst, t.nodes[c].key)
+			dst = jsontext.AppendString(dst, t.nodes[c].key)
 			dst = append(dst, ':')
 			dst = t.appendNode(dst, c, style, false)
 		}

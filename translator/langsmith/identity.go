@@ -59,3 +59,22 @@ func RunID(mode IDMode, traceID pcommon.TraceID, spanID pcommon.SpanID, start ti
 	id[8] = 0x80 | id[8]&0x3f // RFC 9562 variant
 	return id
 }
+
+const hexDigits = "0123456789abcdef"
+
+// appendUUID appends id in its canonical 36-character form, unquoted.
+func appendUUID(dst []byte, id uuid.UUID) []byte {
+	for i, b := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hexDigits[b>>4], hexDigits[b&0xf])
+	}
+	return dst
+}
+
+func appendQuotedUUID(dst []byte, id uuid.UUID) []byte {
+	dst = append(dst, '"')
+	dst = appendUUID(dst, id)
+	return append(dst, '"')
+}

@@ -17,7 +17,7 @@ import (
 // key. The first source to name a key wins, so sources are visited in precedence order; a
 // repeated name would make the object ambiguous to LangSmith.
 type memberSet struct {
-	w objectWriter
+	w jsontext.ObjectWriter
 	// The names written so far: in the fixed array (no allocation, the set lives on the stack)
 	// and beyond it in more. seen is a 128-bit filter over them that spares most lookups the
 	// linear scan.
@@ -45,7 +45,7 @@ func (m *memberSet) add(dst []byte, key string) ([]byte, bool) {
 		m.more = append(m.more, key)
 	}
 	m.n++
-	return m.w.key(dst, key), true
+	return m.w.Key(dst, key), true
 }
 
 func (m *memberSet) has(key string) bool {
@@ -60,7 +60,7 @@ func (m *memberSet) has(key string) bool {
 func (m *memberSet) addValue(dst []byte, key string, v pcommon.Value) []byte {
 	dst, ok := m.add(dst, key)
 	if ok {
-		dst = appendValueJSON(dst, v)
+		dst = jsontext.AppendValue(dst, v)
 	}
 	return dst
 }
@@ -148,7 +148,7 @@ func (t *translation) appendInvocationParams() bool {
 func (t *translation) appendMetadata() {
 	x := &t.idx
 	var m memberSet
-	t.buf = m.w.open(t.buf)
+	t.buf = m.w.Open(t.buf)
 
 	var ok bool
 	if t.buf, ok = m.add(t.buf, metaTraceID); ok {
@@ -161,16 +161,16 @@ func (t *translation) appendMetadata() {
 	}
 	if t.fullName != "" {
 		if t.buf, ok = m.add(t.buf, FullNameKey); ok {
-			t.buf = appendJSONString(t.buf, t.fullName)
+			t.buf = jsontext.AppendString(t.buf, t.fullName)
 		}
 	}
 	if name := t.scope.Name(); name != "" {
 		if t.buf, ok = m.add(t.buf, metaScopeName); ok {
-			t.buf = appendJSONString(t.buf, name)
+			t.buf = jsontext.AppendString(t.buf, name)
 		}
 		if ver := t.scope.Version(); ver != "" {
 			if t.buf, ok = m.add(t.buf, metaScopeVer); ok {
-				t.buf = appendJSONString(t.buf, ver)
+				t.buf = jsontext.AppendString(t.buf, ver)
 			}
 		}
 	}
@@ -200,7 +200,7 @@ func (t *translation) appendMetadata() {
 			t.buf = m.addValue(t.buf, k, v)
 		}
 	}
-	t.buf = m.w.close(t.buf)
+	t.buf = m.w.Close(t.buf)
 }
 
 // addPrefixed adds the members of a metadata prefix family, named by what follows the prefix,
@@ -256,7 +256,7 @@ func (t *translation) addFirst(m *memberSet, key string, stringOnly bool, slots 
 		}
 		var added bool
 		if t.buf, added = m.add(t.buf, key); added {
-			t.buf = appendValueJSON(t.buf, v)
+			t.buf = jsontext.AppendValue(t.buf, v)
 			t.idx.consume(s)
 		}
 		return

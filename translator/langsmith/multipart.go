@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
+
 	"github.com/google/uuid"
 )
 
@@ -94,7 +96,7 @@ func MultipartSize(run *Run, boundaryLen int) int {
 	for _, p := range payloadParts(run) {
 		if p.name == "error" {
 			if run.Error != "" {
-				n += partSize(boundaryLen, event, p.name, jsonStringLen(run.Error))
+				n += partSize(boundaryLen, event, p.name, jsontext.StringLen(run.Error))
 			}
 		} else if len(p.data) > 0 {
 			n += partSize(boundaryLen, event, p.name, len(p.data))
@@ -143,8 +145,8 @@ func appendRunParts(dst []byte, boundary string, run *Run) []byte {
 	for _, p := range payloadParts(run) {
 		if p.name == "error" {
 			if run.Error != "" {
-				dst = appendPartHeader(dst, boundary, event, run.ID, p.name, jsonStringLen(run.Error))
-				dst = appendJSONString(dst, run.Error)
+				dst = appendPartHeader(dst, boundary, event, run.ID, p.name, jsontext.StringLen(run.Error))
+				dst = jsontext.AppendString(dst, run.Error)
 				dst = append(dst, "\r\n"...)
 			}
 			continue

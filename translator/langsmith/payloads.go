@@ -142,12 +142,12 @@ func appendPayload(dst []byte, v pcommon.Value, wrap string) []byte {
 	case pcommon.ValueTypeEmpty:
 		return dst
 	case pcommon.ValueTypeMap:
-		return appendMapJSON(dst, v.Map())
+		return jsontext.AppendMap(dst, v.Map())
 	case pcommon.ValueTypeSlice:
 		if isMessageSlice(v.Slice()) {
 			wrap = messagesKey
 		}
-		return appendWrapped(dst, wrap, func(dst []byte) []byte { return appendValueJSON(dst, v) })
+		return appendWrapped(dst, wrap, func(dst []byte) []byte { return jsontext.AppendValue(dst, v) })
 	case pcommon.ValueTypeStr:
 		s := jsontext.TrimSpace(v.Str())
 		switch jsontext.Classify(s) {
@@ -164,15 +164,15 @@ func appendPayload(dst []byte, v pcommon.Value, wrap string) []byte {
 		if s == "" {
 			return dst
 		}
-		return appendWrapped(dst, wrap, func(dst []byte) []byte { return appendJSONString(dst, v.Str()) })
+		return appendWrapped(dst, wrap, func(dst []byte) []byte { return jsontext.AppendString(dst, v.Str()) })
 	default:
-		return appendWrapped(dst, wrap, func(dst []byte) []byte { return appendValueJSON(dst, v) })
+		return appendWrapped(dst, wrap, func(dst []byte) []byte { return jsontext.AppendValue(dst, v) })
 	}
 }
 
 func appendWrapped(dst []byte, key string, value func([]byte) []byte) []byte {
 	dst = append(dst, '{')
-	dst = appendJSONString(dst, key)
+	dst = jsontext.AppendString(dst, key)
 	dst = append(dst, ':')
 	dst = value(dst)
 	return append(dst, '}')
@@ -224,7 +224,7 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 			return false
 		}
 		tail = len(t.buf)
-		t.buf = appendValueJSON(t.buf, v)
+		t.buf = jsontext.AppendValue(t.buf, v)
 		arr = t.buf[tail:]
 	case pcommon.ValueTypeStr:
 		str := jsontext.TrimSpace(v.Str())
@@ -265,7 +265,7 @@ func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeSlice:
 		tail := len(dst)
-		dst = appendValueJSON(dst, v)
+		dst = jsontext.AppendValue(dst, v)
 		out := len(dst)
 		dst = append(dst, `{"role":"system","content":`...)
 		dst = appendBlocksContentJSON(dst, dst[tail:out], &semconvParts, nil)
@@ -280,7 +280,7 @@ func appendSystemMessage(dst []byte, v pcommon.Value) []byte {
 		if jsontext.Classify(s) == jsontext.Array {
 			dst = appendBlocksContentJSON(dst, jsontext.StringBytes(s), &semconvParts, nil)
 		} else {
-			dst = appendJSONString(dst, v.Str())
+			dst = jsontext.AppendString(dst, v.Str())
 		}
 		return append(dst, '}')
 	}
@@ -351,7 +351,7 @@ func (t *translation) documents() bool {
 			if key == "content" {
 				key = "page_content"
 			}
-			t.buf = appendJSONString(t.buf, key)
+			t.buf = jsontext.AppendString(t.buf, key)
 			t.buf = append(t.buf, ':')
 			// OpenInference stores document metadata as a JSON string.
 			if s := jsontext.TrimSpace(leafString(node)); key == "metadata" && jsontext.Classify(s) == jsontext.Object {

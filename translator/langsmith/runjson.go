@@ -5,6 +5,8 @@ package langsmith // import "github.com/tracebridge/tracebridge/translator/langs
 
 import (
 	"github.com/google/uuid"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 // The run's own fields, as the SDKs send them in the main post.<id> / patch.<id> part and inline
@@ -25,14 +27,14 @@ func appendRunFields(dst []byte, run *Run) []byte {
 		dst = appendQuotedUUID(dst, run.ParentRunID)
 	}
 	dst = append(dst, `,"dotted_order":`...)
-	dst = appendJSONString(dst, run.DottedOrder)
+	dst = jsontext.AppendString(dst, run.DottedOrder)
 	if !run.Patch || run.Name != "" {
 		dst = append(dst, `,"name":`...)
-		dst = appendJSONString(dst, run.Name)
+		dst = jsontext.AppendString(dst, run.Name)
 	}
 	if !run.Patch || run.RunType != "" {
 		dst = append(dst, `,"run_type":`...)
-		dst = appendJSONString(dst, run.RunType)
+		dst = jsontext.AppendString(dst, run.RunType)
 	}
 	if !run.Patch || !run.StartTime.IsZero() {
 		dst = append(dst, `,"start_time":`...)
@@ -44,7 +46,7 @@ func appendRunFields(dst []byte, run *Run) []byte {
 	}
 	if run.SessionName != "" {
 		dst = append(dst, `,"session_name":`...)
-		dst = appendJSONString(dst, run.SessionName)
+		dst = jsontext.AppendString(dst, run.SessionName)
 	}
 	if run.SessionID != uuid.Nil {
 		dst = append(dst, `,"session_id":`...)
@@ -56,7 +58,7 @@ func appendRunFields(dst []byte, run *Run) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, tag)
+			dst = jsontext.AppendString(dst, tag)
 		}
 		dst = append(dst, ']')
 	}
@@ -73,12 +75,12 @@ func runFieldsLen(run *Run) int {
 	if run.ParentRunID != uuid.Nil {
 		n += len(`,"parent_run_id":`) + uuidQuotedLen
 	}
-	n += len(`,"dotted_order":`) + jsonStringLen(run.DottedOrder)
+	n += len(`,"dotted_order":`) + jsontext.StringLen(run.DottedOrder)
 	if !run.Patch || run.Name != "" {
-		n += len(`,"name":`) + jsonStringLen(run.Name)
+		n += len(`,"name":`) + jsontext.StringLen(run.Name)
 	}
 	if !run.Patch || run.RunType != "" {
-		n += len(`,"run_type":`) + jsonStringLen(run.RunType)
+		n += len(`,"run_type":`) + jsontext.StringLen(run.RunType)
 	}
 	if !run.Patch || !run.StartTime.IsZero() {
 		n += len(`,"start_time":`) + runTimeQuotedLen(run.StartTime)
@@ -87,7 +89,7 @@ func runFieldsLen(run *Run) int {
 		n += len(`,"end_time":`) + runTimeQuotedLen(run.EndTime)
 	}
 	if run.SessionName != "" {
-		n += len(`,"session_name":`) + jsonStringLen(run.SessionName)
+		n += len(`,"session_name":`) + jsontext.StringLen(run.SessionName)
 	}
 	if run.SessionID != uuid.Nil {
 		n += len(`,"session_id":`) + uuidQuotedLen
@@ -95,7 +97,7 @@ func runFieldsLen(run *Run) int {
 	if len(run.Tags) > 0 {
 		n += len(`,"tags":[]`) + len(run.Tags) - 1
 		for _, tag := range run.Tags {
-			n += jsonStringLen(tag)
+			n += jsontext.StringLen(tag)
 		}
 	}
 	if run.ReferenceExampleID != uuid.Nil {

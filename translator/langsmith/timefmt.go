@@ -57,3 +57,25 @@ func appendDigits(dst []byte, v, width int) []byte {
 	}
 	return append(dst, b[:width]...)
 }
+
+// runTimeLayout is how run timestamps travel: RFC 3339, UTC, exactly six fractional digits, so
+// start_time matches the microseconds of the run's dotted_order segment.
+const runTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// runTimeLen is the length of a time formatted with runTimeLayout (four-digit years).
+const runTimeLen = len(runTimeLayout)
+
+func appendRunTime(dst []byte, t time.Time) []byte {
+	dst = append(dst, '"')
+	dst = appendMicroTime(dst, t, true)
+	return append(dst, '"')
+}
+
+// runTimeQuotedLen is len(appendRunTime(nil, t)).
+func runTimeQuotedLen(t time.Time) int {
+	if y := t.UTC().Year(); y >= 0 && y <= 9999 {
+		return runTimeLen + 2
+	}
+	var buf [40]byte
+	return len(appendRunTime(buf[:0], t))
+}

@@ -37,3 +37,10 @@ func TestAppendMicroTimeMatchesLayouts(t *testing.T) {
 		assert.Equal(t, wantDotted, string(appendMicroTime(nil, ts, false)), "%v", ts)
 	}
 }
+
+func TestAppendRunTime(t *testing.T) {
+	ts := time.Date(2024, 1, 2, 3, 4, 5, 600000000, time.FixedZone("X", 7200))
+	got := appendRunTime(nil, ts)
+	assert.Equal(t, `"2024-01-02T01:04:05.600000Z"`, string(got), "UTC, always six fractional digits")
+	assert.Equal(t, len(got), runTimeQuotedLen(ts))
+}

@@ -205,7 +205,7 @@ func (t *translation) tokenDetails(s slot, u *usage, field func(string) (usageFi
 		return pythonIntDict(str, put)
 	}
 	jsontext.EachMember(jsontext.StringBytes(str), func(rawKey, val []byte) bool {
-		if n, ok := jsonInt(val); ok {
+		if n, ok := jsontext.Int(val); ok {
 			put(jsontext.BytesString(rawKey[1:len(rawKey)-1]), n)
 		}
 		return true
@@ -262,7 +262,7 @@ func pythonIntDict(s string, put func(string, int64)) bool {
 		if val == "None" {
 			continue
 		}
-		n, ok := parseDigits(jsontext.StringBytes(val))
+		n, ok := jsontext.ParseDigits(jsontext.StringBytes(val))
 		if !ok {
 			return false
 		}
@@ -291,7 +291,7 @@ func langfuseUsage(v pcommon.Value, u *usage) bool {
 	var bucketIn, bucketOut int64
 	var hasBucketIn, hasBucketOut bool
 	jsontext.EachMember(jsontext.StringBytes(s), func(rawKey, val []byte) bool {
-		n, ok := jsonInt(val)
+		n, ok := jsontext.Int(val)
 		if !ok {
 			return true
 		}
@@ -339,23 +339,23 @@ func (u *usage) appendJSON(dst []byte) []byte {
 	if !u.has(usageTotal) && (u.has(usageInput) || u.has(usageOutput)) {
 		u.put(usageTotal, u.n[usageInput]+u.n[usageOutput])
 	}
-	w := objectWriter{}
-	dst = w.open(dst)
+	w := jsontext.ObjectWriter{}
+	dst = w.Open(dst)
 	for _, m := range [...]struct {
 		key string
 		f   usageField
 	}{{"input_tokens", usageInput}, {"output_tokens", usageOutput}, {"total_tokens", usageTotal}} {
 		if u.has(m.f) {
-			dst = w.key(dst, m.key)
+			dst = w.Key(dst, m.key)
 			dst = strconv.AppendInt(dst, u.n[m.f], 10)
 		}
 	}
 	dst = u.appendDetails(dst, &w, "input_token_details", [...]usageField{usageCacheRead, usageCacheCreation, usageInputAudio}, [...]string{"cache_read", "cache_creation", "audio"})
 	dst = u.appendDetails(dst, &w, "output_token_details", [...]usageField{usageReasoning, usageOutputAudio, numUsageFields}, [...]string{"reasoning", "audio", ""})
-	return w.close(dst)
+	return w.Close(dst)
 }
 
-func (u *usage) appendDetails(dst []byte, w *objectWriter, name string, fields [3]usageField, keys [3]string) []byte {
+func (u *usage) appendDetails(dst []byte, w *jsontext.ObjectWriter, name string, fields [3]usageField, keys [3]string) []byte {
 	present := false
 	for _, f := range fields {
 		present = present || (f < numUsageFields && u.has(f))
@@ -363,16 +363,16 @@ func (u *usage) appendDetails(dst []byte, w *objectWriter, name string, fields [
 	if !present {
 		return dst
 	}
-	dst = w.key(dst, name)
-	inner := objectWriter{}
-	dst = inner.open(dst)
+	dst = w.Key(dst, name)
+	inner := jsontext.ObjectWriter{}
+	dst = inner.Open(dst)
 	for i, f := range fields {
 		if f < numUsageFields && u.has(f) {
-			dst = inner.key(dst, keys[i])
+			dst = inner.Key(dst, keys[i])
 			dst = strconv.AppendInt(dst, u.n[f], 10)
 		}
 	}
-	return inner.close(dst)
+	return inner.Close(dst)
 }
 
 // intValue reads a token count: an int, an integral double, or a decimal string (some SDKs
@@ -388,7 +388,7 @@ func intValue(v pcommon.Value) (int64, bool) {
 		}
 		return int64(f), true
 	case pcommon.ValueTypeStr:
-		return jsonInt(jsontext.StringBytes(strings.TrimSpace(v.Str())))
+		return jsontext.Int(jsontext.StringBytes(strings.TrimSpace(v.Str())))
 	}
 	return 0, false
 }

@@ -98,7 +98,7 @@ func (t *translation) vercelAssistant() bool {
 	}
 	t.buf = append(t.buf, `{"messages":[{"role":"assistant","content":`...)
 	if hasText {
-		t.buf = appendJSONString(t.buf, text.Str())
+		t.buf = jsontext.AppendString(t.buf, text.Str())
 	} else {
 		t.buf = append(t.buf, `""`...)
 	}

@@ -1,7 +1,8 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Package jsontext reads JSON text for both translators: Valid checks it the way
+// Package jsontext reads and writes JSON text for both translators (write.go: strings, numbers,
+// pdata values and objects straight into a byte slice). Valid checks text the way
 // encoding/json.Valid does, several times faster, and the scanners (scan.go) walk text already
 // known to be valid without decoding it. json.Valid steps a state machine through a function
 // call per byte, which made it the largest cost of both translators (every attribute that may

@@ -1,26 +1,24 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
+package jsontext
 
 import (
 	"encoding/base64"
 	"math"
 	"math/bits"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string. It escapes what encoding/json escapes except the
+// AppendString appends s as a JSON string. It escapes what encoding/json escapes except the
 // HTML characters (<, >, &), which are legal JSON and would only bloat prompts; invalid UTF-8
 // becomes U+FFFD, as encoding/json does.
-func appendJSONString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -74,9 +72,9 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// jsonStringLen is len(appendJSONString(nil, s)), computed without encoding, so the uploader can
+// StringLen is len(AppendString(nil, s)), computed without encoding, so the uploader can
 // size requests without building them.
-func jsonStringLen(s string) int {
+func StringLen(s string) int {
 	n := 2
 	for i := 0; i < len(s); {
 		j := plainRun(s, i)
@@ -137,46 +135,7 @@ func plainRun(s string, i int) int {
 	return i
 }
 
-// appendUUID appends id in its canonical 36-character form, unquoted.
-func appendUUID(dst []byte, id uuid.UUID) []byte {
-	for i, b := range id {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			dst = append(dst, '-')
-		}
-		dst = append(dst, hexDigits[b>>4], hexDigits[b&0xf])
-	}
-	return dst
-}
-
-func appendQuotedUUID(dst []byte, id uuid.UUID) []byte {
-	dst = append(dst, '"')
-	dst = appendUUID(dst, id)
-	return append(dst, '"')
-}
-
-// runTimeLayout is how run timestamps travel: RFC 3339, UTC, exactly six fractional digits, so
-// start_time matches the microseconds of the run's dotted_order segment.
-const runTimeLayout = "2006-01-02T15:04:05.000000Z"
-
-// runTimeLen is the length of a time formatted with runTimeLayout (four-digit years).
-const runTimeLen = len(runTimeLayout)
-
-func appendRunTime(dst []byte, t time.Time) []byte {
-	dst = append(dst, '"')
-	dst = appendMicroTime(dst, t, true)
-	return append(dst, '"')
-}
-
-// runTimeQuotedLen is len(appendRunTime(nil, t)).
-func runTimeQuotedLen(t time.Time) int {
-	if y := t.UTC().Year(); y >= 0 && y <= 9999 {
-		return runTimeLen + 2
-	}
-	var buf [40]byte
-	return len(appendRunTime(buf[:0], t))
-}
-
-func appendFloat(dst []byte, f float64) []byte {
+func AppendFloat(dst []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
 		return append(dst, `"NaN"`...)
@@ -192,16 +151,16 @@ func appendFloat(dst []byte, f float64) []byte {
 	return strconv.AppendFloat(dst, f, 'f', -1, 64)
 }
 
-// appendValueJSON appends an attribute value as JSON: maps become objects and slices arrays,
+// AppendValue appends an attribute value as JSON: maps become objects and slices arrays,
 // bytes base64 strings (as encoding/json encodes []byte), an empty value null.
-func appendValueJSON(dst []byte, v pcommon.Value) []byte {
+func AppendValue(dst []byte, v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return appendJSONString(dst, v.Str())
+		return AppendString(dst, v.Str())
 	case pcommon.ValueTypeInt:
 		return strconv.AppendInt(dst, v.Int(), 10)
 	case pcommon.ValueTypeDouble:
-		return appendFloat(dst, v.Double())
+		return AppendFloat(dst, v.Double())
 	case pcommon.ValueTypeBool:
 		return strconv.AppendBool(dst, v.Bool())
 	case pcommon.ValueTypeBytes:
@@ -209,7 +168,7 @@ func appendValueJSON(dst []byte, v pcommon.Value) []byte {
 		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
 		return append(dst, '"')
 	case pcommon.ValueTypeMap:
-		return appendMapJSON(dst, v.Map())
+		return AppendMap(dst, v.Map())
 	case pcommon.ValueTypeSlice:
 		s := v.Slice()
 		dst = append(dst, '[')
@@ -217,7 +176,7 @@ func appendValueJSON(dst []byte, v pcommon.Value) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendValueJSON(dst, s.At(i))
+			dst = AppendValue(dst, s.At(i))
 		}
 		return append(dst, ']')
 	default:
@@ -225,7 +184,7 @@ func appendValueJSON(dst []byte, v pcommon.Value) []byte {
 	}
 }
 
-func appendMapJSON(dst []byte, m pcommon.Map) []byte {
+func AppendMap(dst []byte, m pcommon.Map) []byte {
 	dst = append(dst, '{')
 	first := true
 	for k, v := range m.All() {
@@ -233,33 +192,33 @@ func appendMapJSON(dst []byte, m pcommon.Map) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSONString(dst, k)
+		dst = AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendValueJSON(dst, v)
+		dst = AppendValue(dst, v)
 	}
 	return append(dst, '}')
 }
 
-// objectWriter writes the members of one JSON object.
-type objectWriter struct{ n int }
+// ObjectWriter writes the members of one JSON object.
+type ObjectWriter struct{ n int }
 
-func (w *objectWriter) open(dst []byte) []byte { return append(dst, '{') }
+func (w *ObjectWriter) Open(dst []byte) []byte { return append(dst, '{') }
 
-// key writes the separator and the member name; the caller writes the value.
-func (w *objectWriter) key(dst []byte, k string) []byte {
+// Key writes the separator and the member name; the caller writes the value.
+func (w *ObjectWriter) Key(dst []byte, k string) []byte {
 	if w.n > 0 {
 		dst = append(dst, ',')
 	}
 	w.n++
-	dst = appendJSONString(dst, k)
+	dst = AppendString(dst, k)
 	return append(dst, ':')
 }
 
-func (w *objectWriter) close(dst []byte) []byte { return append(dst, '}') }
+func (w *ObjectWriter) Close(dst []byte) []byte { return append(dst, '}') }
 
-// jsonInt reads a non-negative integer token (an integral float such as 12.0 is accepted).
-func jsonInt(val []byte) (int64, bool) {
-	if n, ok := parseDigits(val); ok {
+// Int reads a non-negative JSON integer token (an integral float such as 12.0 is accepted).
+func Int(val []byte) (int64, bool) {
+	if n, ok := ParseDigits(val); ok {
 		return n, true
 	}
 	f, err := strconv.ParseFloat(string(val), 64)
@@ -269,9 +228,9 @@ func jsonInt(val []byte) (int64, bool) {
 	return int64(f), true
 }
 
-// parseDigits parses a plain run of decimal digits (at most 18, so it cannot overflow) without
+// ParseDigits parses a plain run of decimal digits (at most 18, so it cannot overflow) without
 // the allocation strconv's error path costs.
-func parseDigits(b []byte) (int64, bool) {
+func ParseDigits(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 18 {
 		return 0, false
 	}

@@ -1,14 +1,13 @@
 // Copyright The tracebridge Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package langsmith
+package jsontext
 
 import (
 	"encoding/json"
 	"math"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -24,7 +23,7 @@ var jsonStringCases = []string{
 func TestAppendJSONString(t *testing.T) {
 	for _, s := range jsonStringCases {
 		t.Run(s, func(t *testing.T) {
-			got := appendJSONString(nil, s)
+			got := AppendString(nil, s)
 			require.True(t, json.Valid(got), "%q", got)
 			var back string
 			require.NoError(t, json.Unmarshal(got, &back))
@@ -33,7 +32,7 @@ func TestAppendJSONString(t *testing.T) {
 			var want string
 			require.NoError(t, json.Unmarshal(std, &want))
 			assert.Equal(t, want, back, "decodes like encoding/json's encoding")
-			assert.Equal(t, len(got), jsonStringLen(s))
+			assert.Equal(t, len(got), StringLen(s))
 		})
 	}
 }
@@ -43,16 +42,16 @@ func FuzzAppendJSONString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := appendJSONString(nil, s)
+		got := AppendString(nil, s)
 		if !json.Valid(got) {
 			t.Fatalf("invalid JSON for %q: %q", s, got)
 		}
-		if len(got) != jsonStringLen(s) {
-			t.Fatalf("jsonStringLen(%q) = %d, encoded %d", s, jsonStringLen(s), len(got))
+		if len(got) != StringLen(s) {
+			t.Fatalf("StringLen(%q) = %d, encoded %d", s, StringLen(s), len(got))
 		}
 		// plainRun's eight-byte test must find exactly the bytes the byte-by-byte loop stopped at.
-		if want := refAppendJSONString(nil, s); string(got) != string(want) {
-			t.Fatalf("appendJSONString(%q) = %q, byte by byte %q", s, got, want)
+		if want := refAppendString(nil, s); string(got) != string(want) {
+			t.Fatalf("AppendString(%q) = %q, byte by byte %q", s, got, want)
 		}
 	})
 }
@@ -64,20 +63,20 @@ func TestAppendJSONStringEveryByte(t *testing.T) {
 			b := []byte(strings.Repeat("a", 17))
 			b[pos] = byte(c)
 			s := string(b)
-			require.Equal(t, string(refAppendJSONString(nil, s)), string(appendJSONString(nil, s)), "byte %#x at %d", c, pos)
-			require.Equal(t, len(refAppendJSONString(nil, s)), jsonStringLen(s), "byte %#x at %d", c, pos)
+			require.Equal(t, string(refAppendString(nil, s)), string(AppendString(nil, s)), "byte %#x at %d", c, pos)
+			require.Equal(t, len(refAppendString(nil, s)), StringLen(s), "byte %#x at %d", c, pos)
 		}
 	}
 	for _, s := range []string{"héllo wörld, ünïcode everywhere in a long string", "line\nbreak \"quoted\" \u2028 sep\u2029", strings.Repeat("x", 100) + "\x00" + strings.Repeat("y", 9)} {
-		require.Equal(t, string(refAppendJSONString(nil, s)), string(appendJSONString(nil, s)))
-		require.Equal(t, len(refAppendJSONString(nil, s)), jsonStringLen(s))
+		require.Equal(t, string(refAppendString(nil, s)), string(AppendString(nil, s)))
+		require.Equal(t, len(refAppendString(nil, s)), StringLen(s))
 	}
 }
 
-// refAppendJSONString is appendJSONString as it was before plainRun: byte by byte. It escapes what encoding/json escapes except the
+// refAppendString is AppendString as it was before plainRun: byte by byte. It escapes what encoding/json escapes except the
 // HTML characters (<, >, &), which are legal JSON and would only bloat prompts; invalid UTF-8
 // becomes U+FFFD, as encoding/json does.
-func refAppendJSONString(dst []byte, s string) []byte {
+func refAppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -157,16 +156,9 @@ func TestAppendValueJSON(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			v := pcommon.NewValueEmpty()
 			tt.set(v)
-			got := appendValueJSON(nil, v)
+			got := AppendValue(nil, v)
 			assert.Equal(t, tt.want, string(got))
 			assert.True(t, json.Valid(got))
 		})
 	}
-}
-
-func TestAppendRunTime(t *testing.T) {
-	ts := time.Date(2024, 1, 2, 3, 4, 5, 600000000, time.FixedZone("X", 7200))
-	got := appendRunTime(nil, ts)
-	assert.Equal(t, `"2024-01-02T01:04:05.600000Z"`, string(got), "UTC, always six fractional digits")
-	assert.Equal(t, len(got), runTimeQuotedLen(ts))
 }
