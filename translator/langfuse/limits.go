@@ -71,13 +71,13 @@ type decodeConfig struct {
 // decoded. n ≤ 0 keeps the default, NodeBudget of the record limit.
 func WithMaxNodes(n int) DecodeOption { return DecodeOption{limit: limitNodes, n: n} }
 
-// WithMaxNesting bounds how deep objects and arrays may nest. n ≤ 0 keeps DefaultMaxNesting.
-func WithMaxNesting(n int) DecodeOption { return DecodeOption{limit: limitNesting, n: n} }
+// withMaxNesting bounds how deep objects and arrays may nest. n ≤ 0 keeps DefaultMaxNesting.
+func withMaxNesting(n int) DecodeOption { return DecodeOption{limit: limitNesting, n: n} }
 
-// WithMaxSessionDepth bounds the levels of a session tree, the root being level 1. n ≤ 0
+// withMaxSessionDepth bounds the levels of a session tree, the root being level 1. n ≤ 0
 // keeps DefaultMaxSessionDepth. A limit above about DefaultMaxNesting/2 also needs
-// WithMaxNesting.
-func WithMaxSessionDepth(n int) DecodeOption {
+// withMaxNesting.
+func withMaxSessionDepth(n int) DecodeOption {
 	return DecodeOption{limit: limitSessionDepth, n: n}
 }
 

@@ -158,7 +158,7 @@ func TestDecodeRecordsRejects(t *testing.T) {
 		{
 			name:   "nested deeper than a lowered limit",
 			body:   `{"extra": {"a": [[1]]}}`,
-			opts:   []DecodeOption{WithMaxNesting(3)},
+			opts:   []DecodeOption{withMaxNesting(3)},
 			status: unprocessable,
 			want:   []problem{{`["body",17]`, "json_invalid"}},
 		},
@@ -166,7 +166,7 @@ func TestDecodeRecordsRejects(t *testing.T) {
 			name:   "NDJSON: a line nested too deep",
 			body:   "{}\n{\"extra\": {\"a\": {}}}\n",
 			format: FormatNDJSON,
-			opts:   []DecodeOption{WithMaxNesting(2)},
+			opts:   []DecodeOption{withMaxNesting(2)},
 			status: unprocessable,
 			want:   []problem{{`["body",1]`, "json_invalid"}},
 		},

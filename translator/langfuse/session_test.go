@@ -77,7 +77,7 @@ func TestDecodeSessionRejects(t *testing.T) {
 		{
 			name: "every node too deep, none below it",
 			body: `{"children": [{"children": [{"children": [{}]}, {}, "x"]}]}`,
-			opts: []DecodeOption{WithMaxSessionDepth(2)},
+			opts: []DecodeOption{withMaxSessionDepth(2)},
 			// Level 3 holds two nodes too deep and a non-object; level 4 is not looked at.
 			status: unprocessable,
 			want: []problem{
@@ -96,7 +96,7 @@ func TestDecodeSessionRejects(t *testing.T) {
 		{
 			name:   "nested deeper than the JSON limit",
 			body:   `{"metadata": {"a": [[]]}}`,
-			opts:   []DecodeOption{WithMaxNesting(3)},
+			opts:   []DecodeOption{withMaxNesting(3)},
 			status: unprocessable,
 			want:   []problem{{`["body",20]`, "json_invalid"}},
 		},
@@ -127,7 +127,7 @@ func TestSessionDeepTree(t *testing.T) {
 	// spans, each the parent of the next. Both limits are raised far past their defaults.
 	const depth = 4000
 	body := strings.Repeat(`{"children":[`, depth) + `{}` + strings.Repeat(`]}`, depth)
-	s, err := DecodeSession([]byte(body), 0, WithMaxSessionDepth(depth+1), WithMaxNesting(2*depth+1))
+	s, err := DecodeSession([]byte(body), 0, withMaxSessionDepth(depth+1), withMaxNesting(2*depth+1))
 	require.NoError(t, err)
 	td := SessionToTraces(s, testOptions(""))
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
