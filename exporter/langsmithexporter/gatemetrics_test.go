@@ -6,7 +6,6 @@ package langsmithexporter
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
-	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadatatest"
 	"github.com/tracebridge/tracebridge/internal/smithemu"
 )
@@ -26,22 +24,8 @@ import (
 func TestSendGateAndRunQueryMetrics(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	emuCfg := smithemu.DefaultConfig()
-	emuCfg.APIKeys = map[string]string{testKey: ""}
-	emu := smithemu.New(emuCfg)
-	ts := httptest.NewServer(emu)
-	t.Cleanup(ts.Close)
-	cfg := createDefaultConfig().(*Config)
-	cfg.ClientConfig.Endpoint = ts.URL
-	cfg.APIKey = testKey
-	set := metadatatest.NewSettings(tel)
-	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(t, err)
-	t.Cleanup(tb.Shutdown)
-	u := newUploader(cfg, set, tb)
 	g, _ := newTestGate()
-	u.gate = g
-	require.NoError(t, u.start(context.Background(), componenttest.NewNopHost()))
+	u, emu := uploaderHarness(t, metadatatest.NewSettings(tel), g)
 
 	emu.InjectFaults(smithemu.Fault{Route: smithemu.RouteMultipart, Status: http.StatusTooManyRequests, RetryAfter: 2})
 	td := llmSpans(5)

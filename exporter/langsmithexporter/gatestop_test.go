@@ -6,7 +6,6 @@ package langsmithexporter
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 
-	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadatatest"
 	"github.com/tracebridge/tracebridge/internal/smithemu"
 )
@@ -27,26 +25,12 @@ import (
 func TestGateWaitEndsAtShutdown(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	emuCfg := smithemu.DefaultConfig()
-	emuCfg.APIKeys = map[string]string{testKey: ""}
-	emu := smithemu.New(emuCfg)
-	ts := httptest.NewServer(emu)
-	t.Cleanup(ts.Close)
-	cfg := createDefaultConfig().(*Config)
-	cfg.ClientConfig.Endpoint = ts.URL
-	cfg.APIKey = testKey
-	set := metadatatest.NewSettings(tel)
-	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(t, err)
-	t.Cleanup(tb.Shutdown)
-	u := newUploader(cfg, set, tb)
 	g, _ := newTestGate()
 	g.sleep = func(ctx context.Context, _ time.Duration) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	u.gate = g
-	require.NoError(t, u.start(context.Background(), componenttest.NewNopHost()))
+	u, emu := uploaderHarness(t, metadatatest.NewSettings(tel), g)
 
 	emu.InjectFaults(smithemu.Fault{Route: smithemu.RouteMultipart, Status: http.StatusTooManyRequests, RetryAfter: 1})
 	done := make(chan error, 1)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -21,8 +22,16 @@ import (
 )
 
 // queryHarness is an uploader on its own (no assembler, no queue) against an emulator.
-func queryHarness(t *testing.T, emuCfg smithemu.Config) (*uploader, *smithemu.Server) {
+func queryHarness(t *testing.T) (*uploader, *smithemu.Server) {
 	t.Helper()
+	return uploaderHarness(t, exportertest.NewNopSettings(metadata.Type), nil)
+}
+
+// uploaderHarness starts an uploader with set's telemetry against a fresh emulator; a non-nil
+// gate (a fake clock's) replaces the process's send gate.
+func uploaderHarness(t *testing.T, set exporter.Settings, gate *sendGate) (*uploader, *smithemu.Server) {
+	t.Helper()
+	emuCfg := smithemu.DefaultConfig()
 	emuCfg.APIKeys = map[string]string{testKey: ""}
 	emu := smithemu.New(emuCfg)
 	ts := httptest.NewServer(emu)
@@ -32,11 +41,13 @@ func queryHarness(t *testing.T, emuCfg smithemu.Config) (*uploader, *smithemu.Se
 	cfg.APIKey = testKey
 	cfg.TenantID = "ws-1"
 	cfg.Project = "exporter-test"
-	set := exportertest.NewNopSettings(metadata.Type)
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	require.NoError(t, err)
 	t.Cleanup(tb.Shutdown)
 	u := newUploader(cfg, set, tb)
+	if gate != nil {
+		u.gate = gate
+	}
 	require.NoError(t, u.start(context.Background(), componenttest.NewNopHost()))
 	return u, emu
 }
@@ -63,7 +74,7 @@ func countPaths(emu *smithemu.Server) map[string]int {
 // A request of 20 runs of which LangSmith already has 8 (delivered before a crash): one 409,
 // one query naming the 8, one request with the other 12. Splitting would take 2·8 requests.
 func TestConflictIsSettledByOneQuery(t *testing.T) {
-	u, emu := queryHarness(t, smithemu.DefaultConfig())
+	u, emu := queryHarness(t)
 	td := llmSpans(20)
 	require.NoError(t, u.pushTraces(context.Background(), firstSpans(td, 8)))
 	require.Len(t, emu.Runs(""), 8)
@@ -84,7 +95,7 @@ func TestConflictIsSettledByOneQuery(t *testing.T) {
 // Without the query (an instance that answers it 404), the 409 is split as before and the
 // endpoint is not asked again.
 func TestConflictWithoutQuerySplits(t *testing.T) {
-	u, emu := queryHarness(t, smithemu.DefaultConfig())
+	u, emu := queryHarness(t)
 	emu.InjectFaults(smithemu.Fault{Route: smithemu.RouteQuery, Status: http.StatusNotFound})
 	td := llmSpans(20)
 	require.NoError(t, u.pushTraces(context.Background(), firstSpans(td, 8)))
@@ -103,7 +114,7 @@ func TestConflictWithoutQuerySplits(t *testing.T) {
 // A 409 the query cannot explain (a repeated patch of a finished run; the posts are all new)
 // falls back to splitting: no run is taken as delivered without being listed.
 func TestConflictOfAPatchIsNotSettledByTheQuery(t *testing.T) {
-	u, emu := queryHarness(t, smithemu.DefaultConfig())
+	u, emu := queryHarness(t)
 	emu.InjectFaults(smithemu.Fault{Route: smithemu.RouteMultipart, Status: http.StatusConflict})
 	require.NoError(t, u.pushTraces(context.Background(), llmSpans(6)))
 	runs := emu.Runs("")
@@ -118,7 +129,7 @@ func TestInfoCanSwitchTheQueryOff(t *testing.T) {
 		_, _ = w.Write([]byte(`{"version":"x","instance_flags":{"ch_query_enabled":false,"sdb_query_enabled":true}}`))
 	}))
 	t.Cleanup(srv.Close)
-	u, _ := queryHarness(t, smithemu.DefaultConfig())
+	u, _ := queryHarness(t)
 	u.baseURL = srv.URL
 	limits := u.ingestLimits(context.Background())
 	assert.False(t, limits.runQuery)
@@ -128,7 +139,7 @@ func TestInfoCanSwitchTheQueryOff(t *testing.T) {
 // After a restart, the posts a dead process had in flight are looked up before they are sent:
 // those LangSmith has are not sent again, so their request meets no 409.
 func TestInFlightRunsAreLookedUpBeforeSending(t *testing.T) {
-	u, emu := queryHarness(t, smithemu.DefaultConfig())
+	u, emu := queryHarness(t)
 	td := llmSpans(10)
 	ctx := context.Background()
 	delivered := firstSpans(td, 4)
