@@ -34,7 +34,13 @@ func (w *chatWriter) sep(dst []byte) []byte {
 // brackets. Elements that are not objects are copied as they are.
 func appendChatMessages(dst, arr []byte) []byte {
 	var spans [64]jsontext.Span
-	w := chatWriter{ix: jsontext.NewIndex(arr, spans[:0])}
+	return appendIndexedChatMessages(dst, arr, jsontext.NewIndex(arr, spans[:0]))
+}
+
+// appendIndexedChatMessages is appendChatMessages with arr's index already built (by
+// jsontext.ValidIndex, which validated arr on the same pass).
+func appendIndexedChatMessages(dst, arr []byte, ix jsontext.Index) []byte {
+	w := chatWriter{ix: ix}
 	w.ix.EachElement(arr, func(el []byte) bool {
 		if len(el) > 0 && el[0] == '{' {
 			dst = w.appendMessage(dst, el)

@@ -218,6 +218,8 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 	// at the end of the buffer and moved out of the way once rewritten.
 	var arr []byte
 	tail := -1
+	var spans [64]jsontext.Span
+	var ix jsontext.Index
 	switch v.Type() {
 	case pcommon.ValueTypeSlice:
 		if v.Slice().Len() == 0 {
@@ -228,7 +230,12 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 		arr = t.buf[tail:]
 	case pcommon.ValueTypeStr:
 		str := jsontext.TrimSpace(v.Str())
-		if jsontext.Classify(str) != jsontext.Array {
+		if str == "" || str[0] != '[' {
+			return t.payloadFrom(s, messagesKey)
+		}
+		// One pass validates the array and indexes it for the rewrite.
+		var valid bool
+		if ix, valid = jsontext.ValidIndex(jsontext.StringBytes(str), spans[:0]); !valid {
 			return t.payloadFrom(s, messagesKey)
 		}
 		if jsontext.TrimSpace(str[1:len(str)-1]) == "" {
@@ -250,7 +257,10 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 			}
 		}
 	}
-	t.buf = appendChatMessages(t.buf, arr)
+	if tail >= 0 {
+		ix = jsontext.NewIndex(arr, spans[:0])
+	}
+	t.buf = appendIndexedChatMessages(t.buf, arr, ix)
 	t.buf = append(t.buf, "]}"...)
 	if tail >= 0 {
 		t.buf = t.buf[:tail+copy(t.buf[tail:], t.buf[out:])]

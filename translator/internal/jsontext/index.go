@@ -54,6 +54,101 @@ func NewIndex(b []byte, spans []Span) Index {
 	return Index{base: b, spans: spans}
 }
 
+// ValidIndex is Valid and NewIndex in one pass over b: it reports whether b is exactly one JSON
+// value (accepting what Valid accepts) and, when it is, returns its index with the spans
+// appended to spans. Text nesting deeper than maxIndexDepth, or too large for int32 offsets, is
+// checked by Valid and gets the zero index. It walks iteratively with its own stack: Valid's
+// recursion would move the caller's stack array of spans to the heap.
+func ValidIndex(b []byte, spans []Span) (Index, bool) {
+	if len(b) > 1<<31-1 {
+		return Index{}, Valid(b)
+	}
+	var open [maxIndexDepth]int32 // the spans of the containers still open
+	var closer [maxIndexDepth]byte
+	depth := 0
+	i := skipSpace(b, 0)
+	for {
+		// A value starts at b[i].
+		if i >= len(b) {
+			return Index{}, false
+		}
+		if c := b[i]; c == '{' || c == '[' {
+			if depth == maxIndexDepth {
+				return Index{}, Valid(b)
+			}
+			end := byte(']')
+			if c == '{' {
+				end = '}'
+			}
+			open[depth], closer[depth] = int32(len(spans)), end
+			depth++
+			spans = append(spans, Span{start: int32(i), end: int32(len(b))})
+			i = skipSpace(b, i+1)
+			if i >= len(b) || b[i] != end {
+				if end == '}' {
+					var ok bool
+					if i, ok = scanKey(b, i); !ok {
+						return Index{}, false
+					}
+				}
+				continue
+			}
+		} else {
+			j, ok := scanJSONValue(b, i, 0)
+			if !ok {
+				return Index{}, false
+			}
+			i = skipSpace(b, j)
+		}
+		// After a value (b[i] closes the container just opened when it was empty): close what
+		// ends here, then go on to the next member or element.
+		for {
+			if depth == 0 {
+				if i != len(b) {
+					return Index{}, false
+				}
+				return Index{base: b, spans: spans}, true
+			}
+			if i >= len(b) {
+				return Index{}, false
+			}
+			if b[i] == closer[depth-1] {
+				depth--
+				spans[open[depth]].end = int32(i + 1)
+				i = skipSpace(b, i+1)
+				continue
+			}
+			if b[i] != ',' {
+				return Index{}, false
+			}
+			i = skipSpace(b, i+1)
+			if closer[depth-1] == '}' {
+				var ok bool
+				if i, ok = scanKey(b, i); !ok {
+					return Index{}, false
+				}
+			}
+			break
+		}
+	}
+}
+
+// scanKey scans an object member's key and colon at b[i], and the space after them.
+func scanKey(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return i, false
+	}
+	i, ok := scanJSONString(b, i)
+	if !ok {
+		return i, false
+	}
+	i = skipSpace(b, i)
+	if i >= len(b) || b[i] != ':' {
+		return i, false
+	}
+	return skipSpace(b, i+1), true
+}
+
 // offset returns where b starts in the indexed text, or -1 when b is not a part of it.
 func (x *Index) offset(b []byte) int {
 	if x == nil || len(x.spans) == 0 || len(b) == 0 {

@@ -94,3 +94,45 @@ func FuzzJSONIndex(f *testing.F) {
 		checkIndexWalk(t, []byte(s))
 	})
 }
+
+// checkValidIndex holds ValidIndex to Valid's answer and, on valid text, to NewIndex's spans.
+func checkValidIndex(t *testing.T, b []byte) {
+	t.Helper()
+	ix, ok := ValidIndex(b, nil)
+	require.Equal(t, Valid(b), ok, "ValidIndex(%q) validity", b)
+	if !ok {
+		require.Empty(t, ix.spans)
+		return
+	}
+	want := NewIndex(b, nil)
+	require.Equal(t, want.spans, ix.spans, "ValidIndex(%q) spans", b)
+	if len(want.spans) > 0 {
+		checkIndexWalk(t, b)
+	}
+}
+
+func TestValidIndexIsValidAndNewIndex(t *testing.T) {
+	for _, s := range append(append([]string(nil), indexSeeds...), validCases...) {
+		checkValidIndex(t, []byte(s))
+	}
+	deep := ""
+	for range maxIndexDepth + 3 {
+		deep += `[{"a":`
+	}
+	deep += "1"
+	for range maxIndexDepth + 3 {
+		deep += `}]`
+	}
+	ix, ok := ValidIndex([]byte(deep), nil)
+	require.True(t, ok)
+	require.Empty(t, ix.spans, "too deep: not indexed")
+	_, ok = ValidIndex([]byte(deep[:len(deep)-1]), nil)
+	require.False(t, ok, "too deep and not valid")
+}
+
+func FuzzValidIndex(f *testing.F) {
+	for _, s := range append(append([]string(nil), indexSeeds...), validCases...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkValidIndex(t, []byte(s)) })
+}
