@@ -18,14 +18,18 @@ import (
 // The /runs/multipart body, written the way the Python and Go SDKs write it (langsmith-sdk
 // python/langsmith/client.py, langsmith-go lib/langsmithtracing/internal/multipart):
 // for each run a post.<id> (or patch.<id>) part with the run's own fields, then one part per
-// non-empty payload field (post.<id>.inputs, .outputs, .extra, .events, .error). Every part has
-// Content-Disposition, Content-Type: application/json and Content-Length, which LangSmith
-// requires. The writer is hand-rolled rather than mime/multipart's so that sizes are known
-// exactly in advance (EncodedSize) and no per-part header maps are built.
+// non-empty payload field (post.<id>.inputs, .outputs, .extra, .events, .error). Every part needs
+// Content-Disposition, a Content-Type and its length, either as a Content-Length header (the
+// Python and Go SDKs) or as the Content-Type's length parameter (the JS SDK:
+// "Content-Type: application/json; length=N"); LangSmith takes both. The JSON parts use the JS
+// SDK's form, 9 bytes shorter a part; attachments keep Content-Length, because their
+// Content-Type comes from the trace and may carry parameters of its own. The writer is
+// hand-rolled rather than mime/multipart's so that sizes are known exactly in advance
+// (EncodedSize) and no per-part header maps are built.
 
 const (
 	partDisposition = "Content-Disposition: form-data; name=\""
-	partTypeLength  = "\"\r\nContent-Type: application/json\r\nContent-Length: "
+	partTypeLength  = "\"\r\nContent-Type: application/json; length="
 )
 
 // MultipartContentType is the Content-Type header of a body written with boundary.

@@ -91,8 +91,8 @@ func TestWriteMultipartRoundTrip(t *testing.T) {
 	names := make([]string, len(parts))
 	for i, p := range parts {
 		names[i] = p.name
-		assert.Equal(t, "application/json", p.contentType, p.name)
-		assert.Equal(t, strconv.Itoa(len(p.body)), p.contentLength, p.name)
+		assert.Equal(t, "application/json; length="+strconv.Itoa(len(p.body)), p.contentType, p.name)
+		assert.Empty(t, p.contentLength, "%s: the length is the Content-Type's parameter, not a header", p.name)
 		assert.True(t, json.Valid(p.body), "%s: %s", p.name, p.body)
 	}
 	root, child := runs[0].ID.String(), runs[1].ID.String()
@@ -135,7 +135,8 @@ func TestWriteMultipartRoundTrip(t *testing.T) {
 	assert.Equal(t, buf.String(), string(appended), "multipartBody writes the same bytes")
 }
 
-// TestWriteMultipartBytes pins the exact wire form of one part, as the Python and Go SDKs write it.
+// TestWriteMultipartBytes pins the exact wire form of one part, as the JS SDK writes it
+// (research/langsmith-js-wire-capture.json).
 func TestWriteMultipartBytes(t *testing.T) {
 	id := uuid.MustParse("00000000-0000-0000-0123-456789abcdef")
 	start := time.Date(2024, 1, 2, 3, 4, 5, 678901000, time.UTC)
@@ -148,13 +149,11 @@ func TestWriteMultipartBytes(t *testing.T) {
 		`"start_time":"2024-01-02T03:04:05.678901Z"}`
 	want := "--b1\r\n" +
 		"Content-Disposition: form-data; name=\"post.00000000-0000-0000-0123-456789abcdef\"\r\n" +
-		"Content-Type: application/json\r\n" +
-		"Content-Length: " + strconv.Itoa(len(main)) + "\r\n\r\n" +
+		"Content-Type: application/json; length=" + strconv.Itoa(len(main)) + "\r\n\r\n" +
 		main + "\r\n" +
 		"--b1\r\n" +
 		"Content-Disposition: form-data; name=\"post.00000000-0000-0000-0123-456789abcdef.inputs\"\r\n" +
-		"Content-Type: application/json\r\n" +
-		"Content-Length: 7\r\n\r\n" +
+		"Content-Type: application/json; length=7\r\n\r\n" +
 		`{"q":1}` + "\r\n" +
 		"--b1--\r\n"
 	assert.Equal(t, want, string(got))

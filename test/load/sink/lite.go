@@ -241,8 +241,9 @@ func multipartBoundary(contentType string) (string, bool) {
 
 // walkParts calls fn for each part of a multipart/form-data body with its form name, its data,
 // and whether it is a run's main part (post.<id>, patch.<id>) rather than a payload part
-// (post.<id>.inputs …). Every part must have Content-Type and a Content-Length equal to its
-// size, as LangSmith requires.
+// (post.<id>.inputs …). Every part must have Content-Type and a length equal to its size, as a
+// Content-Length header or the Content-Type's length parameter (the JS SDK's form), as LangSmith
+// requires.
 func walkParts(body []byte, boundary string, fn func(name string, data []byte, isMain bool) error) error {
 	delim := []byte("--" + boundary)
 	i := bytes.Index(body, delim)
@@ -286,6 +287,7 @@ func walkParts(body []byte, boundary string, fn func(name string, data []byte, i
 
 func partHeader(h []byte) (name string, clen int, ctype bool) {
 	clen = -1
+	paramLen := -1
 	for len(h) > 0 {
 		line := h
 		if i := bytes.Index(h, []byte("\r\n")); i >= 0 {
@@ -310,7 +312,13 @@ func partHeader(h []byte) (name string, clen int, ctype bool) {
 			clen = atoi(v)
 		case bytes.EqualFold(k, []byte("Content-Type")):
 			ctype = len(v) > 0
+			if i := bytes.Index(v, []byte("; length=")); i >= 0 {
+				paramLen = atoi(v[i+len("; length="):])
+			}
 		}
+	}
+	if clen < 0 { // a Content-Length header wins over the parameter, as in the emulator
+		clen = paramLen
 	}
 	return name, clen, ctype
 }
