@@ -246,3 +246,16 @@ func TestAppendBatchJSON(t *testing.T) {
 	assert.JSONEq(t, `{"post":[],"patch":[]}`, string(AppendBatchJSON(nil, nil)))
 	assert.Len(t, AppendBatchJSON(nil, nil), BatchOverheadSize)
 }
+
+// WriteMultipart reuses its part buffer across bodies: a body after a larger one carries none
+// of the earlier bytes.
+func TestWriteMultipartReusesBuffer(t *testing.T) {
+	runs := testRuns()
+	for _, set := range [][]Run{runs, runs[1:2], runs[:1], runs[1:2]} {
+		var buf bytes.Buffer
+		require.NoError(t, WriteMultipart(&buf, testBoundary, set))
+		want, err := multipartBody(testBoundary, set)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), buf.String())
+	}
+}
