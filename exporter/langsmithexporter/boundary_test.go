@@ -4,7 +4,6 @@
 package langsmithexporter
 
 import (
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,6 +12,6 @@ import (
 // A request's boundary is the Python SDK's uuid4().hex: 32 lowercase hex digits, new each time.
 func TestNewBoundary(t *testing.T) {
 	a, b := newBoundary(), newBoundary()
-	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{32}$`), a)
+	assert.Regexp(t, `^[0-9a-f]{32}$`, a)
 	assert.NotEqual(t, a, b, "each request gets its own boundary")
 }
