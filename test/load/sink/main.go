@@ -9,7 +9,7 @@
 //     plus a record of when each run's post was accepted. The harness verifies exactly-once from
 //     the emulator's own store (GET /_emu/runs).
 //   - lite: a LangSmith /runs/multipart endpoint that checks what the harness verifies (API key,
-//     zstd, multipart framing with Content-Type and Content-Length on every part, UUID ids,
+//     zstd, multipart framing with Content-Type and a length on every part, UUID ids,
 //     name and run_type present, trace_id / parent_run_id / dotted_order consistent, one post
 //     per run: a second post is a 409 and stores nothing, as the service does) and keeps a few
 //     bytes per run, so it costs microseconds a run where the strict emulator costs about a
