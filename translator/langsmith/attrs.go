@@ -385,8 +385,27 @@ func slotOf(key string) slot {
 	return slotNone
 }
 
-// familyOf returns the prefix family of key, or 0.
+// familyOf returns the prefix family of key, or 0. The key's first byte picks the few prefixes
+// it could have, so most keys are not compared with every prefix.
 func familyOf(key string) family {
+	if key == "" {
+		return 0
+	}
+	switch key[0] {
+	case 'g':
+		switch {
+		case strings.HasPrefix(key, attrGenAIRequestPrefix):
+			return famGenAIRequest
+		case indexedUnder(key, attrGenAIPrompt):
+			return famGenAIPromptN
+		case indexedUnder(key, attrGenAICompletion):
+			return famGenAICompletionN
+		}
+		return 0
+	case 'l', 't', 'a', 'r':
+	default:
+		return 0
+	}
 	switch {
 	case strings.HasPrefix(key, conventions.LangSmithMetadataPrefix):
 		return famLSMetadata
@@ -398,12 +417,6 @@ func familyOf(key string) family {
 		return famTraceloopAssociation
 	case strings.HasPrefix(key, attrAITelemetryMetadataPrefix):
 		return famAITelemetryMetadata
-	case strings.HasPrefix(key, attrGenAIRequestPrefix):
-		return famGenAIRequest
-	case indexedUnder(key, attrGenAIPrompt):
-		return famGenAIPromptN
-	case indexedUnder(key, attrGenAICompletion):
-		return famGenAICompletionN
 	case indexedUnder(key, attrOpenInferenceInputMessages):
 		return famOIInputMessages
 	case indexedUnder(key, attrOpenInferenceOutputMessages):
@@ -431,6 +444,17 @@ type attrIndex struct {
 	// allocation for ordinary spans), more beyond.
 	used [4]uint64
 	more []uint64
+	// params are the gen_ai.request.* attributes (the invocation parameters), in order, found by
+	// the same pass; nParams counts them all, and past len(params) the parameters pass scans.
+	params  [8]attrAt
+	nParams int
+}
+
+// attrAt is one attribute and its position.
+type attrAt struct {
+	key string
+	val pcommon.Value
+	pos int
 }
 
 func (x *attrIndex) build(attrs pcommon.Map) {
@@ -446,7 +470,14 @@ func (x *attrIndex) build(attrs pcommon.Map) {
 			}
 		}
 		// gen_ai.request.model has a slot and is also an invocation parameter.
-		x.families |= familyOf(k)
+		f := familyOf(k)
+		x.families |= f
+		if f == famGenAIRequest {
+			if x.nParams < len(x.params) {
+				x.params[x.nParams] = attrAt{key: k, val: v, pos: int(i - 1)}
+			}
+			x.nParams++
+		}
 	}
 }
 

@@ -111,16 +111,25 @@ func (t *translation) appendInvocationParams() bool {
 	start := len(t.buf)
 	t.buf = append(t.buf, `"invocation_params":{`...)
 	var m memberSet
-	if x.families&famGenAIRequest != 0 {
+	param := func(i int, k string, v pcommon.Value) {
+		if len(k) > len(attrGenAIRequestPrefix) {
+			name := k[strings.LastIndexByte(k, '.')+1:]
+			if name == "stop_sequences" {
+				name = "stop" // the key LangSmith and LangChain use for stop sequences
+			}
+			t.buf = m.addValue(t.buf, name, v)
+			x.consumeAt(i)
+		}
+	}
+	if x.nParams <= len(x.params) { // the index pass found them all
+		for _, p := range x.params[:x.nParams] {
+			param(p.pos, p.key, p.val)
+		}
+	} else {
 		i := 0
 		for k, v := range t.attrs.All() {
-			if strings.HasPrefix(k, attrGenAIRequestPrefix) && len(k) > len(attrGenAIRequestPrefix) {
-				name := k[strings.LastIndexByte(k, '.')+1:]
-				if name == "stop_sequences" {
-					name = "stop" // the key LangSmith and LangChain use for stop sequences
-				}
-				t.buf = m.addValue(t.buf, name, v)
-				x.consumeAt(i)
+			if strings.HasPrefix(k, attrGenAIRequestPrefix) {
+				param(i, k, v)
 			}
 			i++
 		}

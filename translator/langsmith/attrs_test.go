@@ -1,0 +1,62 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmith
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFamilyOf(t *testing.T) {
+	for key, want := range map[string]family{
+		"langsmith.metadata.team":                famLSMetadata,
+		"langfuse.observation.metadata.k":        famLangfuseObsMetadata,
+		"langfuse.trace.metadata.k":              famLangfuseTraceMetadata,
+		"traceloop.association.properties.k":     famTraceloopAssociation,
+		"ai.telemetry.metadata.k":                famAITelemetryMetadata,
+		"gen_ai.request.temperature":             famGenAIRequest,
+		"gen_ai.prompt.0.content":                famGenAIPromptN,
+		"gen_ai.completion.1.role":               famGenAICompletionN,
+		"llm.input_messages.0.message.role":      famOIInputMessages,
+		"llm.output_messages.0.message.role":     famOIOutputMessages,
+		"retrieval.documents.0.document.content": famOIDocuments,
+		"gen_ai.prompt":                          0,
+		"gen_ai.usage.input_tokens":              0,
+		"langsmith.span.kind":                    0,
+		"service.name":                           0,
+		"":                                       0,
+		"a":                                      0,
+		"llm.input_messages":                     0,
+		"retrieval.documents.x":                  0,
+	} {
+		assert.Equal(t, want, familyOf(key), key)
+	}
+}
+
+// The invocation parameters the index pass records, and past its fixed room the ones a scan
+// finds, are all written in attribute order and none is left in metadata.
+func TestInvocationParamsAllWritten(t *testing.T) {
+	for _, n := range []int{1, 8, 9, 20} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			res, scope, span := newSpan(map[string]any{})
+			a := span.Attributes()
+			var want []string
+			for i := range n {
+				a.PutStr(fmt.Sprintf("other.%d", i), "x")
+				a.PutInt(fmt.Sprintf("gen_ai.request.p%d", i), int64(i))
+				want = append(want, fmt.Sprintf(`"p%d":%d`, i, i))
+			}
+			run, err := SpanToRun(res, scope, span, Options{DefaultProject: "p"})
+			require.NoError(t, err)
+			extra := string(run.Extra)
+			assert.Contains(t, extra, `"invocation_params":{`+strings.Join(want, ",")+`}`)
+			assert.NotContains(t, extra, "gen_ai.request.")
+			assert.Contains(t, extra, fmt.Sprintf(`"other.%d":"x"`, n-1))
+		})
+	}
+}
