@@ -266,6 +266,7 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 		t.buf = t.buf[:tail+copy(t.buf[tail:], t.buf[out:])]
 	}
 	t.idx.consume(s)
+	t.messagesOnly = !input
 	return true
 }
 

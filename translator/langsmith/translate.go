@@ -122,6 +122,9 @@ type translation struct {
 	// fullName is the name before CutName, when it had to be cut.
 	fullName string
 	tree     flatTree // reused by every flattened structure of the span
+	// messagesOnly: the outputs are the {"messages":[…]} the chat rewrite wrote, so they hold no
+	// usage_metadata of their own and appendUsage need not look.
+	messagesOnly bool
 }
 
 // patch reads and consumes the tracebridge.patch stamp (never metadata).

@@ -127,7 +127,7 @@ func (t *translation) appendUsage(start int) {
 	switch {
 	case len(outputs) == 0:
 		t.buf = append(t.buf, '{')
-	case jsontext.HasMember(outputs, usageKey):
+	case !t.messagesOnly && jsontext.HasMember(outputs, usageKey):
 		return // the outputs carry their own usage_metadata (the LangSmith SDK puts it there)
 	default:
 		// Reopen the object: drop its closing brace, and separate from any member before it.
