@@ -101,6 +101,6 @@ func TestUsageBesideRewrittenMessages(t *testing.T) {
 	run, err := SpanToRun(res, scope, span, Options{DefaultProject: "p"})
 	require.NoError(t, err)
 	require.True(t, json.Valid(run.Outputs), "%s", run.Outputs)
-	assert.Equal(t, `{"messages":[{"role":"assistant","content":"You spent 0.012 ETH on gas across 9 transactions; the largest transfer was 1.5 ETH to 0xabc on Tuesday.","finish_reason":"stop"}],`+
+	assert.JSONEq(t, `{"messages":[{"role":"assistant","content":"You spent 0.012 ETH on gas across 9 transactions; the largest transfer was 1.5 ETH to 0xabc on Tuesday.","finish_reason":"stop"}],`+
 		`"usage_metadata":{"input_tokens":812,"output_tokens":41,"total_tokens":853}}`, string(run.Outputs))
 }
