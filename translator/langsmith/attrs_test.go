@@ -60,3 +60,25 @@ func TestInvocationParamsAllWritten(t *testing.T) {
 		})
 	}
 }
+
+// Two request parameters with the same last segment: the first is the invocation parameter,
+// the second stays in metadata under its full key instead of vanishing, in both the index
+// pass and the scan past its room.
+func TestInvocationParamsSameNameKeepsBoth(t *testing.T) {
+	for _, fill := range []int{0, 10} {
+		t.Run(fmt.Sprint(fill), func(t *testing.T) {
+			res, scope, span := newSpan(map[string]any{})
+			a := span.Attributes()
+			for i := range fill {
+				a.PutInt(fmt.Sprintf("gen_ai.request.p%d", i), int64(i))
+			}
+			a.PutInt("gen_ai.request.top_k", 1)
+			a.PutInt("gen_ai.request.sampling.top_k", 2)
+			run, err := SpanToRun(res, scope, span, Options{DefaultProject: "p"})
+			require.NoError(t, err)
+			extra := string(run.Extra)
+			assert.Contains(t, extra, `"top_k":1`)
+			assert.Contains(t, extra, `"gen_ai.request.sampling.top_k":2`)
+		})
+	}
+}

@@ -3,7 +3,7 @@
 
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
-import "github.com/tracebridge/tracebridge/translator/internal/jsontext" // LangSmith renders a run's messages as a chat only in the OpenAI shape: {role, content}, with
+// LangSmith renders a run's messages as a chat only in the OpenAI shape: {role, content}, with
 // content a string or a list of {type:"text",text} / {type:"image_url",image_url:{url}} blocks,
 // tool calls as tool_calls: [{id, type:"function", function:{name, arguments}}] with the
 // arguments as a JSON string, and tool results as role "tool" messages with a tool_call_id. The
@@ -13,6 +13,8 @@ import "github.com/tracebridge/tracebridge/translator/internal/jsontext" // Lang
 // shape. The rules follow the LangSmith SDK's own conversion of part lists (python
 // wrappers/_gemini.py): text-only parts become one string joined by newlines, anything else a
 // list of content blocks, inline data an image_url data URL.
+
+import "github.com/tracebridge/tracebridge/translator/internal/jsontext"
 
 // chatWriter appends messages to a JSON array being written, counting them for the commas. ix,
 // when set, indexes the message array being rewritten, so the walks over its levels jump over

@@ -117,8 +117,13 @@ func (t *translation) appendInvocationParams() bool {
 			if name == "stop_sequences" {
 				name = "stop" // the key LangSmith and LangChain use for stop sequences
 			}
-			t.buf = m.addValue(t.buf, name, v)
-			x.consumeAt(i)
+			// Consumed only when written: a second parameter of the same name (top_k beside
+			// sampling.top_k) stays in metadata under its full key rather than vanish.
+			var ok bool
+			if t.buf, ok = m.add(t.buf, name); ok {
+				t.buf = jsontext.AppendValue(t.buf, v)
+				x.consumeAt(i)
+			}
 		}
 	}
 	if x.nParams <= len(x.params) { // the index pass found them all
