@@ -3,10 +3,12 @@
 
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
-import "github.com/tracebridge/tracebridge/translator/conventions" // Attribute names of the LLM tracing conventions the translator reads besides the Langfuse and
+// Attribute names of the LLM tracing conventions the translator reads besides the Langfuse and
 // LangSmith ones in translator/conventions (LangSmith's OTLP attribute table,
 // https://docs.langchain.com/langsmith/trace-with-opentelemetry). Only
 // this package reads them, so they stay unexported here.
+
+import "github.com/tracebridge/tracebridge/translator/conventions"
 
 // OpenTelemetry GenAI semantic conventions (semconv ≥ 1.37, and the older names still emitted).
 const (
