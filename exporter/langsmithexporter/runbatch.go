@@ -43,6 +43,23 @@ func reorderRuns(runs []langsmith.Run, spans []spanRef, order []int) {
 	copy(spans, sortedSpans)
 }
 
+// filter keeps the runs (and their spans) for which keep is true, in order, and returns how
+// many it removed. keep sees each run once, so it may also act on the ones it drops.
+func (b *runBatch) filter(keep func(r *langsmith.Run) bool) int {
+	kept := 0
+	for i := range b.runs {
+		if keep(&b.runs[i]) {
+			b.runs[kept], b.spans[kept] = b.runs[i], b.spans[i]
+			kept++
+		}
+	}
+	removed := len(b.runs) - kept
+	clear(b.runs[kept:])
+	clear(b.spans[kept:])
+	b.runs, b.spans = b.runs[:kept], b.spans[:kept]
+	return removed
+}
+
 type spanRef struct {
 	rs   ptrace.ResourceSpans
 	ss   ptrace.ScopeSpans

@@ -88,16 +88,17 @@ func (u *uploader) skipKnownInFlight(ctx context.Context, b *runBatch) {
 	if err != nil || len(known) == 0 {
 		return
 	}
-	isKnown := func(r *langsmith.Run) bool { return !r.Patch && known[r.ID] }
-	n := stablePartition(b.runs, b.spans, isKnown)
-	u.ledgerDelivered(ctx, b.runs[:n])
-	u.telemetry.ExporterLangsmithRunsAlreadyDelivered.Add(ctx, int64(n))
-	u.settled(Conflicted, b.runs[:n], 0, "")
-	rest := copy(b.runs, b.runs[n:])
-	copy(b.spans, b.spans[n:])
-	clear(b.runs[rest:])
-	clear(b.spans[rest:])
-	b.runs, b.spans = b.runs[:rest], b.spans[:rest]
+	var found []langsmith.Run
+	b.filter(func(r *langsmith.Run) bool {
+		if !r.Patch && known[r.ID] {
+			found = append(found, *r)
+			return false
+		}
+		return true
+	})
+	u.ledgerDelivered(ctx, found)
+	u.telemetry.ExporterLangsmithRunsAlreadyDelivered.Add(ctx, int64(len(found)))
+	u.settled(Conflicted, found, 0, "")
 }
 
 // settleByQuery handles a 409 on runs[lo:hi] (more than one run): it asks LangSmith which of

@@ -221,22 +221,17 @@ func (u *uploader) skipDelivered(ctx context.Context, b *runBatch) {
 	if u.ledger == nil || len(u.ledger.before) == 0 {
 		return
 	}
-	kept := 0
-	for i := range b.runs {
+	skipped := b.filter(func(r *langsmith.Run) bool {
 		// Only posts: a run can have several patches (Langfuse-style updates, live view, a
 		// synthesized root's completion) under one id, and a later one carries new content.
-		if !b.runs[i].Patch && u.ledger.delivered(&b.runs[i]) {
-			u.settled(Conflicted, b.runs[i:i+1], 0, "")
-			continue
+		if !r.Patch && u.ledger.delivered(r) {
+			u.settled(Conflicted, []langsmith.Run{*r}, 0, "")
+			return false
 		}
-		b.runs[kept], b.spans[kept] = b.runs[i], b.spans[i]
-		kept++
-	}
-	if skipped := len(b.runs) - kept; skipped > 0 {
+		return true
+	})
+	if skipped > 0 {
 		u.telemetry.ExporterLangsmithRunsAlreadyDelivered.Add(ctx, int64(skipped))
-		clear(b.runs[kept:])
-		clear(b.spans[kept:])
-		b.runs, b.spans = b.runs[:kept], b.spans[:kept]
 	}
 }
 
