@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tracebridge/tracebridge/internal/textenum"
+
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
@@ -100,13 +102,12 @@ const (
 
 // UnmarshalText validates the policy when it is read from configuration.
 func (p *WindowPolicy) UnmarshalText(text []byte) error {
-	switch v := WindowPolicy(text); v {
-	case WindowDeadLetter, WindowShift:
-		*p = v
-		return nil
-	default:
-		return fmt.Errorf("unknown out-of-window policy %q: want %q or %q", text, WindowDeadLetter, WindowShift)
+	v, err := textenum.Parse(text, "out-of-window policy", WindowDeadLetter, WindowShift)
+	if err != nil {
+		return err
 	}
+	*p = v
+	return nil
 }
 
 // LimitsConfig holds LangSmith Cloud's published per-run limits the exporter keeps before it

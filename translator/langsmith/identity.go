@@ -6,8 +6,9 @@ package langsmith // import "github.com/tracebridge/tracebridge/translator/langs
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"time"
+
+	"github.com/tracebridge/tracebridge/internal/textenum"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -29,13 +30,12 @@ const (
 
 // UnmarshalText validates the mode when it is read from configuration.
 func (m *IDMode) UnmarshalText(text []byte) error {
-	switch v := IDMode(text); v {
-	case IDModeUUIDv7, IDModeSpanID:
-		*m = v
-		return nil
-	default:
-		return fmt.Errorf("unknown run id mode %q: want %q or %q", text, IDModeUUIDv7, IDModeSpanID)
+	v, err := textenum.Parse(text, "run id mode", IDModeUUIDv7, IDModeSpanID)
+	if err != nil {
+		return err
 	}
+	*m = v
+	return nil
 }
 
 // RunID derives the run ID of the span (traceID, spanID) that started at start.

@@ -5,8 +5,9 @@ package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmit
 
 import (
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/tracebridge/tracebridge/internal/textenum"
 
 	"go.opentelemetry.io/collector/component"
 )
@@ -23,13 +24,12 @@ const (
 
 // UnmarshalText validates the policy when it is read from configuration.
 func (p *OrphanPolicy) UnmarshalText(text []byte) error {
-	switch v := OrphanPolicy(text); v {
-	case OrphanUnderRoot, OrphanAsRoot:
-		*p = v
-		return nil
-	default:
-		return fmt.Errorf("unknown orphan policy %q: want %q or %q", text, OrphanUnderRoot, OrphanAsRoot)
+	v, err := textenum.Parse(text, "orphan policy", OrphanUnderRoot, OrphanAsRoot)
+	if err != nil {
+		return err
 	}
+	*p = v
+	return nil
 }
 
 // Config bounds how the exporter turns spans arriving in any order into whole trees.
