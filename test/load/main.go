@@ -152,6 +152,7 @@ type options struct {
 	scenarios       string
 	duration        time.Duration
 	durationSet     bool
+	spans           int64 // when set, the span count of every fixed-count scenario
 	rateScale       float64
 	probeRate       float64
 	collector       string
@@ -199,6 +200,7 @@ func run() (int, error) {
 	var o options
 	flag.StringVar(&o.scenarios, "scenarios", "default", "comma-separated scenario names, or default or all (-list shows them)")
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "load time per scenario")
+	flag.Int64Var(&o.spans, "spans", 0, "span count of every fixed-count scenario instead of its own (e.g. 1000000 for a load long enough to profile)")
 	flag.Float64Var(&o.rateScale, "rate-scale", 1, "multiply every scenario's rate (e.g. 0.5 for a quick look)")
 	flag.Float64Var(&o.probeRate, "probe-rate", 20, "latency probe traces per second (5 spans each)")
 	flag.StringVar(&o.collector, "collector", "bin/otelcol-tracebridge", "collector binary")
@@ -311,6 +313,9 @@ func run() (int, error) {
 		so := o
 		if sc.Duration > 0 && !o.durationSet {
 			so.duration = sc.Duration
+		}
+		if sc.Spans > 0 && o.spans > 0 {
+			sc.Spans = o.spans
 		}
 		so.fixedCount = sc.Spans > 0
 		rate := fmt.Sprintf("%.0f/s", sc.Rate*o.rateScale)
