@@ -125,7 +125,8 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 // start creates the HTTP client. It is deferred till here because this is the only place the
 // extensions are reachable, and auth, TLS and middlewares come from them.
 func (u *uploader) start(ctx context.Context, host component.Host) error {
-	client, err := u.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), u.settings)
+	cc := u.cfg.httpClientConfig()
+	client, err := cc.ToClient(ctx, host.GetExtensions(), u.settings)
 	if err != nil {
 		return fmt.Errorf("create http client: %w", err)
 	}
