@@ -62,9 +62,72 @@ func benchBatchOrdered(first uint32, tracesPerBatch int, withRoot, rootFirst boo
 	return td
 }
 
-// BenchmarkAssemblerConsume measures the hot path: 100-span batches of 5-span traces, children
-// first (every span but the roots is parked, then released by its root) and, for comparison, root
-// first (nothing parks). It also measures what a parked span costs in memory.
+// sdkBatch builds what an OTel SDK exports for tracesPerBatch 5-span agent traces, as
+// cmd/tracebridge-loadgen sends them: each trace's four chat spans (ended first) and then its
+// root, with the attributes of LLM calls (messages of a few hundred bytes).
+func sdkBatch(first uint32, tracesPerBatch int) ptrace.Traces {
+	const (
+		input  = `[{"role":"system","parts":[{"type":"text","content":"You are a wallet assistant. Answer briefly and never move funds without confirmation."}]},{"role":"user","parts":[{"type":"text","content":"What did I spend on gas this week, and which transfer was the largest?"}]}]`
+		output = `[{"role":"assistant","parts":[{"type":"text","content":"You spent 0.012 ETH on gas across 9 transactions; the largest transfer was 1.5 ETH to 0xabc on Tuesday."}],"finish_reason":"stop"}]`
+	)
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	ra := rs.Resource().Attributes()
+	ra.PutStr("service.name", "wallet-agent")
+	ra.PutStr("service.version", "1.4.2")
+	ra.PutStr("deployment.environment.name", "load")
+	ra.PutStr("telemetry.sdk.language", "go")
+	ss := rs.ScopeSpans().AppendEmpty()
+	ss.Scope().SetName("tracebridge-loadgen")
+	start := pcommon.Timestamp(1_767_000_000_000_000_000)
+	for t := range tracesPerBatch {
+		var traceID pcommon.TraceID
+		n := first + uint32(t)
+		traceID[0], traceID[1], traceID[2], traceID[3], traceID[15] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n), 1
+		root := pcommon.SpanID{0: byte(n), 1: byte(n >> 8), 2: byte(n >> 16), 3: byte(n >> 24), 7: 1}
+		for i := range 4 {
+			s := ss.Spans().AppendEmpty()
+			s.SetTraceID(traceID)
+			s.SetSpanID(pcommon.SpanID{0: byte(n), 1: byte(n >> 8), 2: byte(n >> 16), 3: byte(n >> 24), 7: byte(2 + i)})
+			s.SetParentSpanID(root)
+			s.SetName("chat gpt-4o-mini")
+			s.SetKind(ptrace.SpanKindClient)
+			st := start + pcommon.Timestamp(i*300+1)*1_000_000
+			s.SetStartTimestamp(st)
+			s.SetEndTimestamp(st + 250_000_000)
+			a := s.Attributes()
+			a.PutStr("gen_ai.operation.name", "chat")
+			a.PutStr("gen_ai.provider.name", "openai")
+			a.PutStr("gen_ai.request.model", "gpt-4o-mini")
+			a.PutStr("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
+			a.PutStr("gen_ai.input.messages", input)
+			a.PutStr("gen_ai.output.messages", output)
+			a.PutInt("gen_ai.usage.input_tokens", int64(700+i))
+			a.PutInt("gen_ai.usage.output_tokens", int64(20+i))
+			a.PutDouble("gen_ai.request.temperature", 0.2)
+			a.PutStr("gen_ai.conversation.id", "conv-42")
+		}
+		s := ss.Spans().AppendEmpty()
+		s.SetTraceID(traceID)
+		s.SetSpanID(root)
+		s.SetName("invoke_agent wallet-agent")
+		s.SetKind(ptrace.SpanKindServer)
+		s.SetStartTimestamp(start)
+		s.SetEndTimestamp(start + 1_500_000_000)
+		a := s.Attributes()
+		a.PutStr("gen_ai.operation.name", "invoke_agent")
+		a.PutStr("gen_ai.agent.name", "wallet-agent")
+		a.PutStr("gen_ai.conversation.id", "conv-42")
+		a.PutStr("user.id", "user-7")
+	}
+	return td
+}
+
+// BenchmarkAssemblerConsume measures the hot path on 100-span batches of 5-span traces:
+// sdk_order is the real pattern (cmd/tracebridge-loadgen's requests: LLM-sized attributes, each
+// trace's children before its root in the same batch); children_first and root_first use
+// smaller spans in a three-level tree, children (grandchildren first) or root first. It also
+// measures what a parked span costs in memory.
 func BenchmarkAssemblerConsume(b *testing.B) {
 	const tracesPerBatch = 20
 	cfg := testAssemblyConfig()
@@ -73,10 +136,14 @@ func BenchmarkAssemblerConsume(b *testing.B) {
 	ctx := context.Background()
 
 	for _, mode := range []struct {
-		name      string
-		rootFirst bool
-	}{{"children_first", false}, {"root_first", true}} {
-		b.Run(mode.name, func(b *testing.B) { benchConsume(b, cfg, mode.rootFirst) })
+		name  string
+		batch func(first uint32, traces int) ptrace.Traces
+	}{
+		{"sdk_order", sdkBatch},
+		{"children_first", func(first uint32, traces int) ptrace.Traces { return benchBatchOrdered(first, traces, true, false) }},
+		{"root_first", func(first uint32, traces int) ptrace.Traces { return benchBatchOrdered(first, traces, true, true) }},
+	} {
+		b.Run(mode.name, func(b *testing.B) { benchConsume(b, cfg, mode.batch) })
 	}
 
 	b.Run("parked_memory", func(b *testing.B) {
@@ -107,7 +174,7 @@ func BenchmarkAssemblerConsume(b *testing.B) {
 	})
 }
 
-func benchConsume(b *testing.B, cfg Config, rootFirst bool) {
+func benchConsume(b *testing.B, cfg Config, batch func(first uint32, traces int) ptrace.Traces) {
 	const tracesPerBatch = 20
 	const spansPerBatch = tracesPerBatch * 5
 	ctx := context.Background()
@@ -127,7 +194,7 @@ func benchConsume(b *testing.B, cfg Config, rootFirst bool) {
 			c0 := proccpu.Self()
 			runtime.ReadMemStats(&r0)
 			for range 256 {
-				pool = append(pool, benchBatchOrdered(nextTrace, tracesPerBatch, true, rootFirst))
+				pool = append(pool, batch(nextTrace, tracesPerBatch))
 				nextTrace += tracesPerBatch
 			}
 			runtime.ReadMemStats(&r1)
