@@ -173,8 +173,9 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 		return nil
 	}
 	// The one pass over the spans' attributes, outside the lock: identity, content hash and size.
-	scans, size := a.scanBatch(td)
-	defer putScans(scans)
+	// It also orders the batch parent first.
+	bs := a.scanBatch(td)
+	defer putScan(bs)
 
 	a.mu.Lock()
 	if a.shut {
@@ -182,11 +183,11 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 		return errShutDown
 	}
 	c := a.beginCall(a.now())
-	if err := a.admit(c, int64(n), size); err != nil {
+	if err := a.admit(c, int64(n), bs.bytes); err != nil {
 		a.mu.Unlock()
 		return err
 	}
-	a.ingestTraces(c, td, *scans)
+	a.ingestTraces(c, bs)
 	return a.endCall(ctx, c, false)
 }
 

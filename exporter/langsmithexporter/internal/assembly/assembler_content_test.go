@@ -123,9 +123,12 @@ func TestScanSpanReadsIdentity(t *testing.T) {
 	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
 	s.CopyTo(spans.AppendEmpty())
 	spans.AppendEmpty().SetName("second")
-	scans, size := a.scanBatch(td)
-	defer putScans(scans)
-	require.Len(t, *scans, 2)
-	assert.Equal(t, sc, (*scans)[0])
-	assert.Equal(t, batchBytes(td), size)
+	bs := a.scanBatch(td)
+	defer putScan(bs)
+	require.Len(t, bs.spans, 2)
+	got := bs.spans[0]
+	assert.Equal(t, spans.At(0), got.span)
+	got.span, got.order = ptrace.Span{}, orderLinks{}
+	assert.Equal(t, sc, got)
+	assert.Equal(t, batchBytes(td), bs.bytes)
 }

@@ -13,33 +13,29 @@ import (
 	"github.com/tracebridge/tracebridge/translator/langsmith"
 )
 
-// ingestTraces takes every span of td. The exporter declares MutatesData, so td is the
+// ingestTraces takes every span of the batch bs scanned, in bs's ingest order (parents before
+// their children; see ingestOrder). The exporter declares MutatesData, so the batch is the
 // assembler's own (the pipeline clones it when another consumer shares it): each span is moved,
 // not copied, either straight into the release batch or into the parking area. What is left of
-// td afterwards is empty husks.
-// scans, when not nil, are scanBatch's results for td's spans in order; else each span is
-// scanned as it is taken.
-func (a *Assembler) ingestTraces(c *call, td ptrace.Traces, scans []spanScan) {
+// the batch afterwards is empty husks.
+func (a *Assembler) ingestTraces(c *call, bs *batchScan) {
 	var ts *traceState
-	i := 0
-	for _, rs := range td.ResourceSpans().All() {
-		for _, ss := range rs.ScopeSpans().All() {
-			in := inputScope{rs: rs, ss: ss}
-			for _, span := range ss.Spans().All() {
-				// Batches usually hold a trace's spans next to each other.
-				if ts == nil || ts.id != span.TraceID() || ts.dropped {
-					ts = a.trace(c, span.TraceID())
-				}
-				var sc spanScan
-				if i < len(scans) {
-					sc = scans[i]
-				} else {
-					sc = a.scanSpan(span)
-				}
-				i++
-				a.ingest(c, ts, span, &in, &sc)
-			}
+	take := func(i int32) {
+		sc := &bs.spans[i]
+		// Batches usually hold a trace's spans next to each other.
+		if id := sc.span.TraceID(); ts == nil || ts.id != id || ts.dropped {
+			ts = a.trace(c, id)
 		}
+		a.ingest(c, ts, sc.span, &bs.scopes[sc.scope], sc)
+	}
+	if len(bs.order) > 0 {
+		for _, i := range bs.order {
+			take(i)
+		}
+		return
+	}
+	for i := range bs.spans {
+		take(int32(i))
 	}
 }
 

@@ -42,7 +42,9 @@ func (a *Assembler) reload(ctx context.Context, j *storeJournal) error {
 			corrupt = append(corrupt, e.key)
 			continue
 		}
-		a.ingestTraces(c, td, nil)
+		bs := a.scanBatch(td)
+		a.ingestTraces(c, bs)
+		putScan(bs)
 	}
 	j.replaying = false
 	_ = a.endCall(ctx, c, true)

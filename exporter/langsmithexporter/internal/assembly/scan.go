@@ -6,6 +6,7 @@ package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmit
 import (
 	"sync"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -17,6 +18,12 @@ type spanScan struct {
 	info  spanInfo
 	hash  uint64
 	bytes int64 // spanBytes(span)
+
+	// Set by scanBatch: the span and its input scope (an index into batchScan.scopes), and
+	// ingestOrder's links.
+	span  ptrace.Span
+	scope int32
+	order orderLinks
 }
 
 // scanSpan reads span in one pass; its bytes equal spanBytes(span), which the parked-bytes
@@ -46,29 +53,69 @@ func (a *Assembler) scanSpan(span ptrace.Span) spanScan {
 	return sc
 }
 
-// scanBatch scans every span of td in order, into a slice from scanPool, and sums their bytes
-// for admission. The caller returns the slice with putScans.
-func (a *Assembler) scanBatch(td ptrace.Traces) (*[]spanScan, int64) {
-	scans := scanPool.Get().(*[]spanScan)
-	s := (*scans)[:0]
-	var size int64
+// batchScan is what the scan pass before the lock learns about one ConsumeTraces batch: every
+// span's scan, in input order, with its handle and input scope, and the order to ingest them in
+// (ingestOrder). It comes from scanPool, with its slices and map, so that a batch of a usual size
+// allocates nothing here once the pool is warm.
+type batchScan struct {
+	spans  []spanScan
+	scopes []inputScope
+	// order lists indexes into spans, parent first; empty when the input order already is.
+	order []int32
+	first map[spanKey]int32 // the index of each span ID's first occurrence, for ingestOrder
+	stack []int32
+	bytes int64 // the batch's estimated size, for admission
+}
+
+// spanKey names a span within a batch: span IDs are only unique within their trace.
+type spanKey struct {
+	trace pcommon.TraceID
+	span  pcommon.SpanID
+}
+
+// scanBatch scans every span of td in order and computes the order to ingest them in. The caller
+// returns the result with putScan.
+func (a *Assembler) scanBatch(td ptrace.Traces) *batchScan {
+	bs := scanPool.Get().(*batchScan)
+	a.scanInto(bs, td)
+	return bs
+}
+
+// scanInto fills bs, which is empty, with td's scan.
+func (a *Assembler) scanInto(bs *batchScan, td ptrace.Traces) {
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
+			scope := int32(len(bs.scopes))
+			bs.scopes = append(bs.scopes, inputScope{rs: rs, ss: ss})
 			for _, span := range ss.Spans().All() {
 				sc := a.scanSpan(span)
-				size += sc.bytes
-				s = append(s, sc)
+				sc.span, sc.scope = span, scope
+				bs.bytes += sc.bytes
+				bs.spans = append(bs.spans, sc)
 			}
 		}
 	}
-	*scans = s
-	return scans, size
+	bs.ingestOrder()
 }
 
-var scanPool = sync.Pool{New: func() any { return new([]spanScan) }}
+var scanPool = sync.Pool{New: func() any { return &batchScan{first: make(map[spanKey]int32)} }}
 
-func putScans(scans *[]spanScan) {
-	clear(*scans) // the dotted orders point into the batch's strings
-	*scans = (*scans)[:0]
-	scanPool.Put(scans)
+// maxPooledSpans bounds what a pooled batchScan keeps: one huge batch must not make every later
+// one clear a huge map.
+const maxPooledSpans = 4096
+
+func putScan(bs *batchScan) {
+	if len(bs.spans) > maxPooledSpans {
+		return
+	}
+	bs.reset()
+	scanPool.Put(bs)
+}
+
+// reset empties bs and keeps its capacity.
+func (bs *batchScan) reset() {
+	clear(bs.spans) // the handles and dotted orders point into the batch
+	clear(bs.scopes)
+	clear(bs.first)
+	bs.spans, bs.scopes, bs.order, bs.stack, bs.bytes = bs.spans[:0], bs.scopes[:0], bs.order[:0], bs.stack[:0], 0
 }

@@ -1,0 +1,97 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
+
+// OTel SDKs export a span when it ends, so a batch usually holds a trace's children before their
+// parent. Ingested in that order, every child would be parked (a body copy, a deadline, a journal
+// record) and released a moment later when its parent comes. ingestOrder instead puts each span
+// after the span it depends on when that one is in the same batch, so the child resolves at once
+// and is released straight from the input.
+//
+// A span depends on its previous version when it is a repeat (versions of one span merge in
+// arrival order: later non-empty fields win), else on its parent's first occurrence in the
+// batch, in the same trace. The order is otherwise stable: a span waits only for that one span,
+// and the spans waiting for one follow it in input order. Spans that wait in a cycle (bad input:
+// a span whose ancestors name it) keep their input order at the end; ingest parks them as before.
+
+// orderLinks are ingestOrder's per-span links; indexes point into batchScan.spans, -1 for none.
+type orderLinks struct {
+	dep      int32 // the span this one must follow
+	last     int32 // on a span ID's first occurrence: its latest occurrence so far
+	deferred int32 // the first of the spans waiting for this one (a list in reverse input order)
+	next     int32 // the next span in the list this one waits in
+	done     bool  // in order already
+}
+
+// ingestOrder fills bs.order, or leaves it empty when the input order already puts every span
+// after the span it depends on (root-first batches, one-span batches).
+func (bs *batchScan) ingestOrder() {
+	spans := bs.spans
+	if len(spans) < 2 {
+		return
+	}
+	for i := range spans {
+		s := &spans[i]
+		s.order = orderLinks{dep: -1, last: int32(i), deferred: -1, next: -1}
+		k := spanKey{trace: s.span.TraceID(), span: s.span.SpanID()}
+		if f, ok := bs.first[k]; ok {
+			s.order.dep = spans[f].order.last
+			spans[f].order.last = int32(i)
+			continue
+		}
+		bs.first[k] = int32(i)
+	}
+	reorder := false
+	for i := range spans {
+		s := &spans[i]
+		if s.order.dep >= 0 {
+			continue // a repeat follows its previous version
+		}
+		parent := s.span.ParentSpanID()
+		if parent.IsEmpty() {
+			continue
+		}
+		if p, ok := bs.first[spanKey{trace: s.span.TraceID(), span: parent}]; ok && p != int32(i) {
+			s.order.dep = p
+			reorder = reorder || p > int32(i)
+		}
+	}
+	if !reorder {
+		return
+	}
+	for i := range spans {
+		s := &spans[i]
+		if d := s.order.dep; d >= 0 && !spans[d].order.done {
+			s.order.next, spans[d].order.deferred = spans[d].order.deferred, int32(i)
+			continue
+		}
+		bs.emit(int32(i))
+	}
+	if len(bs.order) < len(spans) {
+		for i := range spans {
+			if !spans[i].order.done {
+				spans[i].order.done = true
+				bs.order = append(bs.order, int32(i))
+			}
+		}
+	}
+}
+
+// emit puts span i in order, and after it, depth first, the spans that were waiting for it.
+func (bs *batchScan) emit(i int32) {
+	spans := bs.spans
+	stack := bs.stack[:0]
+	stack = append(stack, i)
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		spans[j].order.done = true
+		bs.order = append(bs.order, j)
+		// The list runs in reverse input order, so the earliest waiter is pushed last and comes next.
+		for k := spans[j].order.deferred; k >= 0; k = spans[k].order.next {
+			stack = append(stack, k)
+		}
+	}
+	bs.stack = stack[:0]
+}
