@@ -93,6 +93,10 @@ func skipValue(b []byte, i int) int {
 	}
 }
 
+// SkipString returns the index just past the string whose opening quote is at b[i], in text
+// Valid accepted.
+func SkipString(b []byte, i int) int { return skipString(b, i) }
+
 // skipString returns the index just past the string whose opening quote is at b[i].
 func skipString(b []byte, i int) int {
 	// Jump from quote to quote (IndexByte is vectorized); a quote is the end unless an odd run of

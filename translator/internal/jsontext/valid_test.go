@@ -27,6 +27,20 @@ func TestValidMatchesEncodingJSON(t *testing.T) {
 	assert.Equal(t, json.Valid([]byte(deep)), Valid([]byte(deep)), "nesting limit")
 }
 
+// TestValidStringsEightBytesAtATime puts each byte a string scanner must stop at (and a few it
+// must not) at every offset of strings longer than the eight bytes stringRun tests at once.
+func TestValidStringsEightBytesAtATime(t *testing.T) {
+	for _, c := range []string{`"`, `\`, `\"`, `\n`, `\u00e9`, "\x00", "\x1f", "\x7f", "\xc3\xa9", "\xff", `\x`, " "} {
+		for n := range 20 {
+			for at := 0; at <= n; at++ {
+				s := `"` + strings.Repeat("a", at) + c + strings.Repeat("b", n-at) + `"`
+				assert.Equal(t, json.Valid([]byte(s)), Valid([]byte(s)), "%q", s)
+				assert.Equal(t, json.Valid([]byte(s[:len(s)-1])), Valid([]byte(s[:len(s)-1])), "%q", s[:len(s)-1])
+			}
+		}
+	}
+}
+
 func FuzzValid(f *testing.F) {
 	for _, s := range validCases {
 		f.Add(s)
