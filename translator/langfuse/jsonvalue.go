@@ -81,30 +81,39 @@ func unquote(inner []byte) string {
 	var b strings.Builder
 	b.Grow(len(inner))
 	for i := 0; i < len(inner); {
-		// A run of plain ASCII is copied at once: JSON text inside a string (the usual
-		// input and output) is mostly that, between escaped quotes.
-		j := i
-		for j < len(inner) && inner[j] != '\\' && inner[j] < utf8.RuneSelf {
-			j++
+		// The run up to the next escape is copied at once when it is valid UTF-8: JSON text
+		// inside a string (the usual input and output) is mostly long runs between escaped
+		// quotes. IndexByte and utf8.Valid both take many bytes a step.
+		j := bytes.IndexByte(inner[i:], '\\')
+		if j < 0 {
+			j = len(inner) - i
 		}
-		if j > i {
-			b.Write(inner[i:j])
-			i = j
-			continue
+		run := inner[i : i+j]
+		if utf8.Valid(run) {
+			b.Write(run)
+		} else {
+			writeReplacingInvalid(&b, run)
 		}
-		if inner[i] == '\\' {
+		i += j
+		if i < len(inner) {
 			i = unescape(&b, inner, i)
-			continue
 		}
-		r, size := utf8.DecodeRune(inner[i:])
+	}
+	return b.String()
+}
+
+// writeReplacingInvalid writes run, which holds no escape, with each byte of invalid UTF-8
+// replaced by U+FFFD.
+func writeReplacingInvalid(b *strings.Builder, run []byte) {
+	for i := 0; i < len(run); {
+		r, size := utf8.DecodeRune(run[i:])
 		if r == utf8.RuneError && size == 1 {
 			b.WriteRune(utf8.RuneError)
 		} else {
-			b.Write(inner[i : i+size])
+			b.Write(run[i : i+size])
 		}
 		i += size
 	}
-	return b.String()
 }
 
 // unescape writes the escape at inner[i] and returns the index after it.
@@ -234,22 +243,33 @@ func checkJSON(data []byte) (bool, *syntaxError) {
 	return false, &syntaxError{offset: int64(len(data)), msg: "unexpected end of JSON input"}
 }
 
-// parse splits a body checkJSON accepted into values. The caller has measured the body
-// against its node budget first (measureJSON), since the tree's size is proportional to
-// it. A body nested deeper than maxNesting is a syntax error, as it is for encoding/json
-// past its own limit, found before any value is built.
-func (p *parser) parse(data []byte, maxNesting int) (value, *syntaxError) {
-	var deepAt int
-	p.sizes, p.stack, deepAt = sizeContainers(data, maxNesting, p.sizes[:0], p.stack[:0])
-	if deepAt >= 0 {
-		return value{}, &syntaxError{offset: int64(deepAt), msg: "exceeded max depth of " + strconv.Itoa(maxNesting)}
-	}
-	p.data, p.pos, p.next = data, 0, 0
+// measure takes a body checkJSON accepted in one pass: it counts its nodes and the elements
+// of a root array (what measureJSON counts, for the limits) and the members or elements of
+// each object and array (for build), and finds the first object or array nested deeper than
+// maxNesting (deepAt, or -1). The caller checks the limits, and deepAt, before build: the
+// counts it keeps stop growing once the body is past maxNodes or too deep, since build will
+// not run then.
+func (p *parser) measure(data []byte, maxNesting, maxNodes int) (m measurement, deepAt int) {
+	m, p.sizes, p.stack, deepAt = measureContainers(data, maxNesting, maxNodes, p.sizes[:0], p.stack[:0])
+	p.data = data
+	return m, deepAt
+}
+
+// build splits the body measure took into values: a tree of slices into it, each object's
+// members and each array's elements one exactly sized allocation.
+func (p *parser) build() value {
+	p.pos, p.next = 0, 0
 	clear(p.slab) // the previous tree is done with (see slab)
 	p.slab = p.slab[:0]
 	v := p.value()
 	p.data = nil
-	return v, nil
+	return v
+}
+
+// tooDeep is the syntax error of a body nested deeper than maxNesting, as encoding/json
+// answers past its own limit.
+func tooDeep(deepAt, maxNesting int) *syntaxError {
+	return &syntaxError{offset: int64(deepAt), msg: "exceeded max depth of " + strconv.Itoa(maxNesting)}
 }
 
 // parser splits a body checkJSON accepted. A first pass counts the members or elements of
@@ -301,48 +321,70 @@ func (p *parser) members(n int) []member {
 	return p.slab[lo : lo : lo+n]
 }
 
-// sizeContainers appends to sizes the number of members or elements of each object and array
-// of data, which json.Valid accepted, in the order they open. stack is scratch space. It
-// stops at the first object or array nested deeper than maxNesting and returns its offset
-// as deepAt, or -1.
-func sizeContainers(data []byte, maxNesting int, sizes, stack []int32) (_, _ []int32, deepAt int) {
-	// first notes that the container on top of the stack has at least one child; each comma
-	// at its level adds one more.
-	first := func() {
-		if n := len(stack); n > 0 && sizes[stack[n-1]] == 0 {
-			sizes[stack[n-1]] = 1
-		}
-	}
+// measureContainers is measure's pass over data, which json.Valid accepted; sizes and stack
+// are its scratch space. Its node and element counts are measureJSON's; sizes gets the number
+// of members or elements of each object and array in the order they open, as long as the
+// body is within maxNodes and maxNesting.
+func measureContainers(data []byte, maxNesting, maxNodes int, sizes, stack []int32) (m measurement, _, _ []int32, deepAt int) {
+	m.elems, deepAt = -1, -1
+	depth := 0
+	recording := true // sizes and stack are kept up to date
 	for i := 0; i < len(data); {
-		switch data[i] {
-		case '{', '[':
-			if len(stack) >= maxNesting {
-				return sizes, stack, i
-			}
-			first()
-			stack = append(stack, int32(len(sizes))) // a body has far fewer than 2^31 values
-			sizes = append(sizes, 0)
-			i++
-		case '}', ']':
-			stack = stack[:len(stack)-1]
-			i++
-		case ',':
-			sizes[stack[len(stack)-1]]++
-			i++
+		c := data[i]
+		switch c {
 		case ' ', '\t', '\n', '\r', ':':
 			i++
+			continue
+		case ',':
+			if recording {
+				sizes[stack[len(stack)-1]]++
+			}
+			i++
+			continue
+		case '}', ']':
+			depth--
+			if recording {
+				stack = stack[:len(stack)-1]
+			}
+			i++
+			continue
+		}
+		// c starts a value or an object key.
+		m.nodes++
+		if depth == 1 && m.elems >= 0 {
+			m.elems++
+		}
+		if recording {
+			if m.nodes > maxNodes {
+				recording = false
+			} else if n := len(stack); n > 0 && sizes[stack[n-1]] == 0 {
+				sizes[stack[n-1]] = 1 // its first child; each comma at its level adds one
+			}
+		}
+		switch c {
+		case '{', '[':
+			if c == '[' && m.nodes == 1 {
+				m.elems = 0
+			}
+			if depth >= maxNesting && deepAt < 0 {
+				deepAt, recording = i, false
+			}
+			depth++
+			if recording {
+				stack = append(stack, int32(len(sizes))) // a body has far fewer than 2^31 values
+				sizes = append(sizes, 0)
+			}
+			i++
 		case '"':
-			first()
-			i = skipStringAt(data, i)
-		default:
-			first() // a number or a literal
+			i = jsontext.SkipString(data, i)
+		default: // a number or a literal: up to the next delimiter
 			i++
 			for i < len(data) && !isDelimiter(data[i]) {
 				i++
 			}
 		}
 	}
-	return sizes, stack, -1
+	return m, sizes, stack, deepAt
 }
 
 func (p *parser) skipSpace() {
@@ -389,20 +431,7 @@ func isNumberByte(c byte) bool {
 }
 
 // skipString moves past a string starting at the opening quote.
-func (p *parser) skipString() {
-	p.pos++
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case '\\':
-			p.pos += 2
-		case '"':
-			p.pos++
-			return
-		default:
-			p.pos++
-		}
-	}
-}
+func (p *parser) skipString() { p.pos = jsontext.SkipString(p.data, p.pos) }
 
 func (p *parser) object() value {
 	start := p.pos

@@ -52,24 +52,30 @@ func TestMeasureJSON(t *testing.T) {
 	}
 }
 
-func TestSizeContainers(t *testing.T) {
+func TestMeasureContainers(t *testing.T) {
 	tests := []struct {
 		body       string
 		maxNesting int
+		maxNodes   int
 		sizes      []int32
 		deepAt     int
 	}{
-		{body: `1`, maxNesting: 1, deepAt: -1},
-		{body: `{}`, maxNesting: 1, sizes: []int32{0}, deepAt: -1},
-		{body: `[ 1 , "a,b" , [] , {"k": [2, 3], "l": {}} ]`, maxNesting: 3, sizes: []int32{4, 0, 2, 2, 0}, deepAt: -1},
-		// Past the limit the pass stops: the counts are not used.
-		{body: `[[], [[]]]`, maxNesting: 2, deepAt: 6},
-		{body: ` [[[[]]]]`, maxNesting: 3, deepAt: 4},
+		{body: `1`, maxNesting: 1, maxNodes: 10, deepAt: -1},
+		{body: `{}`, maxNesting: 1, maxNodes: 10, sizes: []int32{0}, deepAt: -1},
+		{body: `[ 1 , "a,b" , [] , {"k": [2, 3], "l": {}} ]`, maxNesting: 3, maxNodes: 11, sizes: []int32{4, 0, 2, 2, 0}, deepAt: -1},
+		{body: `["\\",["\\\"]"], {"a\"": "}"}]`, maxNesting: 3, maxNodes: 10, sizes: []int32{3, 1, 1}, deepAt: -1},
+		// Past a limit the sizes stop: they are not used.
+		{body: `[[], [[]]]`, maxNesting: 2, maxNodes: 10, deepAt: 6},
+		{body: ` [[[[]]]]`, maxNesting: 3, maxNodes: 10, deepAt: 4},
+		{body: `[[[[]]]]`, maxNesting: 3, maxNodes: 2, deepAt: 3},
+		{body: `[1, 2, [3]]`, maxNesting: 3, maxNodes: 4, deepAt: -1},
 	}
 	for _, tt := range tests {
-		sizes, _, deepAt := sizeContainers([]byte(tt.body), tt.maxNesting, nil, nil)
+		m, sizes, _, deepAt := measureContainers([]byte(tt.body), tt.maxNesting, tt.maxNodes, nil, nil)
+		// Its counts are measureJSON's, whatever the limits.
+		assert.Equal(t, measureJSON([]byte(tt.body)), m, tt.body)
 		assert.Equal(t, tt.deepAt, deepAt, tt.body)
-		if deepAt < 0 {
+		if deepAt < 0 && m.nodes <= tt.maxNodes {
 			assert.Equal(t, tt.sizes, sizes, tt.body)
 		}
 	}

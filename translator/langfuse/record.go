@@ -6,6 +6,7 @@ package langfuse // import "github.com/tracebridge/tracebridge/translator/langfu
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"net/http"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -97,17 +98,17 @@ func DecodeRecords(body []byte, format Format, maxRecords int, opts ...DecodeOpt
 	if !ok {
 		return nil, missingBody()
 	}
-	m := measureJSON(body)
+	m, deepAt := p.measure(body, cfg.maxNesting, cfg.maxNodes)
 	if maxRecords > 0 && m.elems > maxRecords {
 		return nil, tooManyRecords(maxRecords, m.elems)
 	}
 	if m.nodes > cfg.maxNodes {
 		return nil, tooManyNodes(cfg.maxNodes, m.nodes)
 	}
-	v, serr := p.parse(body, cfg.maxNesting)
-	if serr != nil {
-		return nil, jsonInvalid(serr)
+	if deepAt >= 0 {
+		return nil, jsonInvalid(tooDeep(deepAt, cfg.maxNesting))
 	}
+	v := p.build()
 	switch v.kind {
 	case kindObject:
 		rec := decodeRecord(&ps, &bodyPath, &v)
@@ -163,7 +164,12 @@ func decodeNDJSON(body []byte, maxRecords int, cfg *decodeConfig, p *parser, ps 
 		}
 		var v value
 		if serr == nil {
-			v, serr = p.parse(line, cfg.maxNesting)
+			// The node budget is the whole body's, checked above.
+			if _, deepAt := p.measure(line, cfg.maxNesting, math.MaxInt); deepAt >= 0 {
+				serr = tooDeep(deepAt, cfg.maxNesting)
+			} else {
+				v = p.build()
+			}
 		}
 		if serr != nil {
 			ps.add(bodyPath.elem(lineNo), typeJSONInvalid, msgJSONInvalid, map[string]any{},

@@ -111,13 +111,14 @@ func DecodeSession(body []byte, maxSpans int, opts ...DecodeOption) (*Session, e
 	if !ok {
 		return nil, missingBody()
 	}
-	if m := measureJSON(body); m.nodes > cfg.maxNodes {
+	m, deepAt := p.measure(body, cfg.maxNesting, cfg.maxNodes)
+	if m.nodes > cfg.maxNodes {
 		return nil, tooManyNodes(cfg.maxNodes, m.nodes)
 	}
-	v, serr := p.parse(body, cfg.maxNesting)
-	if serr != nil {
-		return nil, jsonInvalid(serr)
+	if deepAt >= 0 {
+		return nil, jsonInvalid(tooDeep(deepAt, cfg.maxNesting))
 	}
+	v := p.build()
 	var ps problems
 	if v.kind != kindObject {
 		ps.addValue(&bodyPath, typeModelAttrs, msgModelAttrs, &v, nil)
