@@ -50,6 +50,7 @@ func testRuns() []Run {
 		{
 			ID: root, TraceID: root, DottedOrder: DottedSegment(start, root), Patch: true,
 			EndTime: start.Add(time.Second), Outputs: json.RawMessage(`{"answer":"done"}`),
+			Extra: json.RawMessage(`{"metadata":{"late":true}}`), Error: "failed late",
 		},
 	}
 }
@@ -97,10 +98,10 @@ func TestWriteMultipartRoundTrip(t *testing.T) {
 	}
 	root, child := runs[0].ID.String(), runs[1].ID.String()
 	assert.Equal(t, []string{
-		"post." + root, "post." + root + ".inputs", "post." + root + ".outputs", "post." + root + ".extra", "post." + root + ".events",
-		"post." + child, "post." + child + ".error",
-		"patch." + root, "patch." + root + ".outputs",
-	}, names)
+		"post." + root, "post." + root + ".inputs", "post." + root + ".outputs", "post." + root + ".events",
+		"post." + child,
+		"patch." + root, "patch." + root + ".outputs", "patch." + root + ".extra", "patch." + root + ".error",
+	}, names, "a post carries extra and error in its main part, a patch in parts of their own")
 
 	var main map[string]any
 	require.NoError(t, json.Unmarshal(parts[0].body, &main))
@@ -108,27 +109,31 @@ func TestWriteMultipartRoundTrip(t *testing.T) {
 		"id": root, "trace_id": root, "dotted_order": "20240102T030405678901Z" + root,
 		"name": "chat gpt-4o", "run_type": "llm", "session_name": "my-project",
 		"start_time": "2024-01-02T03:04:05.678901Z", "end_time": "2024-01-02T03:04:06.100000Z",
-		"tags": []any{"prod"},
+		"tags":  []any{"prod"},
+		"extra": map[string]any{"metadata": map[string]any{"ls_provider": "openai", "ls_model_name": "gpt-4o"}},
 	}, main, "a root has no parent_run_id, and status is left to the server")
 	assert.Equal(t, string(runs[0].Inputs), string(parts[1].body))
 
 	main = nil
-	require.NoError(t, json.Unmarshal(parts[5].body, &main))
+	require.NoError(t, json.Unmarshal(parts[4].body, &main))
 	assert.Equal(t, root, main["parent_run_id"])
 	assert.Equal(t, strings.ToValidUTF8(runs[1].Name, "\uFFFD"), main["name"], "invalid UTF-8 becomes U+FFFD")
 	assert.Equal(t, []any{"a,b", "ü"}, main["tags"])
 	assert.Equal(t, "11111111-2222-3333-4444-555555555555", main["reference_example_id"])
 	assert.NotContains(t, main, "end_time", "a run in progress has no end_time")
-	var errText string
-	require.NoError(t, json.Unmarshal(parts[6].body, &errText))
-	assert.Equal(t, runs[1].Error, errText, "error travels as a JSON string")
+	assert.Equal(t, runs[1].Error, main["error"], "error travels as a JSON string")
+	assert.NotContains(t, main, "extra", "an empty extra is left out")
 
 	var patch map[string]any
-	require.NoError(t, json.Unmarshal(parts[7].body, &patch))
+	require.NoError(t, json.Unmarshal(parts[5].body, &patch))
 	assert.Equal(t, map[string]any{
 		"id": root, "trace_id": root, "dotted_order": "20240102T030405678901Z" + root,
 		"end_time": "2024-01-02T03:04:06.678901Z",
 	}, patch, "a patch carries its identity and only what it sets")
+	assert.Equal(t, string(runs[2].Extra), string(parts[7].body))
+	var errText string
+	require.NoError(t, json.Unmarshal(parts[8].body, &errText))
+	assert.Equal(t, runs[2].Error, errText, "a patch's error travels as a JSON string part")
 
 	appended, err := multipartBody(testBoundary, runs)
 	require.NoError(t, err)
