@@ -140,24 +140,37 @@ func scanJSONString(b []byte, i int) (int, bool) {
 
 // stringRun returns the index of the first byte at or after b[i] that a string scanner must
 // look at (a quote, a backslash or a control character), or len(b). It tests eight bytes at a
-// time: the byte-at-a-time loop was most of Valid's cost on the long texts records carry.
+// time: the byte-at-a-time loop was most of Valid's cost on the long texts records carry. It is
+// plainRun without the bytes ≥ 0x80, which a string may hold as they are; a tail shorter than
+// a word is tested as one word too, so short keys and values take no byte loop either.
 func stringRun(b []byte, i int) int {
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
-	)
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	mask := func(x uint64) uint64 {
+		q, s := x^(lsb*'"'), x^(lsb*'\\')
+		// A byte's high bit in the mask is set when the byte is below 0x20 or is '"' or '\\'
+		// (zero after the xor); &^ clears it for bytes ≥ 0x80. Borrows can only set bits above
+		// the lowest true one, and only the lowest is used.
+		return (((x - lsb*0x20) &^ x) | ((q - lsb) &^ q) | ((s - lsb) &^ s)) & msb
+	}
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		// Nonzero exactly when some byte is 0 (after the XORs: a quote or a backslash) or
-		// below 0x20; bytes of 0x80 and more never set a flag through ^x.
-		quote, slash := x^(ones*'"'), x^(ones*'\\')
-		// The lowest flag is exact; borrows only set flags above it.
-		if m := ((quote-ones)&^quote | (slash-ones)&^slash | (x-ones*0x20)&^x) & highs; m != 0 {
+		if m := mask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
+	if i >= len(b) {
+		return i
+	}
+	if j := len(b) - 8; j >= 0 {
+		// The last word, shifted so that it starts at i (the bytes before i may be special:
+		// callers resume after one), its top filled with plain bytes.
+		k := uint(i-j) * 8 // 8 to 56
+		if m := mask(binary.LittleEndian.Uint64(b[j:])>>k | lsb*'a'<<(64-k)); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		return len(b)
+	}
 	for ; i < len(b); i++ {
-		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
+		if c := b[i]; c < 0x20 || c == '"' || c == '\\' {
 			return i
 		}
 	}

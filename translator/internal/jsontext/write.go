@@ -114,18 +114,33 @@ func StringLen(s string) int {
 // plainRun returns the index of the first byte at or after i that a JSON string cannot hold as
 // it is (a control character, '"', '\\' or the start of a multi-byte sequence), or len(s). It
 // tests eight bytes at a time: on prompts and completions, almost every byte is plain ASCII.
+// A tail shorter than a word is tested as the string's last eight bytes, overlapping bytes
+// already found plain, so keys and short values take no byte-by-byte loop.
 func plainRun(s string, i int) int {
 	const lsb, msb = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	mask := func(x uint64) uint64 {
 		q, b := x^(lsb*'"'), x^(lsb*'\\')
-		// A byte's high bit in m is set when the byte is below 0x20, is '"' or '\\' (zero after
-		// the xor), or is 0x80 or above. Borrows can only set bits above the lowest true one.
-		m := (((x - lsb*0x20) &^ x) | ((q - lsb) &^ q) | ((b - lsb) &^ b) | x) & msb
-		if m != 0 {
+		// A byte's high bit in the mask is set when the byte is below 0x20, is '"' or '\\'
+		// (zero after the xor), or is 0x80 or above. Borrows can only set bits above the
+		// lowest true one, and only the lowest is used.
+		return (((x - lsb*0x20) &^ x) | ((q - lsb) &^ q) | ((b - lsb) &^ b) | x) & msb
+	}
+	for ; i+8 <= len(s); i += 8 {
+		if m := mask(load8(s[i : i+8])); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
+	}
+	if i >= len(s) {
+		return i
+	}
+	if j := len(s) - 8; j >= 0 {
+		// The last word, shifted so that it starts at i (the bytes before i may be special:
+		// callers resume after one), its top filled with plain bytes.
+		k := uint(i-j) * 8 // 8 to 56
+		if m := mask(load8(s[j:])>>k | lsb*'a'<<(64-k)); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+		return len(s)
 	}
 	for ; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
@@ -133,6 +148,14 @@ func plainRun(s string, i int) int {
 		}
 	}
 	return i
+}
+
+// load8 reads the first eight bytes of w, little-endian, in one load (w[7] first spares the
+// bounds checks of the others).
+func load8(w string) uint64 {
+	_ = w[7]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 func AppendFloat(dst []byte, f float64) []byte {

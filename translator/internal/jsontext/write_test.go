@@ -162,3 +162,35 @@ func TestAppendValueJSON(t *testing.T) {
 		})
 	}
 }
+
+// plainRun and stringRun against their byte-by-byte definitions, from every start, on strings
+// of every length up to three words with one byte value at one position: the word loop, the
+// overlapping last word and the short-string loop all meet each byte.
+func TestRunsEveryByteEveryLength(t *testing.T) {
+	refPlain := func(s string, i int) int {
+		for ; i < len(s) && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' && s[i] < utf8.RuneSelf; i++ {
+		}
+		return i
+	}
+	refString := func(b []byte, i int) int {
+		for ; i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\'; i++ {
+		}
+		return i
+	}
+	for n := range 25 {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a", n))
+				b[pos] = byte(c)
+				for i := range n + 1 {
+					if got, want := plainRun(string(b), i), refPlain(string(b), i); got != want {
+						t.Fatalf("plainRun(%q, %d) = %d, want %d", b, i, got, want)
+					}
+					if got, want := stringRun(b, i), refString(b, i); got != want {
+						t.Fatalf("stringRun(%q, %d) = %d, want %d", b, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}
