@@ -52,7 +52,124 @@ func ParseDottedOrder(s string) (DottedIdentity, error) {
 // parseDottedOrder validates a dotted_order the way LangSmith does (the 400 "invalid 'dotted_order'" answers):
 // every segment well formed, and no segment earlier than its parent. A run failing these would
 // be rejected with a 400 that loses its whole batch, so the translator refuses it up front.
+//
+// Every span the assembler stamped comes through here. scanDottedOrder reads a well-formed
+// dotted_order in one pass without building a time per segment or decoding the ids of its
+// middle segments; anything it does not accept goes through checkDottedOrder, which names what
+// is wrong (and is the reference the fast pass is fuzzed against).
 func parseDottedOrder(s string) (dottedOrder, error) {
+	if d, ok := scanDottedOrder(s); ok {
+		return d, nil
+	}
+	return checkDottedOrder(s)
+}
+
+// scanDottedOrder is checkDottedOrder for dotted orders it accepts: segments at fixed
+// positions (each DottedSegmentLen long, one '.' between them), times compared as their digits
+// (fixed width, so in order as text), ids read as lower-case hex. ok is false for anything
+// else, including what checkDottedOrder would accept some other way (it accepts nothing else).
+func scanDottedOrder(s string) (d dottedOrder, ok bool) {
+	const stride = DottedSegmentLen + 1
+	if len(s)%stride != DottedSegmentLen {
+		return d, false
+	}
+	n := len(s)/stride + 1
+	var prev string
+	for k := range n {
+		seg := s[k*stride : k*stride+DottedSegmentLen]
+		if k < n-1 && s[k*stride+DottedSegmentLen] != '.' {
+			return d, false
+		}
+		stamp := seg[:21] // YYYYMMDDTHHMMSSffffff
+		if !validSegmentTime(seg) || stamp < prev {
+			return d, false
+		}
+		prev = stamp
+		var id uuid.UUID
+		if !parseLowerUUID(&id, seg[22:]) {
+			return d, false
+		}
+		if k == 0 {
+			d.first = id
+		}
+		d.penultimate, d.last = d.last, id
+	}
+	d.segments = n
+	last := s[len(s)-DottedSegmentLen:] // validated above
+	d2 := func(i int) int { return int(last[i]-'0')*10 + int(last[i+1]-'0') }
+	us := (d2(15)*100+d2(17))*100 + d2(19)
+	d.lastTime = time.Date(d2(0)*100+d2(2), time.Month(d2(4)), d2(6), d2(9), d2(11), d2(13), us*1000, time.UTC)
+	return d, true
+}
+
+// validSegmentTime reports whether seg starts with a valid YYYYMMDDTHHMMSSffffffZ, as
+// parseSegmentTime would, without making the time.
+func validSegmentTime(seg string) bool {
+	if len(seg) < 22 || seg[8] != 'T' || seg[21] != 'Z' ||
+		!digits8(seg[0:8]) || !digits8(seg[9:17]) || !digits8(seg[13:21]) {
+		return false
+	}
+	d2 := func(i int) int { return int(seg[i]-'0')*10 + int(seg[i+1]-'0') }
+	year := d2(0)*100 + d2(2)
+	month, day := d2(4), d2(6)
+	if month < 1 || month > 12 || day < 1 || d2(9) > 23 || d2(11) > 59 || d2(13) > 59 {
+		return false
+	}
+	days := 31
+	switch month {
+	case 4, 6, 9, 11:
+		days = 30
+	case 2:
+		days = 28
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			days = 29
+		}
+	}
+	return day <= days
+}
+
+// digits8 reports whether the eight bytes of w are all ASCII digits: each has the high nibble 3,
+// and adding 6 carries out of none of the low nibbles.
+func digits8(w string) bool {
+	const lsb = 0x0101010101010101
+	_ = w[7]
+	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+	return x&(lsb*0xf0) == lsb*0x30 && (x+lsb*6)&(lsb*0xf0) == lsb*0x30
+}
+
+// parseLowerUUID reads a canonical 36-character UUID in lower-case hex into id (LangSmith
+// matches segment ids against [0-9a-f-]{36}).
+func parseLowerUUID(id *uuid.UUID, s string) bool {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return false
+	}
+	bad := byte(0)
+	for j, i := range uuidHexAt {
+		hi, lo := lowerHex[s[i]], lowerHex[s[i+1]]
+		bad |= hi | lo
+		id[j] = hi<<4 | lo
+	}
+	return bad&0xf0 == 0
+}
+
+// uuidHexAt is where each byte's two hex digits start in a canonical UUID.
+var uuidHexAt = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// lowerHex is the value of each lower-case hex digit, 0xff for every other byte.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i := range 16 {
+		t[hexDigits[i]] = byte(i)
+	}
+	return t
+}()
+
+// checkDottedOrder is parseDottedOrder segment by segment, with an error naming the first
+// segment that is wrong.
+func checkDottedOrder(s string) (dottedOrder, error) {
 	var d dottedOrder
 	if s == "" {
 		return d, errors.New("dotted_order is empty")

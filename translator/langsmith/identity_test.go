@@ -166,3 +166,57 @@ func TestParseDottedOrder(t *testing.T) {
 		})
 	}
 }
+
+// checkScanDottedOrder holds the one-pass scan to checkDottedOrder: it accepts exactly what
+// checkDottedOrder accepts, with the same identity and time.
+func checkScanDottedOrder(t *testing.T, s string) {
+	t.Helper()
+	fast, ok := scanDottedOrder(s)
+	ref, err := checkDottedOrder(s)
+	if !ok {
+		if err == nil {
+			t.Fatalf("scanDottedOrder refused %q, which checkDottedOrder accepts", s)
+		}
+		return
+	}
+	require.NoError(t, err, "scanDottedOrder accepted %q", s)
+	require.Equal(t, ref, fast, "%q", s)
+	got, err := parseDottedOrder(s)
+	require.NoError(t, err)
+	require.Equal(t, ref, got)
+}
+
+var dottedOrderSeeds = []string{
+	"20240102T030405678901Z00000000-0000-0000-0123-456789abcdef",
+	"20240102T030405678901Z00000000-0000-0000-0123-456789abcdef.20240102T030405679000Z00000000-0000-0000-fedc-ba9876543210",
+	"20260115T100000000000Z0192f0a1-0000-7000-8000-4bf92f3577b3.20260115T100000301000Z0192f0a1-0001-7000-8000-0123456789ab." +
+		"20260115T100000301000Z0192f0a1-0002-7000-8000-0123456789ab.20260115T100000301001Z0192f0a1-0003-7000-8000-0123456789ab",
+	"20240229T235959999999Z0192f0a1-0000-7000-8000-4bf92f3577b3", "20230229T000000000000Z0192f0a1-0000-7000-8000-4bf92f3577b3",
+	"19000229T000000000000Z0192f0a1-0000-7000-8000-4bf92f3577b3", "20000229T000000000000Z0192f0a1-0000-7000-8000-4bf92f3577b3",
+	"20240431T000000000000Z0192f0a1-0000-7000-8000-4bf92f3577b3", "20241301T000000000000Z0192f0a1-0000-7000-8000-4bf92f3577b3",
+	"20240102T030405678901Z00000000-0000-0000-0123-456789ABCDEF", "20240102T030405678901Z00000000+0000-0000-0123-456789abcdef",
+	"20240102T030405678901Z00000000-0000-0000-0123-456789abcdef.20240102T030405000000Z00000000-0000-0000-fedc-ba9876543210",
+	"20240102T030405678901Z00000000-0000-0000-0123-456789abcdef,20240102T030405679000Z00000000-0000-0000-fedc-ba9876543210",
+	"00000101T000000000000Z00000000-0000-0000-0000-000000000000", "99991231T235959999999Zffffffff-ffff-ffff-ffff-ffffffffffff",
+}
+
+func TestScanDottedOrderIsCheckDottedOrder(t *testing.T) {
+	for _, s := range dottedOrderSeeds {
+		checkScanDottedOrder(t, s)
+		// Each byte of each seed replaced by every byte value.
+		for i := range len(s) {
+			b := []byte(s)
+			for c := range 256 {
+				b[i] = byte(c)
+				checkScanDottedOrder(t, string(b))
+			}
+		}
+	}
+}
+
+func FuzzScanDottedOrder(f *testing.F) {
+	for _, s := range dottedOrderSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkScanDottedOrder)
+}
