@@ -7,6 +7,7 @@ import (
 	"context"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -152,4 +153,11 @@ func TestAssemblerTickInterval(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tickInterval(Config{OrphanWait: tt.orphan, OpenRunWait: tt.open}))
 	}
+}
+
+// The identity cache holds a node for every span of the traces released in the last
+// ResolvedTTL: at 60k spans/s and the default TTL that is millions of nodes, so the node's size
+// is a memory (and GC marking) bound. What only waiting nodes need lives in waitState.
+func TestNodeStaysSmall(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(node{}), uintptr(112))
 }

@@ -19,7 +19,8 @@ type call struct {
 	now      int64 // unix nanoseconds
 	out      *outBatch
 	synths   []*traceState // traces whose synthesized root is created at the end of the pass
-	released []*node       // nodes whose out span must be forgotten at the end of the pass
+	released []*node       // nodes released in this pass (not as patches), with their out spans
+	outs     []ptrace.Span
 	stack    []*node
 
 	parkedBefore int
@@ -36,11 +37,23 @@ func (a *Assembler) beginCall(now time.Time) *call {
 		now:          now.UnixNano(),
 		synths:       c.synths[:0],
 		released:     c.released[:0],
+		outs:         c.outs[:0],
 		stack:        c.stack[:0],
 		parkedBefore: a.parkedSpans,
 		statsBefore:  a.stats,
 	}
 	return c
+}
+
+// outOf returns n's released copy when this pass released it: it is still the pass's, so a second
+// version of the span in the same batch merges into it instead of becoming a patch.
+func (c *call) outOf(n *node) (ptrace.Span, bool) {
+	// A node is released (not as a patch) once, and released is cleared after each pass, so only
+	// that pass finds n at its index.
+	if i := int(n.outIdx); i < len(c.released) && c.released[i] == n {
+		return c.outs[i], true
+	}
+	return ptrace.Span{}, false
 }
 
 // batch is the pass's release batch, created on first use.
@@ -57,9 +70,6 @@ func (c *call) batch() *outBatch {
 func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	for _, ts := range c.synths {
 		a.finishSynth(c, ts)
-	}
-	for _, n := range c.released {
-		n.out = ptrace.Span{}
 	}
 	sets := a.journal.seal()
 	if d := a.parkedSpans - c.parkedBefore; d != 0 {
@@ -87,6 +97,7 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	// The scratch slices are reused; drop their pointers so dropped traces can be collected.
 	clear(c.synths)
 	clear(c.released)
+	clear(c.outs)
 
 	a.sendMu.Lock()
 	a.mu.Unlock()

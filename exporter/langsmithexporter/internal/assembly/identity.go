@@ -21,8 +21,7 @@ func micros(t pcommon.Timestamp) int64 { return int64(t / 1000) }
 // resolveRoot gives n the identity of a root run: its own trace, one dotted segment.
 func resolveRoot(ts *traceState, n *node) {
 	n.segUs = n.startUs
-	n.traceRun = n.runID
-	n.parentRun = uuid.Nil
+	n.rootRun = true
 	n.dotted = langsmith.DottedSegment(time.UnixMicro(n.segUs), n.runID)
 	if ts.root == nil && !n.orphaned {
 		ts.root = n
@@ -48,8 +47,7 @@ func (a *Assembler) resolveChild(ts *traceState, n, p *node) {
 		}
 	}
 	n.segUs = seg.UnixMicro()
-	n.traceRun = p.traceRun
-	n.parentRun = p.runID
+	n.rootRun = false
 	n.dotted = langsmith.ChildDottedOrder(p.dotted, seg, n.runID)
 }
 
@@ -64,7 +62,7 @@ func adoptIdentity(n *node, si spanInfo) bool {
 	if err != nil || d.TraceID != si.traceRun || (si.hasRunID && si.runID != d.RunID) {
 		return false
 	}
-	n.runID, n.traceRun, n.parentRun, n.dotted = d.RunID, d.TraceID, d.ParentRunID, si.dotted
+	n.runID, n.rootRun, n.dotted = d.RunID, d.ParentRunID == uuid.Nil, si.dotted
 	n.segUs = d.Start.UnixMicro()
 	return true
 }
@@ -79,7 +77,16 @@ func stamp(dst ptrace.Span, n *node, patch bool) {
 	const idLen = 36
 	d := n.dotted
 	attrs := dst.Attributes()
-	attrs.EnsureCapacity(attrs.Len() + 3)
+	// Room for exactly what is added: a decoded span's attributes have no spare capacity, and
+	// growing by append would double them.
+	added := 1
+	if n.orphaned {
+		added++
+	}
+	if patch {
+		added++
+	}
+	attrs.EnsureCapacity(attrs.Len() + added)
 	if v, ok := attrs.Get(conventions.LangSmithSpanID); ok {
 		v.SetStr(d[len(d)-idLen:])
 	}
@@ -87,7 +94,7 @@ func stamp(dst ptrace.Span, n *node, patch bool) {
 		v.SetStr(d[langsmith.DottedSegmentLen-idLen : langsmith.DottedSegmentLen])
 	}
 	if v, ok := attrs.Get(conventions.LangSmithParentID); ok {
-		if n.parentRun == uuid.Nil {
+		if n.rootRun {
 			attrs.Remove(conventions.LangSmithParentID)
 		} else {
 			end := len(d) - langsmith.DottedSegmentLen - 1 // the parent's segment ends before the last dot

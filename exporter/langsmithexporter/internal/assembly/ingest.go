@@ -4,7 +4,6 @@
 package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
 import (
-	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
@@ -65,7 +64,7 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 
 	// A span that already carries its full identity needs no ancestor.
 	if si.dotted != "" && si.hasTraceRun && adoptIdentity(n, si) {
-		if n.parentRun == uuid.Nil && ts.root == nil {
+		if n.rootRun && ts.root == nil {
 			ts.root = n
 		}
 		a.resolved(c, ts, n, inputBody(span, in))
@@ -109,7 +108,8 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 // park keeps span (moved out of the input) until p, its parent, is resolved; size is its
 // spanBytes.
 func (a *Assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node, size int64) {
-	p.waiters = append(p.waiters, n)
+	pw := p.waiting()
+	pw.waiters = append(pw.waiters, n)
 	b := inputBody(span, in)
 	b.bytes = size
 	a.transition(c, ts, n, evPark, b)
@@ -125,7 +125,7 @@ func (a *Assembler) resolved(c *call, ts *traceState, n *node, b body) {
 // releaseWaiters resolves everything parked under p, depth first, without recursion: a deep
 // chain of children arriving before their parents unwinds in one pass.
 func (a *Assembler) releaseWaiters(c *call, ts *traceState, p *node) {
-	if len(p.waiters) == 0 {
+	if p.wait == nil || len(p.wait.waiters) == 0 {
 		return
 	}
 	stack := c.stack[:0]
@@ -133,8 +133,9 @@ func (a *Assembler) releaseWaiters(c *call, ts *traceState, p *node) {
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		ws := p.waiters
-		p.waiters = nil
+		ws := p.wait.waiters
+		p.wait.waiters = nil
+		p.tidy()
 		for _, w := range ws {
 			// Orphaned, evicted or re-parented meanwhile.
 			if w.state != stateParked || w.parentID != p.spanID {
@@ -142,7 +143,7 @@ func (a *Assembler) releaseWaiters(c *call, ts *traceState, p *node) {
 			}
 			a.resolveChild(ts, w, p)
 			a.transition(c, ts, w, evResolve, body{})
-			if len(w.waiters) > 0 {
+			if w.wait != nil && len(w.wait.waiters) > 0 {
 				stack = append(stack, w)
 			}
 		}
@@ -171,21 +172,22 @@ func (a *Assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 	n.remember(h)
 	switch n.state {
 	case stateParked, stateHeld:
-		mergeSpan(n.span, span)
+		mergeSpan(n.wait.span, span)
 		n.open = n.open && si.open
 		if !n.open {
-			n.span.Attributes().Remove(conventions.ObservationOpen)
+			n.wait.span.Attributes().Remove(conventions.ObservationOpen)
 		}
 		a.transition(c, ts, n, evChange, body{})
 	case stateReleased:
 		wasOpen := n.open
 		n.open = n.open && si.open
+		out, inPass := c.outOf(n)
 		switch {
-		case n.outSeq == c.seq:
+		case inPass:
 			// Released in this very pass: still ours, so fold the update in.
-			mergeSpan(n.out, span)
+			mergeSpan(out, span)
 			if !n.open {
-				n.out.Attributes().Remove(conventions.ObservationOpen)
+				out.Attributes().Remove(conventions.ObservationOpen)
 			}
 		case n.synth && ts.synth != nil:
 			// The trace-level record (or a re-send of it) for a root already synthesized.
@@ -227,14 +229,14 @@ func (a *Assembler) orphan(c *call, ts *traceState, top *node) {
 	} else {
 		r := ts.root
 		if r == nil {
-			r = a.synthesizeFrom(c, ts, top.span, top.origin)
+			r = a.synthesizeFrom(c, ts, top.wait.span, top.wait.origin)
 		}
 		if r == nil {
 			resolveRoot(ts, top)
 		} else {
 			a.resolveChild(ts, top, r)
 			if r.synth {
-				a.observeSynthChild(c, ts, top.span)
+				a.observeSynthChild(c, ts, top.wait.span)
 			}
 		}
 	}

@@ -104,13 +104,14 @@ func (j *storeJournal) released(c *call, ts *traceState, n *node, fromInput bool
 func marshalParked(n *node) ([]byte, error) {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
-	n.origin.rs.Resource().CopyTo(rs.Resource())
-	rs.SetSchemaUrl(n.origin.rs.SchemaUrl())
-	src := n.origin.scope()
+	w := n.wait
+	w.origin.rs.Resource().CopyTo(rs.Resource())
+	rs.SetSchemaUrl(w.origin.rs.SchemaUrl())
+	src := w.origin.scope()
 	ss := rs.ScopeSpans().AppendEmpty()
 	src.Scope().CopyTo(ss.Scope())
 	ss.SetSchemaUrl(src.SchemaUrl())
-	n.span.CopyTo(ss.Spans().AppendEmpty())
+	w.span.CopyTo(ss.Spans().AppendEmpty())
 	return marshalTraces(td)
 }
 
@@ -125,7 +126,7 @@ func (j *storeJournal) seal() []*storage.Operation {
 			j.logger.Error("Cannot encode a parked span for storage; it is kept in memory only", zap.Error(err))
 			continue
 		}
-		ops = append(ops, storage.SetOperation(parkedKey(n.span.TraceID(), n.spanID), b))
+		ops = append(ops, storage.SetOperation(parkedKey(n.wait.span.TraceID(), n.spanID), b))
 		n.stored = true
 	}
 	// The list is reused; drop its pointers so dropped traces can be collected.

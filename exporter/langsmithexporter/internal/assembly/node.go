@@ -26,42 +26,61 @@ const (
 )
 
 // node is one span of a trace. After release it is the identity cache entry the design calls
-// for ({run id, dotted order, segment start, content hash, open}); only parked and held nodes
-// hold a span body.
+// for ({run id, dotted order, segment start, content hash, open}). The cache holds every span of
+// the traces released in the last ResolvedTTL, so the node is kept small (104 bytes, two
+// pointers): what only a waiting node needs is in wait, and the run's trace and parent run IDs
+// are in its dotted order.
 type node struct {
 	spanID   pcommon.SpanID
 	parentID pcommon.SpanID // OTel parent (the trace-level span ID for parentless Langfuse records)
+	startUs  int64          // span start, unix microseconds
+	segUs    int64          // dotted_order segment start: startUs clamped to the parent's segUs
+	runID    uuid.UUID
+	dotted   string
+	// hashes are the content hashes of the two latest distinct versions received, so a retry of
+	// either is recognized after release.
+	hashes [2]uint64
+	// wait is what a node holds while it waits: its kept body (parked and held nodes) and the
+	// spans parked under it. Released nodes drop it.
+	wait *waitState
+	// outIdx is the node's index in call.released while the pass that released it runs (see
+	// call.outOf).
+	outIdx int32
+
 	state    nodeState
+	rootRun  bool // a root run: no parent run
 	open     bool // the latest version is an open observation
 	orphaned bool // released without its parent (orphan policy); parentID names the missing one
 	stored   bool // a parked copy is in storage under its key
 	synth    bool // the trace's synthesized root
 	ownID    bool // the run ID came with the span (langsmith.span.id), so clamping keeps it
+}
 
-	startUs   int64 // span start, unix microseconds
-	segUs     int64 // dotted_order segment start: startUs clamped to the parent's segUs
-	runID     uuid.UUID
-	traceRun  uuid.UUID
-	parentRun uuid.UUID // uuid.Nil for a root run
-	dotted    string
-	// hashes are the content hashes of the two latest distinct versions received, so a retry of
-	// either is recognized after release.
-	hashes [2]uint64
-
-	// Parked and held nodes only.
-	waitingSince int64 // when it was parked or held: the time of its deadline queue entry
-	span         ptrace.Span
-	origin       *origin
-	bytes        int64
-	waiters      []*node // parked children waiting for this node's identity
-
-	// out is the released copy while the current pass is running, so a second version of the
-	// span in the same batch merges into it instead of becoming a patch.
-	out    ptrace.Span
-	outSeq uint64
+// waitState is a node's while it waits (see node.wait).
+type waitState struct {
+	since   int64 // when it was parked or held: the time of its deadline queue entry
+	span    ptrace.Span
+	origin  *origin
+	bytes   int64
+	waiters []*node // parked children waiting for this node's identity
 }
 
 func (n *node) resolved() bool { return n.state >= stateHeld }
+
+// waiting returns n's wait state, creating it.
+func (n *node) waiting() *waitState {
+	if n.wait == nil {
+		n.wait = &waitState{}
+	}
+	return n.wait
+}
+
+// tidy drops the wait state of a released node that nothing waits for any more.
+func (n *node) tidy() {
+	if n.state == stateReleased && n.wait != nil && len(n.wait.waiters) == 0 {
+		n.wait = nil
+	}
+}
 
 func (n *node) seen(h uint64) bool { return n.hashes[0] == h || n.hashes[1] == h }
 

@@ -25,7 +25,7 @@ func (a *Assembler) queuedAt(e queued) (*traceState, *node) {
 		return nil, nil
 	}
 	n := ts.nodes[e.span]
-	if n == nil || n.waitingSince != e.at {
+	if n == nil || n.wait == nil || n.wait.since != e.at {
 		return nil, nil
 	}
 	return ts, n
@@ -33,7 +33,7 @@ func (a *Assembler) queuedAt(e queued) (*traceState, *node) {
 
 // enqueue records that n starts waiting now in q.
 func enqueue(q *nodeQueue, ts *traceState, n *node, now int64) {
-	n.waitingSince = now
+	n.waiting().since = now
 	q.push(queued{trace: ts.id, span: n.spanID, at: now})
 }
 

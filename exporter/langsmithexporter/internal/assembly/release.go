@@ -25,18 +25,23 @@ func releaseInput(c *call, o *origin, src ptrace.Span, n *node, patch bool) ptra
 func markReleased(c *call, dst ptrace.Span, n *node, patch bool) ptrace.Span {
 	stamp(dst, n, patch)
 	if !patch {
-		n.out, n.outSeq = dst, c.seq
-		c.released = append(c.released, n)
+		c.addReleased(n, dst)
 	}
 	return dst
 }
 
+func (c *call) addReleased(n *node, out ptrace.Span) {
+	n.outIdx = int32(len(c.released))
+	c.released = append(c.released, n)
+	c.outs = append(c.outs, out)
+}
+
 // releaseMove moves a kept body into the release batch; the node keeps only its identity.
 func releaseMove(c *call, n *node) {
-	dst := c.batch().slice(n.origin).AppendEmpty()
-	n.span.MoveTo(dst)
+	w := n.wait
+	dst := c.batch().slice(w.origin).AppendEmpty()
+	w.span.MoveTo(dst)
 	stamp(dst, n, false)
-	n.out, n.outSeq = dst, c.seq
-	c.released = append(c.released, n)
-	n.span, n.origin, n.bytes = ptrace.Span{}, nil, 0
+	c.addReleased(n, dst)
+	w.span, w.origin, w.bytes = ptrace.Span{}, nil, 0
 }

@@ -149,7 +149,7 @@ func (a *Assembler) synthesizeFrom(c *call, ts *traceState, child ptrace.Span, o
 	s := &synthRoot{origin: o, body: newSynthBody(ts.id, lid, child)}
 	for _, m := range ts.nodes {
 		if m.state == stateParked || m.state == stateHeld {
-			widen(s.body, m.span, true)
+			widen(s.body, m.wait.span, true)
 		}
 	}
 	ts.synth = s

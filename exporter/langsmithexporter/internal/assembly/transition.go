@@ -63,9 +63,10 @@ func (a *Assembler) transition(c *call, ts *traceState, n *node, ev event, b bod
 			a.release(c, ts, n, body{})
 		}
 	case evChange:
-		size := spanBytes(n.span)
-		a.parkedBytes += size - n.bytes
-		n.bytes = size
+		w := n.wait
+		size := spanBytes(w.span)
+		a.parkedBytes += size - w.bytes
+		w.bytes = size
 		a.journal.kept(c, n)
 		if n.state == stateHeld && !n.open {
 			a.release(c, ts, n, body{})
@@ -77,13 +78,14 @@ func (a *Assembler) transition(c *call, ts *traceState, n *node, ev event, b bod
 
 // keep moves the input span b into n, which holds it from now on.
 func (a *Assembler) keep(c *call, ts *traceState, n *node, b body) {
-	n.bytes = b.bytes
-	if n.bytes == 0 {
-		n.bytes = spanBytes(b.span)
+	w := n.waiting()
+	w.bytes = b.bytes
+	if w.bytes == 0 {
+		w.bytes = spanBytes(b.span)
 	}
-	n.span = ptrace.NewSpan()
-	b.span.MoveTo(n.span)
-	n.origin = b.origin
+	w.span = ptrace.NewSpan()
+	b.span.MoveTo(w.span)
+	w.origin = b.origin
 	a.addParked(ts, n)
 	a.journal.kept(c, n)
 }
@@ -104,6 +106,7 @@ func (a *Assembler) release(c *call, ts *traceState, n *node, b body) {
 	}
 	a.journal.released(c, ts, n, fromInput)
 	n.state = stateReleased
+	n.tidy()
 }
 
 // addParked counts a node that starts holding a span body (parked or held).
@@ -113,7 +116,7 @@ func (a *Assembler) addParked(ts *traceState, n *node) {
 		a.parkedTraces.pushBack(ts)
 	}
 	a.parkedSpans++
-	a.parkedBytes += n.bytes
+	a.parkedBytes += n.wait.bytes
 }
 
 // unpark uncounts a node whose body leaves the assembler.
@@ -123,5 +126,5 @@ func (a *Assembler) unpark(ts *traceState, n *node) {
 		a.parkedTraces.remove(ts)
 	}
 	a.parkedSpans--
-	a.parkedBytes -= n.bytes
+	a.parkedBytes -= n.wait.bytes
 }
