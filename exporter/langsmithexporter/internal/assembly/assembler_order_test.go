@@ -50,6 +50,14 @@ func TestIngestOrder(t *testing.T) {
 			spans: []sp{{trace: 2, id: 2, parent: 1}, {trace: 1, id: 1}},
 		},
 		{
+			name: "span IDs repeating across traces",
+			spans: []sp{
+				{trace: 1, id: 2, parent: 1}, {trace: 2, id: 2, parent: 1}, {trace: 2, id: 1}, {trace: 1, id: 1},
+				{trace: 1, id: 2, parent: 1, name: "v2"},
+			},
+			want: []int32{2, 1, 3, 0, 4},
+		},
+		{
 			name: "versions of one span keep their order, the later one waiting for the earlier",
 			// X1(→P), X2(no parent), P: X2 must not overtake X1.
 			spans: []sp{{trace: 1, id: 5, parent: 1}, {trace: 1, id: 5}, {trace: 1, id: 1}},
@@ -89,7 +97,7 @@ func TestIngestOrder(t *testing.T) {
 func TestIngestOrderReusesScratch(t *testing.T) {
 	a, _ := newTestAssembler(t, testAssemblyConfig(), consumertest.NewNop(), nil)
 	td := sdkBatch(0, 50)
-	bs := &batchScan{first: make(map[spanKey]int32)}
+	bs := &batchScan{first: make(map[uint64]int32)}
 	a.scanInto(bs, td)
 	require.Len(t, bs.order, 250, "reordered")
 	allocs := testing.AllocsPerRun(20, func() {

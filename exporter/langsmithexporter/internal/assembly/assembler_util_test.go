@@ -171,6 +171,11 @@ func released(t testing.TB, tds []ptrace.Traces) []rel {
 	return out
 }
 
+type spanKey struct {
+	trace pcommon.TraceID
+	span  pcommon.SpanID
+}
+
 // checkTree asserts the LangSmith invariants over everything released: every run posted once,
 // its dotted_order = its parent's + one segment of its own, trace ID first, segment times never
 // before the parent's, and patches only for posted runs with the same identity. It returns the

@@ -3,6 +3,12 @@
 
 package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 
+import (
+	"encoding/binary"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
 // OTel SDKs export a span when it ends, so a batch usually holds a trace's children before their
 // parent. Ingested in that order, every child would be parked (a body copy, a deadline, a journal
 // record) and released a moment later when its parent comes. ingestOrder instead puts each span
@@ -17,6 +23,7 @@ package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmit
 
 // orderLinks are ingestOrder's per-span links; indexes point into batchScan.spans, -1 for none.
 type orderLinks struct {
+	sameID   int32 // on a first occurrence: the previous first occurrence of its span ID in another trace
 	dep      int32 // the span this one must follow
 	last     int32 // on a span ID's first occurrence: its latest occurrence so far
 	deferred int32 // the first of the spans waiting for this one (a list in reverse input order)
@@ -33,12 +40,16 @@ func (bs *batchScan) ingestOrder() {
 	}
 	for i := range spans {
 		s := &spans[i]
-		s.order = orderLinks{dep: -1, last: int32(i), deferred: -1, next: -1}
-		k := spanKey{trace: s.span.TraceID(), span: s.span.SpanID()}
-		if f, ok := bs.first[k]; ok {
+		s.order = orderLinks{sameID: -1, dep: -1, last: int32(i), deferred: -1, next: -1}
+		trace, sid := s.span.TraceID(), s.span.SpanID()
+		if f := bs.find(trace, sid); f >= 0 {
 			s.order.dep = spans[f].order.last
 			spans[f].order.last = int32(i)
 			continue
+		}
+		k := idKey(sid)
+		if f, ok := bs.first[k]; ok {
+			s.order.sameID = f
 		}
 		bs.first[k] = int32(i)
 	}
@@ -52,7 +63,7 @@ func (bs *batchScan) ingestOrder() {
 		if parent.IsEmpty() {
 			continue
 		}
-		if p, ok := bs.first[spanKey{trace: s.span.TraceID(), span: parent}]; ok && p != int32(i) {
+		if p := bs.find(s.span.TraceID(), parent); p >= 0 && p != int32(i) {
 			s.order.dep = p
 			reorder = reorder || p > int32(i)
 		}
@@ -76,6 +87,24 @@ func (bs *batchScan) ingestOrder() {
 			}
 		}
 	}
+}
+
+// idKey keys batchScan.first: a span ID alone, which the map hashes fastest; span IDs repeating
+// across traces (rare outside tests) are chained by orderLinks.sameID.
+func idKey(id pcommon.SpanID) uint64 { return binary.LittleEndian.Uint64(id[:]) }
+
+// find returns the index of the first occurrence of span sid of trace in the batch, or -1.
+func (bs *batchScan) find(trace pcommon.TraceID, sid pcommon.SpanID) int32 {
+	f, ok := bs.first[idKey(sid)]
+	if !ok {
+		return -1
+	}
+	for ; f >= 0; f = bs.spans[f].order.sameID {
+		if bs.spans[f].span.TraceID() == trace {
+			return f
+		}
+	}
+	return -1
 }
 
 // emit puts span i in order, and after it, depth first, the spans that were waiting for it.

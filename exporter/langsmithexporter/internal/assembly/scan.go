@@ -6,7 +6,6 @@ package assembly // import "github.com/tracebridge/tracebridge/exporter/langsmit
 import (
 	"sync"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -62,15 +61,9 @@ type batchScan struct {
 	scopes []inputScope
 	// order lists indexes into spans, parent first; empty when the input order already is.
 	order []int32
-	first map[spanKey]int32 // the index of each span ID's first occurrence, for ingestOrder
+	first map[uint64]int32 // by span ID (idKey), the index of its latest first occurrence, for ingestOrder
 	stack []int32
 	bytes int64 // the batch's estimated size, for admission
-}
-
-// spanKey names a span within a batch: span IDs are only unique within their trace.
-type spanKey struct {
-	trace pcommon.TraceID
-	span  pcommon.SpanID
 }
 
 // scanBatch scans every span of td in order and computes the order to ingest them in. The caller
@@ -98,7 +91,7 @@ func (a *Assembler) scanInto(bs *batchScan, td ptrace.Traces) {
 	bs.ingestOrder()
 }
 
-var scanPool = sync.Pool{New: func() any { return &batchScan{first: make(map[spanKey]int32)} }}
+var scanPool = sync.Pool{New: func() any { return &batchScan{first: make(map[uint64]int32)} }}
 
 // maxPooledSpans bounds what a pooled batchScan keeps: one huge batch must not make every later
 // one clear a huge map.
