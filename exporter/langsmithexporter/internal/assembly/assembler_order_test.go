@@ -107,6 +107,15 @@ func TestIngestOrderReusesScratch(t *testing.T) {
 	assert.Zero(t, allocs, "a batch scan reuses its slices and map")
 }
 
+// wideTrace is a root and its children, children first.
+func wideTrace(trace byte, children int) []sp {
+	var out []sp
+	for i := range children {
+		out = append(out, sp{trace: trace, id: byte(2 + i), parent: 1, start: 1 + i})
+	}
+	return append(out, sp{trace: trace, id: 1})
+}
+
 // keptCounter is a journal that counts the bodies the assembler keeps.
 type keptCounter struct {
 	nopJournal
@@ -134,6 +143,7 @@ func TestAssemblerChildrenFirstBatchDoesNotPark(t *testing.T) {
 	}{
 		{name: "sdk order", batch: func() ptrace.Traces { return sdkBatch(0, 20) }, spans: 100},
 		{name: "deepest first", batch: func() ptrace.Traces { return spans(b1, a1, c1, r1) }, spans: 4},
+		{name: "a wide trace", batch: func() ptrace.Traces { return spans(wideTrace(3, 3*smallTrace)...) }, spans: 3*smallTrace + 1},
 		{name: "interleaved traces", batch: func() ptrace.Traces { return spans(b2, b1, a2, c1, a1, r2, c2, r1) }, spans: 8},
 		{name: "children in another scope", batch: func() ptrace.Traces { return twoScopes(spans(b1, a1, r1), spans(c1)) }, spans: 4},
 		{name: "root in another scope", batch: func() ptrace.Traces { return twoScopes(spans(b1, a1, c1), spans(r1)) }, spans: 4},

@@ -43,14 +43,14 @@ func (a *Assembler) ingestTraces(c *call, bs *batchScan) {
 func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputScope, sc *spanScan) {
 	sid := span.SpanID()
 	si, h := sc.info, sc.hash
-	n := ts.nodes[sid]
+	n := ts.nodes.get(sid)
 	if n != nil && n.state != stateWaiting {
 		a.repeat(c, ts, n, span, si, h, in)
 		return
 	}
 	if n == nil {
 		n = &node{spanID: sid}
-		ts.nodes[sid] = n
+		ts.nodes.add(n)
 	}
 	n.hashes[0] = h
 	n.open = si.open
@@ -92,7 +92,7 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 		a.resolved(c, ts, n, inputBody(span, in))
 		return
 	}
-	p := ts.nodes[parent]
+	p := ts.nodes.get(parent)
 	if p != nil && p.resolved() {
 		a.resolveChild(ts, n, p)
 		a.resolved(c, ts, n, inputBody(span, in))
@@ -100,7 +100,7 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 	}
 	if p == nil {
 		p = &node{spanID: parent}
-		ts.nodes[parent] = p
+		ts.nodes.add(p)
 	}
 	a.park(c, ts, n, span, in, p, sc.bytes)
 }
@@ -209,8 +209,8 @@ func (a *Assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 // is missing. The walk is bounded, so a parent cycle in bad input ends at the due node itself.
 func findTop(ts *traceState, n *node) *node {
 	cur := n
-	for range len(ts.nodes) {
-		p := ts.nodes[cur.parentID]
+	for range ts.nodes.len() {
+		p := ts.nodes.get(cur.parentID)
 		if p == nil || p.state != stateParked {
 			return cur
 		}
@@ -247,7 +247,7 @@ func (a *Assembler) orphan(c *call, ts *traceState, top *node) {
 // open observations in progress. Eviction and Shutdown use it.
 func (a *Assembler) flushTrace(c *call, ts *traceState) {
 	var parked, held []*node
-	for _, n := range ts.nodes {
+	for n := range ts.nodes.all() {
 		switch n.state {
 		case stateParked:
 			parked = append(parked, n)
@@ -263,7 +263,7 @@ func (a *Assembler) flushTrace(c *call, ts *traceState) {
 	for _, n := range held {
 		a.transition(c, ts, n, evEnd, body{})
 	}
-	for _, n := range ts.nodes { // open observations resolved by the orphaning above
+	for n := range ts.nodes.all() { // open observations resolved by the orphaning above
 		if n.state == stateHeld {
 			a.transition(c, ts, n, evEnd, body{})
 		}

@@ -24,7 +24,7 @@ func (a *Assembler) queuedAt(e queued) (*traceState, *node) {
 	if ts == nil {
 		return nil, nil
 	}
-	n := ts.nodes[e.span]
+	n := ts.nodes.get(e.span)
 	if n == nil || n.wait == nil || n.wait.since != e.at {
 		return nil, nil
 	}

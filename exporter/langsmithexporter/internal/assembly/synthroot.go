@@ -95,7 +95,7 @@ func widen(body, child ptrace.Span, moveStart bool) bool {
 // so it starts with the earliest of the records this pass brought.
 func (a *Assembler) needSynth(c *call, ts *traceState, span ptrace.Span, in *inputScope) pcommon.SpanID {
 	lid := ts.traceLevelID()
-	if p := ts.nodes[lid]; p != nil && p.resolved() {
+	if p := ts.nodes.get(lid); p != nil && p.resolved() {
 		if p.synth {
 			a.observeSynthChild(c, ts, span)
 		}
@@ -119,10 +119,10 @@ func (a *Assembler) finishSynth(c *call, ts *traceState) {
 	}
 	s.pending = false
 	lid := ts.traceLevelID()
-	n := ts.nodes[lid]
+	n := ts.nodes.get(lid)
 	if n == nil {
 		n = &node{spanID: lid}
-		ts.nodes[lid] = n
+		ts.nodes.add(n)
 	}
 	if n.state != stateWaiting {
 		// The trace-level record itself came in the same pass and is the root.
@@ -136,18 +136,18 @@ func (a *Assembler) finishSynth(c *call, ts *traceState) {
 // trace holds. It returns nil when the trace-level span ID is taken by a parked span (bad input).
 func (a *Assembler) synthesizeFrom(c *call, ts *traceState, child ptrace.Span, o *origin) *node {
 	lid := ts.traceLevelID()
-	n := ts.nodes[lid]
+	n := ts.nodes.get(lid)
 	switch {
 	case n == nil:
 		n = &node{spanID: lid}
-		ts.nodes[lid] = n
+		ts.nodes.add(n)
 	case n.resolved():
 		return n
 	case n.state != stateWaiting:
 		return nil
 	}
 	s := &synthRoot{origin: o, body: newSynthBody(ts.id, lid, child)}
-	for _, m := range ts.nodes {
+	for m := range ts.nodes.all() {
 		if m.state == stateParked || m.state == stateHeld {
 			widen(s.body, m.wait.span, true)
 		}

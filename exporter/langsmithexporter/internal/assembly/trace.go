@@ -13,7 +13,7 @@ import (
 // traceState is everything the assembler knows about one OTel trace.
 type traceState struct {
 	id    pcommon.TraceID
-	nodes map[pcommon.SpanID]*node
+	nodes nodeSet
 	// root is the trace's first root run (real or synthesized): the parent of orphans under the
 	// reparent_to_root policy.
 	root     *node
@@ -40,15 +40,15 @@ func (ts *traceState) traceLevelID() pcommon.SpanID {
 // answered without a scan of the trace: the span's own OTel parent, or an ID in LangSmith's OTLP
 // rule (a span ID right-aligned in zeros), which names that span whatever our run-ID mode.
 func (ts *traceState) byRunID(id uuid.UUID, otelParent pcommon.SpanID) *node {
-	if p := ts.nodes[otelParent]; p != nil && p.resolved() && p.runID == id {
+	if p := ts.nodes.get(otelParent); p != nil && p.resolved() && p.runID == id {
 		return p
 	}
 	if [8]byte(id[:8]) == [8]byte{} {
-		if p := ts.nodes[pcommon.SpanID(id[8:])]; p != nil && p.resolved() {
+		if p := ts.nodes.get(pcommon.SpanID(id[8:])); p != nil && p.resolved() {
 			return p
 		}
 	}
-	for _, n := range ts.nodes {
+	for n := range ts.nodes.all() {
 		if n.resolved() && n.runID == id {
 			return n
 		}
@@ -61,7 +61,7 @@ func (ts *traceState) byRunID(id uuid.UUID, otelParent pcommon.SpanID) *node {
 func (a *Assembler) trace(c *call, id pcommon.TraceID) *traceState {
 	ts := a.traces[id]
 	if ts == nil {
-		ts = &traceState{id: id, nodes: make(map[pcommon.SpanID]*node, 4)}
+		ts = &traceState{id: id}
 		a.traces[id] = ts
 		a.lru.pushBack(ts)
 		if len(a.traces) > a.cfg.ResolvedMaxTraces {
