@@ -233,6 +233,20 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 		if str == "" || str[0] != '[' {
 			return t.payloadFrom(s, messagesKey)
 		}
+		if !input || t.idx.pos[slotGenAISystemInstructions] == 0 {
+			// Text-only messages are read and written in one pass; when that pass does not
+			// take them, nothing is written and nothing consumed.
+			out := len(t.buf)
+			t.buf = append(t.buf, `{"messages":[`...)
+			var ok bool
+			if t.buf, ok = appendTextMessages(t.buf, jsontext.StringBytes(str)); ok {
+				t.buf = append(t.buf, "]}"...)
+				t.idx.consume(s)
+				t.messagesOnly = !input
+				return true
+			}
+			t.buf = t.buf[:out]
+		}
 		// One pass validates the array and indexes it for the rewrite.
 		var valid bool
 		if ix, valid = jsontext.ValidIndex(jsontext.StringBytes(str), spans[:0]); !valid {

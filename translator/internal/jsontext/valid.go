@@ -22,6 +22,17 @@ func Valid(b []byte) bool {
 	return ok && skipSpace(b, i) == len(b)
 }
 
+// ScanValue returns the index just past the JSON value starting at b[i] and whether it is
+// valid, counting nesting from depth as Valid counts it from the top: a caller that reads the
+// containers of a document itself and scans their values here keeps Valid's answers.
+func ScanValue(b []byte, i, depth int) (int, bool) { return scanJSONValue(b, i, depth) }
+
+// ScanString returns the index just past the string opening at b[i] and whether it is valid.
+func ScanString(b []byte, i int) (int, bool) { return scanJSONString(b, i) }
+
+// SkipSpace returns the index of the first byte at or after b[i] that is not JSON space.
+func SkipSpace(b []byte, i int) int { return skipSpace(b, i) }
+
 // maxDepth is encoding/json's nesting limit.
 const maxDepth = 10000
 
