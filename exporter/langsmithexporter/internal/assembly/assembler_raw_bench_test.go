@@ -1,0 +1,100 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package assembly
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/internal/proccpu"
+	"github.com/tracebridge/tracebridge/translator/langfuse"
+)
+
+// rawRecordBatches maps raw records as the langfuse receiver does, five to a trace (four spans
+// and the trace-level record, as tracebridge-loadgen -mode raw sends them), perCall records
+// to a ConsumeTraces call: 1 is the raw endpoint's real-life pattern, one record a request.
+func rawRecordBatches(firstRecord, calls, perCall int) []ptrace.Traces {
+	text := `[{"role":"user","content":"wallet transfer balance agent policy wallet transfer balance agent policy"}]`
+	out := make([]ptrace.Traces, 0, calls)
+	n := firstRecord
+	for range calls {
+		recs := make([]langfuse.Record, perCall)
+		for i := range recs {
+			t := n / 5
+			var traceID pcommon.TraceID
+			traceID[0], traceID[1], traceID[2], traceID[3], traceID[15] = byte(t>>24), byte(t>>16), byte(t>>8), byte(t), 1
+			r := langfuse.Record{
+				TraceID: traceID, TraceName: "wallet-agent", SpanName: fmt.Sprintf("llm:turn-%d", n%5),
+				StartTime: pcommon.Timestamp(1_795_527_349_084_000_000 + uint64(n)), HasStart: true,
+				EndTime: pcommon.Timestamp(1_795_527_349_588_000_000 + uint64(n)), HasEnd: true,
+				Input: text, Output: text, Level: langfuse.LevelInfo,
+				Extra: []langfuse.Attribute{{Key: "model", Value: "gpt-4o-mini"}, {Key: "input_tokens", Value: langfuse.Number("512")}},
+			}
+			if n%5 != 4 { // the fifth record of a trace is trace-level: it names no span
+				r.SpanID = pcommon.SpanID{0: byte(n), 1: byte(n >> 8), 2: byte(n >> 16), 3: byte(n >> 24), 7: 1}
+			}
+			recs[i] = r
+			n++
+		}
+		out = append(out, langfuse.RecordsToTraces(recs, langfuse.Options{ReceivedAt: time.Unix(1_795_527_349, 0)}))
+	}
+	return out
+}
+
+// BenchmarkAssemblerRawRecords is what the assembler costs per raw record when each record
+// is its own ConsumeTraces call (per_call_1), against the same records 100 to a call
+// (per_call_100): the difference is the per-call setup (locks, the call's scratch state, the
+// journal seal, metrics, the hand-off to the next consumer) that one record per request pays
+// in full. The next consumer keeps nothing, so the queue behind the assembler is not in it.
+func BenchmarkAssemblerRawRecords(b *testing.B) {
+	cfg := testAssemblyConfig()
+	cfg.MaxSpans = 1 << 30
+	cfg.ResolvedMaxTraces = 100_000
+	for _, perCall := range []int{1, 100} {
+		b.Run(fmt.Sprintf("per_call_%d", perCall), func(b *testing.B) {
+			ctx := context.Background()
+			a, _ := newTestAssembler(b, cfg, consumertest.NewNop(), nil)
+			var pool []ptrace.Traces
+			next := 0
+			var refillCPU time.Duration
+			var refillMallocs uint64
+			var ms0, ms1, r0, r1 runtime.MemStats
+			b.ReportAllocs()
+			runtime.ReadMemStats(&ms0)
+			cpu0 := proccpu.Self()
+			for b.Loop() {
+				if len(pool) == 0 {
+					b.StopTimer()
+					c0 := proccpu.Self()
+					runtime.ReadMemStats(&r0)
+					calls := max(1000/perCall, 10)
+					pool = rawRecordBatches(next, calls, perCall)
+					next += calls * perCall
+					runtime.ReadMemStats(&r1)
+					refillMallocs += r1.Mallocs - r0.Mallocs
+					refillCPU += proccpu.Self() - c0
+					b.StartTimer()
+				}
+				td := pool[len(pool)-1]
+				pool = pool[:len(pool)-1]
+				if err := a.ConsumeTraces(ctx, td); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu := proccpu.Self() - cpu0 - refillCPU
+			runtime.ReadMemStats(&ms1)
+			records := float64(b.N * perCall)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/records, "ns/record")
+			b.ReportMetric(float64(cpu.Nanoseconds())/records, "cpu-ns/record")
+			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs-refillMallocs)/records, "allocs/record")
+		})
+	}
+}
