@@ -63,14 +63,24 @@ func RunID(mode IDMode, traceID pcommon.TraceID, spanID pcommon.SpanID, start ti
 const hexDigits = "0123456789abcdef"
 
 // appendUUID appends id in its canonical 36-character form, unquoted.
+// It fills a fixed array and appends it once: one append per byte was most of the cost of a
+// multipart part's header, which names its run.
 func appendUUID(dst []byte, id uuid.UUID) []byte {
-	for i, b := range id {
+	var b [36]byte
+	encodeUUID(&b, id)
+	return append(dst, b[:]...)
+}
+
+func encodeUUID(b *[36]byte, id uuid.UUID) {
+	j := 0
+	for i, c := range id {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			dst = append(dst, '-')
+			b[j] = '-'
+			j++
 		}
-		dst = append(dst, hexDigits[b>>4], hexDigits[b&0xf])
+		b[j], b[j+1] = hexDigits[c>>4], hexDigits[c&0xf]
+		j += 2
 	}
-	return dst
 }
 
 func appendQuotedUUID(dst []byte, id uuid.UUID) []byte {

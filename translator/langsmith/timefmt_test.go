@@ -30,6 +30,17 @@ func TestAppendMicroTimeMatchesLayouts(t *testing.T) {
 	for range 2000 {
 		times = append(times, time.Unix(0, r.Int64N(1<<62)).UTC())
 	}
+	// The whole range of four-digit years, and the days around each year's end and each
+	// century's leap-year exceptions, for the date computed from the day number.
+	lo, hi := time.Date(-2, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), time.Date(10002, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	for range 5000 {
+		times = append(times, time.Unix(lo+r.Int64N(hi-lo), r.Int64N(1e9)))
+	}
+	for _, y := range []int{0, 1, 4, 100, 400, 1600, 1700, 1900, 2000, 2100, 2400, 9996, 9999} {
+		for _, d := range []int{-1, 0, 58, 59, 60, 364, 365} {
+			times = append(times, time.Date(y, 1, 1, 23, 59, 59, 999999999, time.UTC).AddDate(0, 0, d))
+		}
+	}
 	for _, ts := range times {
 		u := ts.UTC()
 		assert.Equal(t, u.Format(runTimeLayout), string(appendMicroTime(nil, ts, true)), "%v", ts)
