@@ -4,7 +4,6 @@
 package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter/langsmithexporter"
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -79,7 +78,7 @@ type uploader struct {
 	stopping context.Context
 	stop     context.CancelFunc
 
-	buffers sync.Pool // *bytes.Buffer: request bodies before compression
+	buffers sync.Pool // *[]byte: request bodies before compression
 	batches sync.Pool // *runBatch: one push's runs, their JSON and their spans
 	bodies  sync.Pool // *pooledBody: compressed request bodies
 }
@@ -110,7 +109,7 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 		now:      time.Now,
 		gate:     processGate,
 		id:       set.ID,
-		buffers:  sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		buffers:  sync.Pool{New: func() any { return new([]byte) }},
 		batches:  sync.Pool{New: func() any { return new(runBatch) }},
 		bodies:   sync.Pool{New: func() any { return new(pooledBody) }},
 	}
@@ -531,20 +530,12 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart, co
 	defer body.release()
 	path, contentType := "/runs/batch", "application/json"
 	if multipart {
-		raw := u.buffers.Get().(*bytes.Buffer)
-		defer u.buffers.Put(raw)
-		raw.Reset()
 		boundary := newBoundary()
-		if err := langsmith.WriteMultipart(raw, boundary, runs); err != nil {
+		size, err := u.encodeMultipart(body, boundary, runs, compress)
+		if err != nil {
 			return 0, nil, "", consumererror.NewPermanent(fmt.Errorf("encode multipart body: %w", err))
 		}
-		if compress {
-			body.buf = u.encoder.EncodeAll(raw.Bytes(), body.buf[:0])
-		} else {
-			// An older self-hosted instance takes no compressed bodies (/info says so).
-			body.buf = append(body.buf[:0], raw.Bytes()...)
-		}
-		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(raw.Len()))
+		u.telemetry.ExporterLangsmithRequestBytesUncompressed.Add(ctx, int64(size))
 		path, contentType = "/runs/multipart", langsmith.MultipartContentType(boundary)
 	} else {
 		body.buf = langsmith.AppendBatchJSON(body.buf[:0], runs)
@@ -573,6 +564,25 @@ func (u *uploader) post(ctx context.Context, runs []langsmith.Run, multipart, co
 	// Drain the rest so the connection can be reused.
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, resp.Header, strings.TrimSpace(string(answer)), nil
+}
+
+// encodeMultipart writes the multipart body of runs into body, zstd-compressed if compress,
+// and returns its size before compression. An uncompressed body (an older self-hosted instance
+// takes no zstd: /info says so) is written straight into the request's buffer; a compressed
+// one into a buffer of the uploader's, which EncodeAll reads.
+func (u *uploader) encodeMultipart(body *pooledBody, boundary string, runs []langsmith.Run, compress bool) (int, error) {
+	var err error
+	if !compress {
+		body.buf, err = langsmith.AppendMultipart(body.buf[:0], boundary, runs)
+		return len(body.buf), err
+	}
+	raw := u.buffers.Get().(*[]byte)
+	defer u.buffers.Put(raw)
+	if *raw, err = langsmith.AppendMultipart((*raw)[:0], boundary, runs); err != nil {
+		return 0, err
+	}
+	body.buf = u.encoder.EncodeAll(*raw, body.buf[:0])
+	return len(*raw), nil
 }
 
 func (u *uploader) setHeaders(h http.Header) {

@@ -51,8 +51,9 @@ func variedLLMSpans(n int) []langsmith.Run {
 // OTLP request of the issue 18 load becomes) at the levels and windows the encoder could use;
 // ratio is uncompressed / compressed bytes. It chose the uploader's settings.
 func BenchmarkZstdBody(b *testing.B) {
-	var raw bytes.Buffer
-	require.NoError(b, langsmith.WriteMultipart(&raw, "f3e0c4ba-6d3c-4c61-9a3e-5b8e0f5b7d21", variedLLMSpans(250)))
+	body, err := langsmith.AppendMultipart(nil, "f3e0c4ba-6d3c-4c61-9a3e-5b8e0f5b7d21", variedLLMSpans(250))
+	require.NoError(b, err)
+	raw := bytes.NewBuffer(body)
 	for _, level := range []zstd.EncoderLevel{zstd.SpeedFastest, zstd.SpeedDefault} {
 		for _, window := range []int{0, 1 << 20, 256 << 10, 64 << 10} {
 			opts := []zstd.EOption{zstd.WithEncoderLevel(level), zstd.WithEncoderCRC(false), zstd.WithEncoderConcurrency(1)}

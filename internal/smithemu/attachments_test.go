@@ -4,7 +4,6 @@
 package smithemu
 
 import (
-	"bytes"
 	"net/http"
 	"testing"
 	"time"
@@ -28,9 +27,9 @@ func TestTranslatorAttachmentsAccepted(t *testing.T) {
 	require.NoError(t, err)
 	run.StartTime = testNow.Add(-time.Minute)
 	run.DottedOrder = langsmith.DottedSegment(run.StartTime, run.ID)
-	var body bytes.Buffer
-	require.NoError(t, langsmith.WriteMultipart(&body, testBoundary, []langsmith.Run{run}))
-	r := send(t, http.MethodPost, srv.URL+"/runs/multipart", body.Bytes(), map[string]string{"Content-Type": langsmith.MultipartContentType(testBoundary)})
+	body, err := langsmith.AppendMultipart(nil, testBoundary, []langsmith.Run{run})
+	require.NoError(t, err)
+	r := send(t, http.MethodPost, srv.URL+"/runs/multipart", body, map[string]string{"Content-Type": langsmith.MultipartContentType(testBoundary)})
 	require.Equal(t, http.StatusAccepted, r.status, r.raw)
 	runs := s.Runs("proj")
 	require.Len(t, runs, 1)

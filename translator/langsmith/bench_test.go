@@ -4,7 +4,6 @@
 package langsmith
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
@@ -102,13 +101,12 @@ func BenchmarkWriteMultipart(b *testing.B) {
 		require.NoError(b, err)
 		runs[i] = run
 	}
-	var buf bytes.Buffer
-	require.NoError(b, WriteMultipart(&buf, testBoundary, runs))
-	b.SetBytes(int64(buf.Len()))
+	buf, err := AppendMultipart(nil, testBoundary, runs)
+	require.NoError(b, err)
+	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
 	for b.Loop() {
-		buf.Reset()
-		if err := WriteMultipart(&buf, testBoundary, runs); err != nil {
+		if buf, err = AppendMultipart(buf[:0], testBoundary, runs); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,10 +6,7 @@ package langsmith // import "github.com/tracebridge/tracebridge/translator/langs
 import (
 	"errors"
 	"fmt"
-	"io"
-	"slices"
 	"strconv"
-	"sync"
 
 	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 
@@ -43,9 +40,33 @@ func MultipartContentType(boundary string) string {
 	return "multipart/form-data; boundary=" + boundary
 }
 
-// WriteMultipart writes the multipart body of runs to w, one run at a time so a large batch
-// can stream into a compressor.
-func WriteMultipart(w io.Writer, boundary string, runs []Run) error {
+// AppendMultipart appends the multipart body of runs to dst. The uploader appends into a
+// buffer it reuses, so a body costs no allocation and each byte is written once (writing each
+// run into a part buffer and copying it on to an io.Writer cost a second copy of the body).
+func AppendMultipart(dst []byte, boundary string, runs []Run) ([]byte, error) {
+	if err := checkBody(boundary, runs); err != nil {
+		return dst, err
+	}
+	p := newPartPrefixes(boundary)
+	for i := range runs {
+		dst = appendRunParts(dst, &p, &runs[i])
+	}
+	return appendClosingDelimiter(dst, boundary), nil
+}
+
+// multipartBody returns the multipart body of runs in one allocation of its exact size.
+func multipartBody(boundary string, runs []Run) ([]byte, error) {
+	if err := checkBody(boundary, runs); err != nil {
+		return nil, err
+	}
+	size := ClosingDelimiterSize(len(boundary))
+	for i := range runs {
+		size += MultipartSize(&runs[i], len(boundary))
+	}
+	return AppendMultipart(make([]byte, 0, size), boundary, runs)
+}
+
+func checkBody(boundary string, runs []Run) error {
 	if err := checkBoundary(boundary); err != nil {
 		return err
 	}
@@ -54,59 +75,19 @@ func WriteMultipart(w io.Writer, boundary string, runs []Run) error {
 			return fmt.Errorf("run %d: %w", i, err)
 		}
 	}
-	// One buffer holds each run's parts in turn; it grows to the largest run's as they come
-	// (sizing it up front cost a MultipartSize pass over every run). It comes from a pool: it
-	// was an eighth of the bytes a 100-span upload allocated.
-	bp := partBuffers.Get().(*[]byte)
-	defer putPartBuffer(bp)
-	buf := (*bp)[:0]
-	defer func() { *bp = buf }()
-	for i := range runs {
-		buf = appendRunParts(buf[:0], boundary, &runs[i])
-		if _, err := w.Write(buf); err != nil {
-			return fmt.Errorf("write multipart body: %w", err)
-		}
-	}
-	buf = appendClosingDelimiter(buf[:0], boundary)
-	if _, err := w.Write(buf); err != nil {
-		return fmt.Errorf("write multipart body: %w", err)
-	}
 	return nil
 }
 
-// maxPooledPartBuffer caps the part buffers kept for reuse: a run with megabytes of payload
-// should not pin its buffer for every later body.
-const maxPooledPartBuffer = 64 << 10
+// partPrefixes are what every part of one body starts with, up to the run id: the delimiter
+// line and the Content-Disposition up to the event's name, for posts and for patches. Written
+// once per body, each part header copies them in one go.
+// Attachment parts, whose headers differ, take the boundary itself.
+type partPrefixes struct{ boundary, post, patch string }
 
-var partBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 0, 4<<10)
-	return &b
-}}
-
-func putPartBuffer(bp *[]byte) {
-	if cap(*bp) <= maxPooledPartBuffer {
-		partBuffers.Put(bp)
-	}
-}
-
-// multipartBody returns the multipart body of runs in one allocation of its exact size.
-func multipartBody(boundary string, runs []Run) ([]byte, error) {
-	var dst []byte
-	if err := checkBoundary(boundary); err != nil {
-		return dst, err
-	}
-	size := ClosingDelimiterSize(len(boundary))
-	for i := range runs {
-		if err := checkRunIdentity(&runs[i]); err != nil {
-			return dst, fmt.Errorf("run %d: %w", i, err)
-		}
-		size += MultipartSize(&runs[i], len(boundary))
-	}
-	dst = slices.Grow(dst, size)
-	for i := range runs {
-		dst = appendRunParts(dst, boundary, &runs[i])
-	}
-	return appendClosingDelimiter(dst, boundary), nil
+func newPartPrefixes(boundary string) partPrefixes {
+	open := "--" + boundary + "\r\n" + partDisposition
+	both := open + "post." + open + "patch."
+	return partPrefixes{boundary: boundary, post: both[:len(open)+5], patch: both[len(open)+5:]}
 }
 
 // MaxBoundaryLen is the longest boundary RFC 2046 allows.
@@ -166,9 +147,15 @@ func decimalLen(n int) int {
 	return d
 }
 
-func appendRunParts(dst []byte, boundary string, run *Run) []byte {
-	event := eventName(run)
-	dst = appendPartHeader(dst, boundary, event, run.ID, "", mainPartLen(run))
+func appendRunParts(dst []byte, prefixes *partPrefixes, run *Run) []byte {
+	prefix := prefixes.post
+	if run.Patch {
+		prefix = prefixes.patch
+	}
+	// Every part's name carries the run's id: spelled out once.
+	var id [36]byte
+	encodeUUID(&id, run.ID)
+	dst = appendPartHeader(dst, prefix, &id, "", mainPartLen(run))
 	dst = append(dst, '{')
 	dst = appendRunFields(dst, run)
 	if !run.Patch {
@@ -185,20 +172,20 @@ func appendRunParts(dst []byte, boundary string, run *Run) []byte {
 	for _, p := range ownParts(run) {
 		if p.name == "error" {
 			if run.Error != "" {
-				dst = appendPartHeader(dst, boundary, event, run.ID, p.name, jsontext.StringLen(run.Error))
+				dst = appendPartHeader(dst, prefix, &id, p.name, jsontext.StringLen(run.Error))
 				dst = jsontext.AppendString(dst, run.Error)
 				dst = append(dst, "\r\n"...)
 			}
 			continue
 		}
 		if len(p.data) > 0 {
-			dst = appendPartHeader(dst, boundary, event, run.ID, p.name, len(p.data))
+			dst = appendPartHeader(dst, prefix, &id, p.name, len(p.data))
 			dst = append(dst, p.data...)
 			dst = append(dst, "\r\n"...)
 		}
 	}
 	for i := range run.Attachments {
-		dst = appendAttachmentPart(dst, boundary, run.ID, &run.Attachments[i])
+		dst = appendAttachmentPart(dst, prefixes.boundary, run.ID, &run.Attachments[i])
 	}
 	return dst
 }
@@ -229,13 +216,11 @@ func ownParts(run *Run) []runPart {
 	return []runPart{parts[0], parts[1], parts[3]}
 }
 
-func appendPartHeader(dst []byte, boundary, event string, id uuid.UUID, field string, bodyLen int) []byte {
-	dst = append(dst, "--"...)
-	dst = append(dst, boundary...)
-	dst = append(dst, "\r\n"+partDisposition...)
-	dst = append(dst, event...)
-	dst = append(dst, '.')
-	dst = appendUUID(dst, id)
+// appendPartHeader writes a part's delimiter and headers: prefix (partPrefixes) is all of
+// them up to the run's id.
+func appendPartHeader(dst []byte, prefix string, id *[36]byte, field string, bodyLen int) []byte {
+	dst = append(dst, prefix...)
+	dst = append(dst, id[:]...)
 	if field != "" {
 		dst = append(dst, '.')
 		dst = append(dst, field...)

@@ -85,9 +85,9 @@ func readParts(t *testing.T, body []byte, boundary string) []parsedPart {
 
 func TestWriteMultipartRoundTrip(t *testing.T) {
 	runs := testRuns()
-	var buf bytes.Buffer
-	require.NoError(t, WriteMultipart(&buf, testBoundary, runs))
-	parts := readParts(t, buf.Bytes(), testBoundary)
+	body, err := AppendMultipart(nil, testBoundary, runs)
+	require.NoError(t, err)
+	parts := readParts(t, body, testBoundary)
 
 	names := make([]string, len(parts))
 	for i, p := range parts {
@@ -135,9 +135,10 @@ func TestWriteMultipartRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(parts[8].body, &errText))
 	assert.Equal(t, runs[2].Error, errText, "a patch's error travels as a JSON string part")
 
-	appended, err := multipartBody(testBoundary, runs)
+	exact, err := multipartBody(testBoundary, runs)
 	require.NoError(t, err)
-	assert.Equal(t, buf.String(), string(appended), "multipartBody writes the same bytes")
+	assert.Equal(t, string(body), string(exact), "multipartBody writes the same bytes")
+	assert.Equal(t, len(exact), cap(exact), "in a buffer of the body's exact size")
 }
 
 // TestWriteMultipartBytes pins the exact wire form of one part, as the JS SDK writes it
@@ -185,13 +186,12 @@ func TestMultipartSize(t *testing.T) {
 	}
 }
 
-func TestWriteMultipartErrors(t *testing.T) {
+func TestAppendMultipartErrors(t *testing.T) {
 	good := testRuns()[:1]
 	tests := []struct {
 		name     string
 		boundary string
 		runs     []Run
-		w        io.Writer
 		wantErr  string
 	}{
 		{name: "empty boundary", boundary: "", runs: good, wantErr: "1 to 70"},
@@ -200,28 +200,19 @@ func TestWriteMultipartErrors(t *testing.T) {
 		{name: "boundary ending in space", boundary: "ab ", runs: good, wantErr: "invalid character"},
 		{name: "run without dotted order", boundary: "b", runs: []Run{{ID: uuid.New(), TraceID: uuid.New()}}, wantErr: "run 0: run"},
 		{name: "run without id", boundary: "b", runs: []Run{{}}, wantErr: "has no id"},
-		{name: "failing writer", boundary: "b", runs: good, w: failingWriter{}, wantErr: "write multipart body: disk full"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := tt.w
-			if w == nil {
-				w = io.Discard
-			}
-			err := WriteMultipart(w, tt.boundary, tt.runs)
+			dst := []byte("kept")
+			got, err := AppendMultipart(dst, tt.boundary, tt.runs)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
-			if tt.w == nil {
-				_, err = multipartBody(tt.boundary, tt.runs)
-				assert.Error(t, err)
-			}
+			assert.Equal(t, "kept", string(got), "nothing is appended to a body that cannot be written")
+			_, err = multipartBody(tt.boundary, tt.runs)
+			assert.Error(t, err)
 		})
 	}
 }
-
-type failingWriter struct{}
-
-func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestAppendBatchJSON(t *testing.T) {
 	runs := testRuns()
@@ -252,15 +243,17 @@ func TestAppendBatchJSON(t *testing.T) {
 	assert.Len(t, AppendBatchJSON(nil, nil), BatchOverheadSize)
 }
 
-// WriteMultipart reuses its part buffer across bodies: a body after a larger one carries none
-// of the earlier bytes.
-func TestWriteMultipartReusesBuffer(t *testing.T) {
+// AppendMultipart appends to what dst holds, and a buffer reused for a smaller body carries
+// none of the earlier bytes.
+func TestAppendMultipartReusesBuffer(t *testing.T) {
 	runs := testRuns()
+	buf := []byte("head:")
 	for _, set := range [][]Run{runs, runs[1:2], runs[:1], runs[1:2]} {
-		var buf bytes.Buffer
-		require.NoError(t, WriteMultipart(&buf, testBoundary, set))
+		var err error
+		buf, err = AppendMultipart(buf[:len("head:")], testBoundary, set)
+		require.NoError(t, err)
 		want, err := multipartBody(testBoundary, set)
 		require.NoError(t, err)
-		assert.Equal(t, string(want), buf.String())
+		assert.Equal(t, "head:"+string(want), string(buf))
 	}
 }
