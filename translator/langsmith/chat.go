@@ -284,7 +284,12 @@ func scanPart(p []byte, st *partStyle, ix *jsontext.Index) partInfo {
 // tool call parts tool_calls, and each tool result part a message of its own with role "tool".
 func (w *chatWriter) appendPartsMessage(dst, msg, role, partsJSON []byte, st *partStyle, rest *restMembers) []byte {
 	var fixed [8]partInfo
-	parts := scanParts(fixed[:0], partsJSON, st, &w.ix)
+	return w.appendParts(dst, msg, role, scanParts(fixed[:0], partsJSON, st, &w.ix), st, rest)
+}
+
+// appendParts is appendPartsMessage with the parts already read (by scanParts, or by the one
+// pass over semconv messages).
+func (w *chatWriter) appendParts(dst, msg, role []byte, parts []partInfo, st *partStyle, rest *restMembers) []byte {
 	var hasContent, hasCalls, hasResponses bool
 	for i := range parts {
 		switch parts[i].kind {

@@ -4,47 +4,54 @@
 package langsmith // import "github.com/tracebridge/tracebridge/translator/langsmith"
 
 import (
-	"bytes"
-
 	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
-// Most semconv message arrays hold only text: [{"role":…,"parts":[{"type":"text","content":…}]},…]
-// with perhaps a finish_reason or a name beside the parts. The general rewrite validates and
-// indexes the array, then walks each message, its parts and each part's members again.
-// appendTextMessages reads such an array once, validating as it goes, and writes the same
-// bytes (and copies messages already in the {role, content} shape); anything else (other part
-// kinds, contents or tool_calls members, content beside parts, repeated or escaped keys, an
-// empty array) it leaves to the general rewrite, which a fuzz target holds it to.
+// Semconv message arrays ([{"role":…,"parts":[{"type":"text","content":…},…]},…], with perhaps
+// a finish_reason or a name beside the parts) are most of the chat text the translator sees.
+// The general rewrite validates and indexes an array, then walks each message, its parts and
+// each part's members again. appendSemconvMessages reads such an array once, validating as it
+// goes and reading each part's members as scanPart does, and hands the parts to the same
+// writer (appendParts), so it writes the same bytes. Messages already in the {role, content}
+// shape are copied, as the general rewrite copies them. Anything else (contents or tool_calls
+// members, content beside parts, repeated or escaped keys, parts that are not objects, an empty
+// array) it leaves to the general rewrite; a fuzz target holds the two to the same output.
 
-// Nesting depths of the values appendTextMessages scans, as Valid counts them from the array.
+// Nesting depths of the values appendSemconvMessages scans, as Valid counts them from the array.
 const (
+	messageDepth       = 1 // the array's elements
 	messageMemberDepth = 2 // a message's member values
 	partMemberDepth    = 4 // a part's member values
 )
 
-// maxTextMessageRest bounds the other members (finish_reason, name, …) one message may have.
-const maxTextMessageRest = 8
+// maxSemconvParts bounds the parts of one message the one pass takes (a stack array holds them).
+const maxSemconvParts = 8
 
-// appendTextMessages appends the messages of the JSON array arr (arr[0] is '[', and arr ends
+// appendSemconvMessages appends the messages of the JSON array arr (arr[0] is '[', and arr ends
 // where the array ends, but for space) as appendIndexedChatMessages would, and reports false,
-// with dst holding partial output past its length, when arr is not valid JSON or not an array
-// of text-only semconv messages.
-func appendTextMessages(dst, arr []byte) ([]byte, bool) {
+// with dst holding partial output past its length, when arr is not valid JSON or holds a
+// message the one pass does not take.
+func appendSemconvMessages(dst, arr []byte) ([]byte, bool) {
 	i := jsontext.SkipSpace(arr, 1)
 	if i >= len(arr) || arr[i] == ']' {
 		return dst, false
 	}
-	for n := 0; ; n++ {
-		if arr[i] != '{' {
-			return dst, false
-		}
-		if n > 0 {
-			dst = append(dst, ',')
-		}
+	var w chatWriter
+	var parts [maxSemconvParts]partInfo // every message's, so zeroed once
+	for {
 		var ok bool
-		if dst, i, ok = appendTextMessage(dst, arr, i); !ok {
-			return dst, false
+		if arr[i] == '{' {
+			if dst, i, ok = w.appendSemconvMessage(dst, arr, i, &parts); !ok {
+				return dst, false
+			}
+		} else {
+			// Elements that are not objects are copied as they are.
+			end, ok := jsontext.ScanValue(arr, i, messageDepth)
+			if !ok {
+				return dst, false
+			}
+			dst = append(w.sep(dst), arr[i:end]...)
+			i = end
 		}
 		if i = jsontext.SkipSpace(arr, i); i >= len(arr) {
 			return dst, false
@@ -62,17 +69,16 @@ func appendTextMessages(dst, arr []byte) ([]byte, bool) {
 	}
 }
 
-// appendTextMessage writes the message object at b[i] and returns the index just past it.
-func appendTextMessage(dst, b []byte, i int) ([]byte, int, bool) {
+// appendSemconvMessage writes the message object at b[i] and returns the index just past it.
+// parts is room for its parts.
+func (w *chatWriter) appendSemconvMessage(dst, b []byte, i int, parts *[maxSemconvParts]partInfo) ([]byte, int, bool) {
 	start := i
 	var role []byte
-	var texts [8][]byte // the parts' raw JSON strings
-	nTexts, hasParts, hasContent := 0, false, false
-	var rest [maxTextMessageRest][2][]byte
-	nRest := 0
+	nParts, hasParts, hasContent := 0, false, false
+	var rest restMembers
 	i = jsontext.SkipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return append(dst, b[start:i+1]...), i + 1, true // {} is copied as it is
+		return append(w.sep(dst), b[start:i+1]...), i + 1, true // {} is copied as it is
 	}
 	for {
 		key, vs, ok := scanMemberKey(b, i)
@@ -94,7 +100,7 @@ func appendTextMessage(dst, b []byte, i int) ([]byte, int, bool) {
 				return dst, i, false
 			}
 			hasParts = true
-			if ve, nTexts, ok = scanTextParts(b, vs, &texts); !ok {
+			if ve, nParts, ok = scanSemconvParts(b, vs, parts); !ok {
 				return dst, i, false
 			}
 		case `"content"`:
@@ -107,14 +113,10 @@ func appendTextMessage(dst, b []byte, i int) ([]byte, int, bool) {
 		case `"contents"`, `"tool_calls"`:
 			return dst, i, false
 		default:
-			if nRest == len(rest) {
-				return dst, i, false
-			}
 			if ve, ok = jsontext.ScanValue(b, vs, messageMemberDepth); !ok {
 				return dst, i, false
 			}
-			rest[nRest] = [2][]byte{key, b[vs:ve]}
-			nRest++
+			rest.add(key, b[vs:ve])
 		}
 		if i = jsontext.SkipSpace(b, ve); i >= len(b) {
 			return dst, i, false
@@ -128,58 +130,43 @@ func appendTextMessage(dst, b []byte, i int) ([]byte, int, bool) {
 		}
 		i = jsontext.SkipSpace(b, i+1)
 	}
+	msg := b[start:i]
 	switch {
 	case !hasParts:
-		return append(dst, b[start:i]...), i, true // already {role, content}, or no chat at all
+		return append(w.sep(dst), msg...), i, true // already {role, content}, or no chat at all
 	case hasContent:
 		return dst, i, false
 	}
-	dst = append(dst, `{"role":`...)
-	if role == nil {
-		role = []byte(`"user"`)
-	}
-	dst = append(dst, role...)
-	dst = append(dst, `,"content":"`...)
-	for j, t := range texts[:nTexts] {
-		if j > 0 {
-			dst = append(dst, `\n`...)
-		}
-		dst = append(dst, t[1:len(t)-1]...) // a raw JSON string's inside is valid escaped text
-	}
-	dst = append(dst, '"')
-	for _, kv := range rest[:nRest] {
-		dst = append(dst, ',')
-		dst = append(dst, kv[0]...)
-		dst = append(dst, ':')
-		dst = append(dst, kv[1]...)
-	}
-	return append(dst, '}'), i, true
+	rest.known = true
+	return w.appendParts(dst, msg, role, parts[:nParts], &semconvParts, &rest), i, true
 }
 
 // scanMemberKey reads the key (a string without escapes) and colon of the member at b[i] and
-// returns the raw key and where its value starts.
+// returns the raw key and where its value starts. Keys are short: a byte loop beats the
+// word-at-a-time string scan here.
 func scanMemberKey(b []byte, i int) (key []byte, vs int, ok bool) {
 	if i >= len(b) || b[i] != '"' {
 		return nil, i, false
 	}
-	ke, ok := jsontext.ScanString(b, i)
-	if !ok {
+	j := i + 1
+	for ; j < len(b) && b[j] != '"'; j++ {
+		if c := b[j]; c == '\\' || c < 0x20 { // an escape (left to the general rewrite), or invalid
+			return nil, i, false
+		}
+	}
+	if j >= len(b) {
 		return nil, i, false
 	}
-	key = b[i:ke]
-	if bytes.IndexByte(key, '\\') >= 0 {
+	key = b[i : j+1]
+	if j = jsontext.SkipSpace(b, j+1); j >= len(b) || b[j] != ':' {
 		return nil, i, false
 	}
-	if i = jsontext.SkipSpace(b, ke); i >= len(b) || b[i] != ':' {
-		return nil, i, false
-	}
-	return key, jsontext.SkipSpace(b, i+1), true
+	return key, jsontext.SkipSpace(b, j+1), true
 }
 
-// scanTextParts reads the parts array at b[i], every part {"type":"text","content":"…"} (other
-// members are checked and ignored, as the general rewrite ignores them for text), into texts,
-// and returns the index just past it and the number of parts.
-func scanTextParts(b []byte, i int, texts *[8][]byte) (int, int, bool) {
+// scanSemconvParts reads the parts array at b[i] into parts, each part's members as scanPart
+// reads them with semconvParts, and returns the index just past it and the number of parts.
+func scanSemconvParts(b []byte, i int, parts *[maxSemconvParts]partInfo) (int, int, bool) {
 	if i >= len(b) || b[i] != '[' {
 		return i, 0, false
 	}
@@ -188,56 +175,14 @@ func scanTextParts(b []byte, i int, texts *[8][]byte) (int, int, bool) {
 		return i + 1, 0, true
 	}
 	for n := 0; ; n++ {
-		if n == len(texts) || i >= len(b) || b[i] != '{' {
+		if n == len(parts) || i >= len(b) || b[i] != '{' {
 			return i, 0, false
 		}
-		var text []byte
-		isText := false
-		i = jsontext.SkipSpace(b, i+1)
-		for {
-			key, vs, ok := scanMemberKey(b, i)
-			if !ok {
-				return i, 0, false
-			}
-			var ve int
-			switch string(key) {
-			case `"type"`:
-				if isText || !bytes.HasPrefix(b[vs:], []byte(`"text"`)) {
-					return i, 0, false
-				}
-				ve, isText = vs+len(`"text"`), true
-			case `"content"`:
-				if text != nil || vs >= len(b) || b[vs] != '"' {
-					return i, 0, false
-				}
-				if ve, ok = jsontext.ScanString(b, vs); !ok {
-					return i, 0, false
-				}
-				text = b[vs:ve]
-			case `"text"`:
-				return i, 0, false
-			default:
-				if ve, ok = jsontext.ScanValue(b, vs, partMemberDepth); !ok {
-					return i, 0, false
-				}
-			}
-			if i = jsontext.SkipSpace(b, ve); i >= len(b) {
-				return i, 0, false
-			}
-			if b[i] == '}' {
-				i++
-				break
-			}
-			if b[i] != ',' {
-				return i, 0, false
-			}
-			i = jsontext.SkipSpace(b, i+1)
-		}
-		if !isText || text == nil {
+		end, ok := scanSemconvPart(b, i, &parts[n])
+		if !ok {
 			return i, 0, false
 		}
-		texts[n] = text
-		if i = jsontext.SkipSpace(b, i); i >= len(b) {
+		if i = jsontext.SkipSpace(b, end); i >= len(b) {
 			return i, 0, false
 		}
 		switch b[i] {
@@ -249,4 +194,79 @@ func scanTextParts(b []byte, i int, texts *[8][]byte) (int, int, bool) {
 			return i, 0, false
 		}
 	}
+}
+
+// scanSemconvPart reads the part object at b[i] into pi and returns the index just past it. A
+// member scanPart reads that comes twice (scanPart keeps the last), or a type that is not a
+// string, is left to the general rewrite.
+func scanSemconvPart(b []byte, i int, pi *partInfo) (int, bool) {
+	start := i
+	var text2, resp2 []byte
+	var seen uint8
+	once := func(bit uint8) bool {
+		dup := seen&bit != 0
+		seen |= bit
+		return !dup
+	}
+	i = jsontext.SkipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		*pi = partInfo{raw: b[start : i+1]}
+		return i + 1, true
+	}
+	*pi = partInfo{}
+	for {
+		key, vs, ok := scanMemberKey(b, i)
+		if !ok {
+			return i, false
+		}
+		ve, ok := jsontext.ScanValue(b, vs, partMemberDepth)
+		if !ok {
+			return i, false
+		}
+		val := b[vs:ve]
+		switch string(key) {
+		case `"type"`:
+			if !once(1) || val[0] != '"' {
+				return i, false
+			}
+			pi.kind = jsontext.BytesString(val[1 : len(val)-1])
+		case `"content"`:
+			ok, pi.text = once(2), val
+		case `"text"`:
+			ok, text2 = once(4), val
+		case `"id"`:
+			ok, pi.id = once(8), val
+		case `"name"`:
+			ok, pi.name = once(16), val
+		case `"arguments"`:
+			ok, pi.args = once(32), val
+		case `"response"`:
+			ok, pi.resp = once(64), val
+		case `"result"`:
+			ok, resp2 = once(128), val
+		}
+		if !ok {
+			return i, false
+		}
+		if i = jsontext.SkipSpace(b, ve); i >= len(b) {
+			return i, false
+		}
+		if b[i] == '}' {
+			i++
+			break
+		}
+		if b[i] != ',' {
+			return i, false
+		}
+		i = jsontext.SkipSpace(b, i+1)
+	}
+	pi.raw = b[start:i]
+	if pi.text == nil {
+		pi.text = text2
+	}
+	if pi.resp == nil {
+		pi.resp = resp2
+	}
+	pi.hasText = len(pi.text) >= 2 && pi.text[0] == '"'
+	return i, true
 }

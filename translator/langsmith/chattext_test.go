@@ -12,71 +12,78 @@ import (
 	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
-var textMessageCases = []struct {
+var semconvMessageCases = []struct {
 	in     string
-	takes  bool // appendTextMessages writes it (else the general rewrite does)
-	output string
+	takes  bool   // appendSemconvMessages writes it (else the general rewrite does)
+	output string // what it writes, when not empty
 }{
 	{in: `[{"role":"user","parts":[{"type":"text","content":"hi"}]}]`, takes: true, output: `{"role":"user","content":"hi"}`},
 	{in: `[ { "role" : "assistant" , "parts" : [ { "type" : "text" , "content" : "a\"b" } , {"content":"c\n","type":"text","x":[1,{"y":null}]} ] , "finish_reason" : "stop" } ] `,
 		takes: true, output: `{"role":"assistant","content":"a\"b\nc\n","finish_reason":"stop"}`},
-	{in: `[{"parts":[]},{"role":"user","content":"as is"},{}]`, takes: true, output: `{"role":"user","content":""},{"role":"user","content":"as is"},{}`},
+	{in: `[{"parts":[]},{"role":"user","content":"as is"},{},"str",7]`, takes: true, output: `{"role":"user","content":""},{"role":"user","content":"as is"},{},"str",7`},
 	{in: `[{"role":"tool","parts":[{"type":"text","content":"x"}],"name":"n","a":1,"b":2,"c":3,"d":4}]`, takes: true,
 		output: `{"role":"tool","content":"x","name":"n","a":1,"b":2,"c":3,"d":4}`},
-	{in: `[{"role":"user","parts":[{"type":"tool_call","id":"1","name":"f"}]}]`},
-	{in: `[{"role":"user","parts":[{"type":"text","text":"t"}]}]`},
+	{in: `[{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"city":"Paris"}}]},` +
+		`{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","result":"sunny"},{"type":"tool_call_response","id":"call_2","response":{"t":21}}]}]`,
+		takes: true, output: `{"role":"assistant","content":"","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},` +
+			`{"role":"tool","tool_call_id":"call_1","content":"sunny"},{"role":"tool","tool_call_id":"call_2","content":"{\"t\":21}"}`},
+	{in: `[{"role":"user","parts":[{"type":"text","text":"t"},{"type":"uri","modality":"image","uri":"https://x/y.png"},{}]}]`, takes: true,
+		output: `{"role":"user","content":[{"type":"text","text":"t"},{"type":"image_url","image_url":{"url":"https://x/y.png"}},{}]}`},
+	{in: `[{"role":"user","parts":[{"type":"text","content":1}]}]`, takes: true},
+	{in: `[{"role":"user","parts":[{"type":"text"}]}]`, takes: true},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x"}],"a":1,"b":2,"c":3,"d":4,"e":5}]`, takes: true},
 	{in: `[{"role":"user","parts":[{"type":"text","content":"a"}],"content":"b"}]`},
 	{in: `[{"role":"user","role":"system","parts":[]}]`},
 	{in: `[{"role":"user","parts":[{"type":"text","content":"a","content":"b"}]}]`},
+	{in: `[{"role":"user","parts":[{"type":1,"content":"a"}]}]`},
 	{in: `[{"ro\u006ce":"user","parts":[]}]`},
-	{in: `[{"role":"user","parts":[{"type":"text","content":1}]}]`},
-	{in: `[{"role":"user","parts":[{"type":"text"}]}]`},
+	{in: `[{"role":"user","parts":["text"]}]`},
 	{in: `[{"role":"user","tool_calls":[]}]`},
-	{in: `["text"]`},
+	{in: `[{"role":"user","contents":[]}]`},
 	{in: `[]`},
 	{in: `[{"role":"user","parts":[]},]`},
 	{in: `[{"role":"user","parts":[]}] x`},
 	{in: `[{"role":"user","parts":[{"type":"text","content":"bad \x01"}]}]`},
 }
 
-func TestAppendTextMessages(t *testing.T) {
-	for _, tt := range textMessageCases {
+func TestAppendSemconvMessages(t *testing.T) {
+	for _, tt := range semconvMessageCases {
 		t.Run(tt.in, func(t *testing.T) {
-			got, ok := appendTextMessages(nil, []byte(tt.in))
+			got, ok := appendSemconvMessages(nil, []byte(tt.in))
 			require.Equal(t, tt.takes, ok)
-			if ok {
+			if ok && tt.output != "" {
 				assert.Equal(t, tt.output, string(got))
 			}
-			checkTextMessages(t, tt.in)
+			checkSemconvMessages(t, tt.in)
 		})
 	}
 }
 
-// checkTextMessages holds appendTextMessages to the general rewrite: what it takes is valid
+// checkSemconvMessages holds appendSemconvMessages to the general rewrite: what it takes is valid
 // JSON, and it writes what ValidIndex and appendIndexedChatMessages write.
-func checkTextMessages(t *testing.T, s string) {
+func checkSemconvMessages(t *testing.T, s string) {
 	t.Helper()
 	if s == "" || s[0] != '[' {
 		return
 	}
 	arr := []byte(s)
-	got, ok := appendTextMessages([]byte("prefix"), arr)
+	got, ok := appendSemconvMessages([]byte("prefix"), arr)
 	if !ok {
 		return
 	}
 	var spans [64]jsontext.Span
 	ix, valid := jsontext.ValidIndex(arr, spans[:0])
 	if !valid {
-		t.Fatalf("appendTextMessages took %q, which is not valid JSON", s)
+		t.Fatalf("appendSemconvMessages took %q, which is not valid JSON", s)
 	}
 	if want := appendIndexedChatMessages([]byte("prefix"), arr, ix); string(got) != string(want) {
-		t.Fatalf("appendTextMessages(%q) = %q, the general rewrite %q", s, got, want)
+		t.Fatalf("appendSemconvMessages(%q) = %q, the general rewrite %q", s, got, want)
 	}
 }
 
-func FuzzAppendTextMessages(f *testing.F) {
-	for _, tt := range textMessageCases {
+func FuzzAppendSemconvMessages(f *testing.F) {
+	for _, tt := range semconvMessageCases {
 		f.Add(tt.in)
 	}
-	f.Fuzz(checkTextMessages)
+	f.Fuzz(checkSemconvMessages)
 }

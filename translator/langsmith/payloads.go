@@ -233,20 +233,31 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 		if str == "" || str[0] != '[' {
 			return t.payloadFrom(s, messagesKey)
 		}
-		if !input || t.idx.pos[slotGenAISystemInstructions] == 0 {
-			// Text-only messages are read and written in one pass; when that pass does not
-			// take them, nothing is written and nothing consumed.
-			out := len(t.buf)
-			t.buf = append(t.buf, `{"messages":[`...)
-			var ok bool
-			if t.buf, ok = appendTextMessages(t.buf, jsontext.StringBytes(str)); ok {
-				t.buf = append(t.buf, "]}"...)
-				t.idx.consume(s)
-				t.messagesOnly = !input
-				return true
+		// Semconv messages are read and written in one pass; when that pass does not take
+		// them, what it wrote is dropped, nothing is consumed, and the general rewrite below
+		// starts over.
+		out := len(t.buf)
+		t.buf = append(t.buf, `{"messages":[`...)
+		sys := false
+		if input {
+			if v, ok := t.idx.get(slotGenAISystemInstructions); ok {
+				n := len(t.buf)
+				if t.buf = appendSystemMessage(t.buf, v); len(t.buf) > n {
+					t.buf, sys = append(t.buf, ','), true
+				}
 			}
-			t.buf = t.buf[:out]
 		}
+		var ok bool
+		if t.buf, ok = appendSemconvMessages(t.buf, jsontext.StringBytes(str)); ok {
+			t.buf = append(t.buf, "]}"...)
+			if sys {
+				t.idx.consume(slotGenAISystemInstructions)
+			}
+			t.idx.consume(s)
+			t.messagesOnly = !input
+			return true
+		}
+		t.buf = t.buf[:out]
 		// One pass validates the array and indexes it for the rewrite.
 		var valid bool
 		if ix, valid = jsontext.ValidIndex(jsontext.StringBytes(str), spans[:0]); !valid {
