@@ -19,6 +19,8 @@ func TestIngestOrder(t *testing.T) {
 		name  string
 		spans []sp
 		want  []int32 // nil: the input order is kept as it is
+		// indexed: the dependencies are not all within runs of one trace, so the batch is indexed.
+		indexed bool
 	}{
 		{name: "root first", spans: []sp{{trace: 1, id: 1}, {trace: 1, id: 2, parent: 1}, {trace: 1, id: 3, parent: 2}}},
 		{
@@ -46,8 +48,32 @@ func TestIngestOrder(t *testing.T) {
 			want: []int32{1, 0, 3, 2},
 		},
 		{
-			name:  "a parent ID found only in another trace is not the parent",
-			spans: []sp{{trace: 2, id: 2, parent: 1}, {trace: 1, id: 1}},
+			name:    "a parent ID found only in another trace is not the parent",
+			spans:   []sp{{trace: 2, id: 2, parent: 1}, {trace: 1, id: 1}},
+			indexed: true,
+		},
+		{
+			name:    "a trace interleaved with another",
+			spans:   []sp{{trace: 1, id: 2, parent: 1}, {trace: 2, id: 1}, {trace: 1, id: 1}},
+			want:    []int32{1, 2, 0},
+			indexed: true,
+		},
+		{
+			name:    "a trace split around a repeat",
+			spans:   []sp{{trace: 1, id: 2, parent: 1}, {trace: 2, id: 1}, {trace: 1, id: 2, name: "v2"}, {trace: 1, id: 1}},
+			want:    []int32{1, 3, 0, 2},
+			indexed: true,
+		},
+		{
+			name:    "a run longer than maxRun",
+			spans:   wideTrace(1, maxRun),
+			want:    append([]int32{maxRun}, seq(maxRun)...),
+			indexed: true,
+		},
+		{
+			name:  "a run of maxRun",
+			spans: wideTrace(1, maxRun-1),
+			want:  append([]int32{maxRun - 1}, seq(maxRun-1)...),
 		},
 		{
 			name: "span IDs repeating across traces",
@@ -55,7 +81,17 @@ func TestIngestOrder(t *testing.T) {
 				{trace: 1, id: 2, parent: 1}, {trace: 2, id: 2, parent: 1}, {trace: 2, id: 1}, {trace: 1, id: 1},
 				{trace: 1, id: 2, parent: 1, name: "v2"},
 			},
-			want: []int32{2, 1, 3, 0, 4},
+			want:    []int32{2, 1, 3, 0, 4},
+			indexed: true,
+		},
+		{
+			name: "span IDs repeating across interleaved traces",
+			spans: []sp{
+				{trace: 1, id: 2, parent: 1}, {trace: 2, id: 2, parent: 1}, {trace: 1, id: 1}, {trace: 2, id: 1},
+				{trace: 1, id: 2, parent: 1, name: "v2"},
+			},
+			want:    []int32{2, 0, 3, 1, 4},
+			indexed: true,
 		},
 		{
 			name: "versions of one span keep their order, the later one waiting for the earlier",
@@ -85,6 +121,7 @@ func TestIngestOrder(t *testing.T) {
 			a, _ := newTestAssembler(t, testAssemblyConfig(), consumertest.NewNop(), nil)
 			bs := a.scanBatch(spans(tt.spans...))
 			defer putScan(bs)
+			assert.Equal(t, tt.indexed, len(bs.first) > 0, "indexed")
 			if tt.want == nil {
 				assert.Empty(t, bs.order)
 				return
@@ -100,11 +137,20 @@ func TestIngestOrderReusesScratch(t *testing.T) {
 	bs := &batchScan{first: make(map[uint64]int32)}
 	a.scanInto(bs, td)
 	require.Len(t, bs.order, 250, "reordered")
+	assert.Empty(t, bs.first, "each trace's spans are next to each other: no index")
 	allocs := testing.AllocsPerRun(20, func() {
 		bs.reset()
 		a.scanInto(bs, td)
 	})
 	assert.Zero(t, allocs, "a batch scan reuses its slices and map")
+}
+
+func seq(n int) []int32 {
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = int32(i)
+	}
+	return out
 }
 
 // wideTrace is a root and its children, children first.

@@ -20,9 +20,18 @@ import (
 // batch, in the same trace. The order is otherwise stable: a span waits only for that one span,
 // and the spans waiting for one follow it in input order. Spans that wait in a cycle (bad input:
 // a span whose ancestors name it) keep their input order at the end; ingest parks them as before.
+//
+// Batches usually hold each trace's spans next to each other, so the dependencies are first
+// looked for within the run of spans of one trace, without an index (inRunDeps). Only when a
+// parent is not in its span's run (traces interleaved, a parent sent earlier) or a run is long is
+// the whole batch indexed by span ID (batchDeps).
 
 // orderLinks are ingestOrder's per-span links; indexes point into batchScan.spans, -1 for none.
 type orderLinks struct {
+	trace  pcommon.TraceID
+	id     pcommon.SpanID
+	parent pcommon.SpanID
+
 	sameID   int32 // on a first occurrence: the previous first occurrence of its span ID in another trace
 	dep      int32 // the span this one must follow
 	last     int32 // on a span ID's first occurrence: its latest occurrence so far
@@ -30,6 +39,9 @@ type orderLinks struct {
 	next     int32 // the next span in the list this one waits in
 	done     bool  // in order already
 }
+
+// maxRun bounds the run inRunDeps searches linearly.
+const maxRun = 64
 
 // ingestOrder fills bs.order, or leaves it empty when the input order already puts every span
 // after the span it depends on (root-first batches, one-span batches).
@@ -40,33 +52,14 @@ func (bs *batchScan) ingestOrder() {
 	}
 	for i := range spans {
 		s := &spans[i]
-		s.order = orderLinks{sameID: -1, dep: -1, last: int32(i), deferred: -1, next: -1}
-		trace, sid := s.span.TraceID(), s.span.SpanID()
-		if f := bs.find(trace, sid); f >= 0 {
-			s.order.dep = spans[f].order.last
-			spans[f].order.last = int32(i)
-			continue
+		s.order = orderLinks{
+			trace: s.span.TraceID(), id: s.span.SpanID(), parent: s.span.ParentSpanID(),
+			sameID: -1, dep: -1, last: int32(i), deferred: -1, next: -1,
 		}
-		k := idKey(sid)
-		if f, ok := bs.first[k]; ok {
-			s.order.sameID = f
-		}
-		bs.first[k] = int32(i)
 	}
-	reorder := false
-	for i := range spans {
-		s := &spans[i]
-		if s.order.dep >= 0 {
-			continue // a repeat follows its previous version
-		}
-		parent := s.span.ParentSpanID()
-		if parent.IsEmpty() {
-			continue
-		}
-		if p := bs.find(s.span.TraceID(), parent); p >= 0 && p != int32(i) {
-			s.order.dep = p
-			reorder = reorder || p > int32(i)
-		}
+	reorder, ok := bs.inRunDeps()
+	if !ok {
+		reorder = bs.batchDeps()
 	}
 	if !reorder {
 		return
@@ -89,6 +82,88 @@ func (bs *batchScan) ingestOrder() {
 	}
 }
 
+// inRunDeps sets every span's dependency by searching its run of same-trace spans, and reports
+// whether one comes before the span it depends on. It reports !ok, and the caller indexes the
+// batch instead, when a parent is not in its span's run or a run is longer than maxRun.
+func (bs *batchScan) inRunDeps() (reorder, ok bool) {
+	spans := bs.spans
+	for start := 0; start < len(spans); {
+		end := start + 1
+		for end < len(spans) && spans[end].order.trace == spans[start].order.trace {
+			end++
+		}
+		if end-start > maxRun {
+			return false, false
+		}
+		run := spans[start:end]
+	next:
+		for i := range run {
+			s := &run[i].order
+			for j := i - 1; j >= 0; j-- {
+				if run[j].order.id == s.id {
+					s.dep = int32(start + j) // a repeat follows its previous version
+					continue next
+				}
+			}
+			if s.parent.IsEmpty() {
+				continue
+			}
+			p := -1
+			for j := range run {
+				if run[j].order.id == s.parent {
+					p = j
+					break
+				}
+			}
+			switch {
+			case p < 0:
+				return false, false
+			case p != i:
+				s.dep = int32(start + p)
+				reorder = reorder || p > i
+			}
+		}
+		start = end
+	}
+	return reorder, true
+}
+
+// batchDeps sets every span's dependency from an index of the whole batch, and reports whether
+// one comes before the span it depends on.
+func (bs *batchScan) batchDeps() (reorder bool) {
+	spans := bs.spans
+	for i := range spans {
+		s := &spans[i]
+		s.order.dep = -1
+		trace, sid := s.order.trace, s.order.id
+		if f := bs.find(trace, sid); f >= 0 {
+			s.order.dep = spans[f].order.last
+			spans[f].order.last = int32(i)
+			continue
+		}
+		k := idKey(sid)
+		if f, ok := bs.first[k]; ok {
+			s.order.sameID = f
+		}
+		bs.first[k] = int32(i)
+	}
+	for i := range spans {
+		s := &spans[i]
+		if s.order.dep >= 0 {
+			continue // a repeat follows its previous version
+		}
+		parent := s.order.parent
+		if parent.IsEmpty() {
+			continue
+		}
+		if p := bs.find(s.order.trace, parent); p >= 0 && p != int32(i) {
+			s.order.dep = p
+			reorder = reorder || p > int32(i)
+		}
+	}
+	return reorder
+}
+
 // idKey keys batchScan.first: a span ID alone, which the map hashes fastest; span IDs repeating
 // across traces (rare outside tests) are chained by orderLinks.sameID.
 func idKey(id pcommon.SpanID) uint64 { return binary.LittleEndian.Uint64(id[:]) }
@@ -100,7 +175,7 @@ func (bs *batchScan) find(trace pcommon.TraceID, sid pcommon.SpanID) int32 {
 		return -1
 	}
 	for ; f >= 0; f = bs.spans[f].order.sameID {
-		if bs.spans[f].span.TraceID() == trace {
+		if bs.spans[f].order.trace == trace {
 			return f
 		}
 	}
