@@ -20,9 +20,10 @@ import (
 // field as sent (pydantic's strict types reject "1" for an integer and 1 for a string), and one
 // pass over the body however deep the session tree is. Decoding level by level into
 // json.RawMessage rescans each subtree once per level, which is quadratic on a deep tree; a
-// decode into `any` loses nothing but boxes every value. So the body is checked once with
-// json.Valid, measured against the limits (limits.go) without allocating, and only then split
-// into this small tree of slices into the body, without copies.
+// decode into `any` loses nothing but boxes every value. So one pass (measure) checks the body as
+// json.Valid does and measures it against the limits (limits.go), allocating only the sizes of
+// its objects and arrays, and only then is it split into this small tree of slices into the
+// body, without copies.
 
 type kind uint8
 
@@ -220,15 +221,24 @@ type syntaxError struct {
 func (e *syntaxError) Error() string { return e.msg }
 
 // checkJSON checks data. A body of whitespace only is (false, nil): the caller decides what an
-// absent body means.
+// absent body means. The decoders check with measure; checkJSON is the reference it is tested
+// against, and its error path tells why a body measure refused is not JSON.
 func checkJSON(data []byte) (bool, *syntaxError) {
-	if len(bytes.TrimSpace(data)) == 0 {
+	if isBlank(data) {
 		return false, nil
 	}
 	if jsontext.Valid(data) {
 		return true, nil
 	}
-	// Only the error path pays for a second scan, to learn where the body went wrong.
+	return false, whyInvalid(data)
+}
+
+// isBlank reports whether data holds nothing but space: an absent body.
+func isBlank(data []byte) bool { return len(bytes.TrimSpace(data)) == 0 }
+
+// whyInvalid returns where and why data, which is not JSON, went wrong. Only the error path
+// pays for this second scan.
+func whyInvalid(data []byte) *syntaxError {
 	var raw json.RawMessage
 	err := json.Unmarshal(data, &raw)
 	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
@@ -238,21 +248,123 @@ func checkJSON(data []byte) (bool, *syntaxError) {
 		if offset > 0 && se.Error() != "unexpected end of JSON input" {
 			offset--
 		}
-		return false, &syntaxError{offset: offset, msg: se.Error()}
+		return &syntaxError{offset: offset, msg: se.Error()}
 	}
-	return false, &syntaxError{offset: int64(len(data)), msg: "unexpected end of JSON input"}
+	return &syntaxError{offset: int64(len(data)), msg: "unexpected end of JSON input"}
 }
 
-// measure takes a body checkJSON accepted in one pass: it counts its nodes and the elements
-// of a root array (what measureJSON counts, for the limits) and the members or elements of
-// each object and array (for build), and finds the first object or array nested deeper than
-// maxNesting (deepAt, or -1). The caller checks the limits, and deepAt, before build: the
-// counts it keeps stop growing once the body is past maxNodes or too deep, since build will
-// not run then.
-func (p *parser) measure(data []byte, maxNesting, maxNodes int) (m measurement, deepAt int) {
-	m, p.sizes, p.stack, deepAt = measureContainers(data, maxNesting, maxNodes, p.sizes[:0], p.stack[:0])
-	p.data = data
-	return m, deepAt
+// measure checks data in one pass: whether it is one JSON value (accepting and refusing
+// what json.Valid does; the caller learns why not from checkJSON, on that path only), its
+// nodes and the elements of a root array (what measureJSON counts, for the limits), the
+// members or elements of each object and array (for build), and the first object or array
+// nested deeper than maxNesting (deepAt, or -1). The caller checks the limits, and deepAt,
+// before build: the sizes stop growing once the body is past maxNodes or too deep, since
+// build will not run then.
+func (p *parser) measure(data []byte, maxNesting, maxNodes int) (m measurement, deepAt int, ok bool) {
+	s := measurer{data: data, maxNesting: maxNesting, maxNodes: maxNodes, sizes: p.sizes[:0], recording: true, deepAt: -1}
+	s.m.elems = -1
+	i, ok := s.value(jsontext.SkipSpace(data, 0), 0)
+	ok = ok && jsontext.SkipSpace(data, i) == len(data)
+	p.sizes, p.data = s.sizes, data
+	return s.m, s.deepAt, ok
+}
+
+// measurer is measure's pass: the validation of jsontext.Valid, with the counts taken as it
+// goes, so that a body is read once before build instead of three times (validated, measured,
+// sized).
+type measurer struct {
+	data       []byte
+	maxNesting int
+	maxNodes   int
+	m          measurement
+	sizes      []int32 // members or elements of each object and array, in the order they open
+	recording  bool    // sizes are kept up to date: the body is within maxNodes and maxNesting
+	deepAt     int
+}
+
+// node counts a value or an object key.
+func (s *measurer) node(depth int) {
+	s.m.nodes++
+	if depth == 1 && s.m.elems >= 0 {
+		s.m.elems++
+	}
+	if s.m.nodes > s.maxNodes {
+		s.recording = false
+	}
+}
+
+// value scans the value starting at data[i], depth containers deep.
+func (s *measurer) value(i, depth int) (int, bool) {
+	if i >= len(s.data) {
+		return i, false
+	}
+	s.node(depth)
+	switch s.data[i] {
+	case '{':
+		return s.container(i, depth, '}')
+	case '[':
+		if depth == 0 {
+			s.m.elems = 0
+		}
+		return s.container(i, depth, ']')
+	default: // a string, a number or a literal: nothing in it to count
+		return jsontext.ScanValue(s.data, i, depth)
+	}
+}
+
+// container scans an object (end '}') or an array (end ']') opening at data[i].
+func (s *measurer) container(i, depth int, end byte) (int, bool) {
+	if depth >= jsontext.MaxDepth {
+		return i, false
+	}
+	if depth >= s.maxNesting && s.deepAt < 0 {
+		s.deepAt, s.recording = i, false
+	}
+	idx := -1
+	if s.recording {
+		idx = len(s.sizes)
+		s.sizes = append(s.sizes, 0)
+	}
+	data := s.data
+	i = jsontext.SkipSpace(data, i+1)
+	if i < len(data) && data[i] == end {
+		return i + 1, true
+	}
+	for {
+		var ok bool
+		if end == '}' {
+			if i >= len(data) || data[i] != '"' {
+				return i, false
+			}
+			s.node(depth + 1)
+			if i, ok = jsontext.ScanString(data, i); !ok {
+				return i, false
+			}
+			i = jsontext.SkipSpace(data, i)
+			if i >= len(data) || data[i] != ':' {
+				return i, false
+			}
+			i = jsontext.SkipSpace(data, i+1)
+		}
+		if i, ok = s.value(i, depth+1); !ok {
+			return i, false
+		}
+		if s.recording {
+			s.sizes[idx]++
+		}
+		i = jsontext.SkipSpace(data, i)
+		if i >= len(data) {
+			return i, false
+		}
+		switch data[i] {
+		case ',':
+			i = jsontext.SkipSpace(data, i+1)
+		case end:
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
 }
 
 // build splits the body measure took into values: a tree of slices into it, each object's
@@ -272,16 +384,15 @@ func tooDeep(deepAt, maxNesting int) *syntaxError {
 	return &syntaxError{offset: int64(deepAt), msg: "exceeded max depth of " + strconv.Itoa(maxNesting)}
 }
 
-// parser splits a body checkJSON accepted. A first pass counts the members or elements of
-// every object and array, so that each gets one exactly sized allocation and nothing is
-// copied: a large object costs its size once, not the several times a growing scratch stack
-// would. The counts and the pass's stack are reused through parserPool.
+// parser splits a body measure accepted. measure counts the members or elements of every
+// object and array, so that each gets one exactly sized allocation and nothing is copied: a
+// large object costs its size once, not the several times a growing scratch stack would. The
+// counts are reused through parserPool.
 type parser struct {
 	data  []byte
 	pos   int
 	sizes []int32 // members or elements of each object and array, in document order
 	next  int     // the index in sizes of the next object or array
-	stack []int32
 	// slab holds the members of the objects of the current parse, each object a slice of it
 	// with its own exact capacity. Kept across parses of a pooled parser: a tree lives only
 	// until its decoder has copied out what it keeps, before the next parse or putParser.
@@ -294,7 +405,7 @@ func getParser() *parser { return parserPool.Get().(*parser) }
 
 func putParser(p *parser) {
 	// A body with many objects would otherwise pin its counts for good.
-	if cap(p.sizes) > 1<<14 || cap(p.stack) > 1<<10 || cap(p.slab) > maxPooledMembers {
+	if cap(p.sizes) > 1<<14 || cap(p.slab) > maxPooledMembers {
 		return
 	}
 	clear(p.slab) // the members point into a body the pool must not keep
@@ -319,72 +430,6 @@ func (p *parser) members(n int) []member {
 	lo := len(p.slab)
 	p.slab = p.slab[:lo+n]
 	return p.slab[lo : lo : lo+n]
-}
-
-// measureContainers is measure's pass over data, which json.Valid accepted; sizes and stack
-// are its scratch space. Its node and element counts are measureJSON's; sizes gets the number
-// of members or elements of each object and array in the order they open, as long as the
-// body is within maxNodes and maxNesting.
-func measureContainers(data []byte, maxNesting, maxNodes int, sizes, stack []int32) (m measurement, _, _ []int32, deepAt int) {
-	m.elems, deepAt = -1, -1
-	depth := 0
-	recording := true // sizes and stack are kept up to date
-	for i := 0; i < len(data); {
-		c := data[i]
-		switch c {
-		case ' ', '\t', '\n', '\r', ':':
-			i++
-			continue
-		case ',':
-			if recording {
-				sizes[stack[len(stack)-1]]++
-			}
-			i++
-			continue
-		case '}', ']':
-			depth--
-			if recording {
-				stack = stack[:len(stack)-1]
-			}
-			i++
-			continue
-		}
-		// c starts a value or an object key.
-		m.nodes++
-		if depth == 1 && m.elems >= 0 {
-			m.elems++
-		}
-		if recording {
-			if m.nodes > maxNodes {
-				recording = false
-			} else if n := len(stack); n > 0 && sizes[stack[n-1]] == 0 {
-				sizes[stack[n-1]] = 1 // its first child; each comma at its level adds one
-			}
-		}
-		switch c {
-		case '{', '[':
-			if c == '[' && m.nodes == 1 {
-				m.elems = 0
-			}
-			if depth >= maxNesting && deepAt < 0 {
-				deepAt, recording = i, false
-			}
-			depth++
-			if recording {
-				stack = append(stack, int32(len(sizes))) // a body has far fewer than 2^31 values
-				sizes = append(sizes, 0)
-			}
-			i++
-		case '"':
-			i = jsontext.SkipString(data, i)
-		default: // a number or a literal: up to the next delimiter
-			i++
-			for i < len(data) && !isDelimiter(data[i]) {
-				i++
-			}
-		}
-	}
-	return m, sizes, stack, deepAt
 }
 
 func (p *parser) skipSpace() {

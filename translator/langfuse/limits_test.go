@@ -52,13 +52,14 @@ func TestMeasureJSON(t *testing.T) {
 	}
 }
 
-func TestMeasureContainers(t *testing.T) {
+func TestMeasure(t *testing.T) {
 	tests := []struct {
 		body       string
 		maxNesting int
 		maxNodes   int
 		sizes      []int32
 		deepAt     int
+		invalid    bool
 	}{
 		{body: `1`, maxNesting: 1, maxNodes: 10, deepAt: -1},
 		{body: `{}`, maxNesting: 1, maxNodes: 10, sizes: []int32{0}, deepAt: -1},
@@ -69,14 +70,29 @@ func TestMeasureContainers(t *testing.T) {
 		{body: ` [[[[]]]]`, maxNesting: 3, maxNodes: 10, deepAt: 4},
 		{body: `[[[[]]]]`, maxNesting: 3, maxNodes: 2, deepAt: 3},
 		{body: `[1, 2, [3]]`, maxNesting: 3, maxNodes: 4, deepAt: -1},
+		// Not JSON: refused as json.Valid refuses it.
+		{body: `[1, 2,]`, maxNesting: 3, maxNodes: 10, invalid: true},
+		{body: `{"a" 1}`, maxNesting: 3, maxNodes: 10, invalid: true},
+		{body: `[1] [2]`, maxNesting: 3, maxNodes: 10, invalid: true},
+		{body: "\"\x01\"", maxNesting: 3, maxNodes: 10, invalid: true},
+		{body: `[[[[`, maxNesting: 2, maxNodes: 10, invalid: true},
+		{body: strings.Repeat("[", 10001) + strings.Repeat("]", 10001), maxNesting: 2, maxNodes: 1 << 20, invalid: true},
 	}
 	for _, tt := range tests {
-		m, sizes, _, deepAt := measureContainers([]byte(tt.body), tt.maxNesting, tt.maxNodes, nil, nil)
+		p := getParser()
+		m, deepAt, ok := p.measure([]byte(tt.body), tt.maxNesting, tt.maxNodes)
+		sizes := append([]int32(nil), p.sizes...) // nil when empty, whatever the pooled parser held
+		putParser(p)
+		name := tt.body[:min(len(tt.body), 40)]
+		assert.Equal(t, !tt.invalid, ok, name)
+		if tt.invalid {
+			continue
+		}
 		// Its counts are measureJSON's, whatever the limits.
-		assert.Equal(t, measureJSON([]byte(tt.body)), m, tt.body)
-		assert.Equal(t, tt.deepAt, deepAt, tt.body)
+		assert.Equal(t, measureJSON([]byte(tt.body)), m, name)
+		assert.Equal(t, tt.deepAt, deepAt, name)
 		if deepAt < 0 && m.nodes <= tt.maxNodes {
-			assert.Equal(t, tt.sizes, sizes, tt.body)
+			assert.Equal(t, tt.sizes, sizes, name)
 		}
 	}
 }

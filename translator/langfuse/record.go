@@ -91,14 +91,13 @@ func DecodeRecords(body []byte, format Format, maxRecords int, opts ...DecodeOpt
 	if format == FormatNDJSON {
 		return decodeNDJSON(body, maxRecords, &cfg, p, &ps)
 	}
-	ok, serr := checkJSON(body)
-	if serr != nil {
-		return nil, jsonInvalid(serr)
-	}
-	if !ok {
+	if isBlank(body) {
 		return nil, missingBody()
 	}
-	m, deepAt := p.measure(body, cfg.maxNesting, cfg.maxNodes)
+	m, deepAt, ok := p.measure(body, cfg.maxNesting, cfg.maxNodes)
+	if !ok {
+		return nil, jsonInvalid(whyInvalid(body))
+	}
 	if maxRecords > 0 && m.elems > maxRecords {
 		return nil, tooManyRecords(maxRecords, m.elems)
 	}
@@ -158,18 +157,20 @@ func decodeNDJSON(body []byte, maxRecords int, cfg *decodeConfig, p *parser, ps 
 	lineNo := -1
 	for line := range bytes.Lines(body) {
 		lineNo++
-		ok, serr := checkJSON(line)
-		if !ok && serr == nil {
-			continue // blank line
+		if isBlank(line) {
+			continue
 		}
 		var v value
-		if serr == nil {
-			// The node budget is the whole body's, checked above.
-			if _, deepAt := p.measure(line, cfg.maxNesting, math.MaxInt); deepAt >= 0 {
-				serr = tooDeep(deepAt, cfg.maxNesting)
-			} else {
-				v = p.build()
-			}
+		// The node budget is the whole body's, checked above.
+		_, deepAt, ok := p.measure(line, cfg.maxNesting, math.MaxInt)
+		var serr *syntaxError
+		switch {
+		case !ok:
+			serr = whyInvalid(line)
+		case deepAt >= 0:
+			serr = tooDeep(deepAt, cfg.maxNesting)
+		default:
+			v = p.build()
 		}
 		if serr != nil {
 			ps.add(bodyPath.elem(lineNo), typeJSONInvalid, msgJSONInvalid, map[string]any{},

@@ -104,14 +104,13 @@ func DecodeSession(body []byte, maxSpans int, opts ...DecodeOption) (*Session, e
 	cfg := newDecodeConfig(maxSpans, opts)
 	p := getParser()
 	defer putParser(p)
-	ok, serr := checkJSON(body)
-	if serr != nil {
-		return nil, jsonInvalid(serr)
-	}
-	if !ok {
+	if isBlank(body) {
 		return nil, missingBody()
 	}
-	m, deepAt := p.measure(body, cfg.maxNesting, cfg.maxNodes)
+	m, deepAt, ok := p.measure(body, cfg.maxNesting, cfg.maxNodes)
+	if !ok {
+		return nil, jsonInvalid(whyInvalid(body))
+	}
 	if m.nodes > cfg.maxNodes {
 		return nil, tooManyNodes(cfg.maxNodes, m.nodes)
 	}

@@ -36,6 +36,10 @@ func SkipSpace(b []byte, i int) int { return skipSpace(b, i) }
 // maxDepth is encoding/json's nesting limit.
 const maxDepth = 10000
 
+// MaxDepth is the nesting limit Valid and ScanValue keep, encoding/json's: a caller reading
+// containers itself refuses one that opens at this depth, as they do.
+const MaxDepth = maxDepth
+
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && isSpace(b[i]) {
 		i++
