@@ -23,6 +23,10 @@ type Arena struct {
 	scratch []byte   // where one run's fields are written before they are kept
 	blocks  [][]byte // blocks in use, the last one being filled
 	spare   [][]byte // blocks Reset freed, reused first
+	// res holds the metadata members of the resource the last run came from, since every span
+	// of a ResourceSpans has the same ones. Valid until Reset: the exporter translates a
+	// whole push between Resets and changes no resource meanwhile.
+	res resourceMembers
 }
 
 // SpanToRun is the package's SpanToRun with the run's JSON fields kept in the arena.
@@ -32,6 +36,7 @@ func (a *Arena) SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationSco
 
 // Reset makes every block reusable. Runs translated before are invalid afterwards.
 func (a *Arena) Reset() {
+	a.res.forget()
 	for _, b := range a.blocks {
 		a.spare = append(a.spare, b[:0])
 	}

@@ -68,3 +68,64 @@ func TestArenaRunsEqualSpanToRun(t *testing.T) {
 		assert.Empty(t, a.blocks)
 	}
 }
+
+// The Arena writes a resource's metadata members once and copies them into each of its spans'
+// runs: the runs must be those SpanToRun writes member by member, whatever the spans name
+// themselves and however the spans of several resources interleave.
+func TestArenaResourceMembersEqualSpanToRun(t *testing.T) {
+	td := ptrace.NewTraces()
+	resources := []map[string]any{
+		{"service.name": "a", "service.version": "1", "team": "search"},
+		{"service.name": "b", "tracebridge.tenant.project": "pinned", "deployment.environment.name": "prod"},
+		{},
+		{"service.name": "c", "gen_ai.request.model": "from-resource", "nested": map[string]any{"k": []any{int64(1), "x"}}},
+	}
+	spanAttrs := []map[string]any{
+		{"gen_ai.operation.name": "chat"},
+		{"service.name": "the span's own"},       // a key the resource has: the span's value wins
+		{"langsmith.metadata.team": "span team"}, // a metadata key equal to a resource key
+		{"gen_ai.request.model": "gpt-4o"},
+	}
+	for _, ra := range resources {
+		rs := td.ResourceSpans().AppendEmpty()
+		require.NoError(t, rs.Resource().Attributes().FromRaw(ra))
+		ss := rs.ScopeSpans().AppendEmpty()
+		for i, sa := range spanAttrs {
+			span := ss.Spans().AppendEmpty()
+			span.SetTraceID(pcommon.TraceID{1, byte(i)})
+			span.SetSpanID(pcommon.SpanID{2, byte(i)})
+			span.SetName(fmt.Sprintf("span %d", i))
+			require.NoError(t, span.Attributes().FromRaw(sa))
+		}
+	}
+	opts := Options{IDMode: IDModeUUIDv7, DefaultProject: "p"}
+	var a Arena
+	check := func(rs ptrace.ResourceSpans, span ptrace.Span) {
+		t.Helper()
+		ss := rs.ScopeSpans().At(0)
+		got, err := a.SpanToRun(rs.Resource(), ss.Scope(), span, opts)
+		require.NoError(t, err)
+		want, err := SpanToRun(rs.Resource(), ss.Scope(), span, opts)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(want.Extra), string(got.Extra), "%v", rs.Resource().Attributes().AsRaw())
+		assert.Equal(t, want, got)
+	}
+	for range 2 {
+		// Resource by resource, as the exporter translates a push; then interleaved.
+		for _, rs := range td.ResourceSpans().All() {
+			for _, span := range rs.ScopeSpans().At(0).Spans().All() {
+				check(rs, span)
+			}
+		}
+		for i := range len(spanAttrs) {
+			for _, rs := range td.ResourceSpans().All() {
+				check(rs, rs.ScopeSpans().At(0).Spans().At(i))
+			}
+		}
+		a.Reset()
+	}
+	// A resource changed after a Reset is read again.
+	rs := td.ResourceSpans().At(0)
+	rs.Resource().Attributes().PutStr("service.name", "renamed")
+	check(rs, rs.ScopeSpans().At(0).Spans().At(0))
+}

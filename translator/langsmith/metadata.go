@@ -30,11 +30,7 @@ type memberSet struct {
 // add writes the separator and name of a new member and reports false, writing nothing, for a
 // name already present.
 func (m *memberSet) add(dst []byte, key string) ([]byte, bool) {
-	h := uint(len(key)) * 31
-	if len(key) > 0 {
-		h += uint(key[0])*7 + uint(key[len(key)-1])
-	}
-	word, bit := (h/64)%2, uint64(1)<<(h%64)
+	word, bit := seenBit(key)
 	if m.seen[word]&bit != 0 && m.has(key) {
 		return dst, false
 	}
@@ -46,6 +42,21 @@ func (m *memberSet) add(dst []byte, key string) ([]byte, bool) {
 	}
 	m.n++
 	return m.w.Key(dst, key), true
+}
+
+// seenBit is key's bit in the filter: a word of seen and the bit in it.
+func seenBit(key string) (word int, bit uint64) {
+	h := uint(len(key)) * 31
+	if len(key) > 0 {
+		h += uint(key[0])*7 + uint(key[len(key)-1])
+	}
+	return int((h / 64) % 2), uint64(1) << (h % 64)
+}
+
+// contains reports whether the set has key, the filter sparing most lookups.
+func (m *memberSet) contains(key string) bool {
+	word, bit := seenBit(key)
+	return m.seen[word]&bit != 0 && m.has(key)
 }
 
 func (m *memberSet) has(key string) bool {
@@ -209,12 +220,72 @@ func (t *translation) appendMetadata() {
 		}
 		i++
 	}
+	t.appendResourceMembers(&m)
+	t.buf = m.w.Close(t.buf)
+}
+
+// appendResourceMembers adds the resource's attributes, the last members of metadata: from the
+// Arena's cache when the span named none of their keys itself (then the cache holds exactly
+// what adding them one by one would write), else one by one.
+func (t *translation) appendResourceMembers(m *memberSet) {
+	if c := t.resMembers; c != nil {
+		if !c.valid || c.res != t.res {
+			c.build(t.res)
+		}
+		if !c.collides(m) {
+			if len(c.json) > 0 {
+				if m.n > 0 {
+					t.buf = append(t.buf, ',')
+				}
+				t.buf = append(t.buf, c.json...)
+			}
+			return // m no longer lists every member written: nothing is added after these
+		}
+	}
 	for k, v := range t.res.Attributes().All() {
 		if !resourceConsumed(k) {
 			t.buf = m.addValue(t.buf, k, v)
 		}
 	}
-	t.buf = m.w.Close(t.buf)
+}
+
+// resourceMembers is the metadata members one resource's attributes make ("k":v,… without
+// braces) and their keys.
+type resourceMembers struct {
+	res   pcommon.Resource
+	valid bool
+	json  []byte
+	keys  []string
+}
+
+// build encodes res's members as appendResourceMembers would add them to an empty set.
+func (c *resourceMembers) build(res pcommon.Resource) {
+	var m memberSet
+	c.res, c.valid, c.json, c.keys = res, true, c.json[:0], c.keys[:0]
+	for k, v := range res.Attributes().All() {
+		if !resourceConsumed(k) {
+			n := len(c.json)
+			if c.json = m.addValue(c.json, k, v); len(c.json) > n {
+				c.keys = append(c.keys, k)
+			}
+		}
+	}
+}
+
+// collides reports whether m already has one of the resource's keys.
+func (c *resourceMembers) collides(m *memberSet) bool {
+	for _, k := range c.keys {
+		if m.contains(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// forget drops the cached resource (its bytes' room is kept).
+func (c *resourceMembers) forget() {
+	clear(c.keys)
+	c.res, c.valid, c.json, c.keys = pcommon.Resource{}, false, c.json[:0], c.keys[:0]
 }
 
 // addPrefixed adds the members of a metadata prefix family, named by what follows the prefix,

@@ -59,6 +59,9 @@ func SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span pt
 // is nil.
 func spanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span ptrace.Span, opts Options, a *Arena) (Run, error) {
 	t := translation{res: res, scope: scope, span: span, attrs: span.Attributes(), opts: opts}
+	if a != nil {
+		t.resMembers = &a.res
+	}
 	t.idx.build(t.attrs)
 	if err := t.resolveIdentity(); err != nil {
 		return Run{}, fmt.Errorf("span %s: %w", span.SpanID(), err)
@@ -125,6 +128,9 @@ type translation struct {
 	// messagesOnly: the outputs are the {"messages":[…]} the chat rewrite wrote, so they hold no
 	// usage_metadata of their own and appendUsage need not look.
 	messagesOnly bool
+	// resMembers caches the resource's metadata members across the runs of an Arena (nil:
+	// written each time).
+	resMembers *resourceMembers
 }
 
 // patch reads and consumes the tracebridge.patch stamp (never metadata).
