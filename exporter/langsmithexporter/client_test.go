@@ -19,6 +19,14 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 )
@@ -131,4 +139,52 @@ func TestUploaderReusesConnections(t *testing.T) {
 		}
 	}
 	assert.EqualValues(t, consumers, dialed.Load(), "connections dialed for %d rounds of %d concurrent uploads", rounds, consumers)
+}
+
+// The client goes without otelhttp only when nothing it records would be kept: its metrics
+// dropped by the collector's views (level normal) and no client span recorded.
+func TestClientOtelhttp(t *testing.T) {
+	dropView := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpScope}},
+		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
+	dropping := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()), sdkmetric.WithView(dropView))
+	keeping := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	spans := tracetest.NewInMemoryExporter()
+	recording := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	never := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	t.Cleanup(func() {
+		for _, p := range []interface{ Shutdown(context.Context) error }{dropping, keeping, recording, never} {
+			require.NoError(t, p.Shutdown(context.Background()))
+		}
+	})
+	tests := []struct {
+		name         string
+		meter        metric.MeterProvider
+		tracer       trace.TracerProvider
+		instrumented bool
+	}{
+		{name: "metrics dropped, no tracing: the collector's default", meter: dropping, tracer: nooptrace.NewTracerProvider()},
+		{name: "a tracer that never samples", meter: dropping, tracer: never},
+		{name: "level detailed keeps its metrics", meter: keeping, tracer: nooptrace.NewTracerProvider(), instrumented: true},
+		{name: "traces recorded", meter: dropping, tracer: recording, instrumented: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.ClientConfig.Endpoint = "http://127.0.0.1:1"
+			cfg.APIKey = "k"
+			set := exportertest.NewNopSettings(metadata.Type)
+			set.MeterProvider, set.TracerProvider = tt.meter, tt.tracer
+			tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+			require.NoError(t, err)
+			defer tb.Shutdown()
+			up := newUploader(cfg, set, tb)
+			require.NoError(t, up.start(context.Background(), componenttest.NewNopHost()))
+			_, wrapped := up.client.Transport.(*otelhttp.Transport)
+			assert.Equal(t, tt.instrumented, wrapped)
+			if !tt.instrumented {
+				assert.IsType(t, &http.Transport{}, up.client.Transport)
+			}
+		})
+	}
+	assert.Empty(t, spans.GetSpans(), "the probe is never exported")
 }

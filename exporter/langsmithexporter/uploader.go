@@ -125,7 +125,7 @@ func newUploader(cfg *Config, set exporter.Settings, tb *metadata.TelemetryBuild
 // extensions are reachable, and auth, TLS and middlewares come from them.
 func (u *uploader) start(ctx context.Context, host component.Host) error {
 	cc := u.cfg.httpClientConfig()
-	client, err := cc.ToClient(ctx, host.GetExtensions(), u.settings)
+	client, err := cc.ToClient(ctx, host.GetExtensions(), clientTelemetry(ctx, u.settings))
 	if err != nil {
 		return fmt.Errorf("create http client: %w", err)
 	}
