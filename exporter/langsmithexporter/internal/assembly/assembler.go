@@ -165,8 +165,9 @@ func (a *Assembler) loop(interval time.Duration) {
 }
 
 // ConsumeTraces copies td into the assembler. It releases what it can at once, in one batch, and
-// parks the rest. It returns an error only when the batch was not kept: the buffer is full (state
-// untouched) or parked spans could not be persisted (the sender's retry is merged, not doubled).
+// parks the rest. It returns an error only when the batch was not kept: the buffer or the upload
+// queue is full (state untouched) or parked spans could not be persisted (the sender's retry is
+// merged, not doubled).
 func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	n := td.SpanCount()
 	if n == 0 {
@@ -183,7 +184,7 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 		return errShutDown
 	}
 	c := a.beginCall(a.now())
-	if err := a.admit(c, int64(n), bs.bytes); err != nil {
+	if err := a.admit(ctx, c, int64(n), bs.bytes); err != nil {
 		a.mu.Unlock()
 		return err
 	}
@@ -192,24 +193,29 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 }
 
 // admit makes room for a batch of n spans and size bytes, or refuses it without touching state.
-// Evicting parked traces only helps while next accepts what it is given: once released batches
-// are waiting in pending-out, flushing more would only move spans from one buffer to the other.
-func (a *Assembler) admit(c *call, n, size int64) error {
+// A full upload queue pushes back at once: while released batches it refused wait in pending-out,
+// every new batch is refused (retryably), so pending-out holds at most what the passes since the
+// queue filled up released, not a second buffer as large as the caps behind a full queue. Those
+// batches are offered again first, so the first call after the queue frees up is taken. Evicting
+// parked traces only helps while next accepts what it is given, which is then the case.
+func (a *Assembler) admit(ctx context.Context, c *call, n, size int64) error {
 	maxSpans, maxBytes := int64(a.cfg.MaxSpans), a.cfg.MaxBytes
 	if n > maxSpans || size > maxBytes {
 		return consumererror.NewPermanent(fmt.Errorf("a batch of %d spans (~%d bytes) exceeds `assembly::max_spans` or `assembly::max_bytes`", n, size))
 	}
-	pendS, pendB := a.outbox.pendingSpans.Load(), a.outbox.pendingBytes.Load()
-	fits := func() bool {
-		return int64(a.parkedSpans)+pendS+n <= maxSpans && a.parkedBytes+pendB+size <= maxBytes
+	if a.outbox.pendingSpans.Load() > 0 {
+		// mu, then sendMu: the order endCall takes them in.
+		a.sendMu.Lock()
+		a.outbox.drain(ctx)
+		a.sendMu.Unlock()
 	}
-	if fits() {
-		return nil
+	if pendS := a.outbox.pendingSpans.Load(); pendS > 0 {
+		return fmt.Errorf("%w: the upload queue is full, %d released spans wait for it (%d spans parked)", errAssemblyFull, pendS, a.parkedSpans)
 	}
-	if pendS > 0 || pendS+n > maxSpans || pendB+size > maxBytes {
-		return fmt.Errorf("%w: %d spans parked, %d released spans waiting for the upload queue", errAssemblyFull, a.parkedSpans, pendS)
-	}
-	for !fits() && a.parkedTraces.head != nil {
+	for int64(a.parkedSpans)+n > maxSpans || a.parkedBytes+size > maxBytes {
+		if a.parkedTraces.head == nil {
+			break
+		}
 		a.flushTrace(c, a.parkedTraces.head)
 		c.evictions++
 	}

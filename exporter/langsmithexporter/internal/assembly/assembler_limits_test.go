@@ -59,35 +59,51 @@ func TestAssemblerEviction(t *testing.T) {
 
 func TestAssemblerBackpressure(t *testing.T) {
 	ctx := context.Background()
-	next := new(gate)
-	next.closed.Store(true)
-	cfg := testAssemblyConfig()
-	cfg.MaxSpans = 4
-	a, clk := newTestAssembler(t, cfg, next, nil)
+	tests := []struct {
+		name string
+		// reopen frees the queue up and returns how the pending-out batch gets to it.
+		reopen func(a *Assembler, clk *testClock)
+	}{
+		{name: "flush loop", reopen: func(a *Assembler, clk *testClock) { a.flushDue(clk.advance(time.Second)) }},
+		// The next call offers pending-out first and, once the queue took it, is taken itself.
+		{name: "next call", reopen: func(*Assembler, *testClock) {}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next := new(gate)
+			next.closed.Store(true)
+			a, clk := newTestAssembler(t, testAssemblyConfig(), next, nil)
 
-	// Released spans the queue refuses are kept in pending-out; the sender is not failed.
-	require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 1, id: 1}, sp{trace: 1, id: 2, parent: 1})))
-	require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 2, id: 1}, sp{trace: 2, id: 2, parent: 1})))
-	assert.Equal(t, int64(4), a.outbox.pendingSpans.Load())
+			// Released spans the queue refuses are kept in pending-out; the sender is not failed.
+			require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 1, id: 1}, sp{trace: 1, id: 2, parent: 1})))
+			assert.Equal(t, int64(2), a.outbox.pendingSpans.Load())
 
-	// Now the caps are hit: the batch is refused, retryably, and nothing changes.
-	err := a.ConsumeTraces(ctx, spans(sp{trace: 3, id: 2, parent: 1}))
-	require.ErrorIs(t, err, errAssemblyFull)
-	assert.False(t, consumererror.IsPermanent(err))
-	assert.Zero(t, a.parkedSpans)
-	assert.Len(t, a.traces, 2)
-	assert.Equal(t, int64(4), a.outbox.pendingSpans.Load())
+			// While they wait, the queue is full: every batch is refused, retryably, far below the
+			// caps, and nothing changes; pending-out does not grow behind the full queue.
+			for _, batch := range [][]sp{
+				{{trace: 2, id: 1}, {trace: 2, id: 2, parent: 1}}, // would be released
+				{{trace: 3, id: 2, parent: 1}},                    // would be parked
+			} {
+				err := a.ConsumeTraces(ctx, spans(batch...))
+				require.ErrorIs(t, err, errAssemblyFull)
+				assert.False(t, consumererror.IsPermanent(err))
+			}
+			assert.Zero(t, a.parkedSpans)
+			assert.Len(t, a.traces, 1)
+			assert.Equal(t, int64(2), a.outbox.pendingSpans.Load())
 
-	// The queue frees up: the flush loop delivers pending-out in order.
-	next.closed.Store(false)
-	a.flushDue(clk.advance(time.Second))
-	require.Len(t, next.sink.AllTraces(), 2)
-	assert.Equal(t, tid(1), next.sink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID())
-	assert.Zero(t, a.outbox.pendingSpans.Load())
-	assert.Zero(t, a.outbox.pendingBytes.Load())
-	checkTree(t, released(t, next.sink.AllTraces()))
-	require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 3, id: 1})))
-	assert.Equal(t, 5, next.sink.SpanCount())
+			next.closed.Store(false)
+			tt.reopen(a, clk)
+			require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 3, id: 1})))
+			require.Len(t, next.sink.AllTraces(), 2)
+			assert.Equal(t, tid(1), next.sink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID(),
+				"pending-out goes first")
+			assert.Zero(t, a.outbox.pendingSpans.Load())
+			assert.Zero(t, a.outbox.pendingBytes.Load())
+			checkTree(t, released(t, next.sink.AllTraces()))
+			assert.Equal(t, 3, next.sink.SpanCount())
+		})
+	}
 }
 
 func TestAssemblerBackpressureErrConsumer(t *testing.T) {
