@@ -1,0 +1,80 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package langsmithexporter
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/internal/smithemu"
+)
+
+// TestExporterFullQueuePushesBack holds every upload until released: with the default queue, the
+// exporter takes queue_size released batches and one more (waiting in the assembler), then
+// refuses further batches retryably, so what it holds under an overload is bounded by the
+// queue, not by the assembler's caps; once uploads go through, everything taken is delivered once
+// and new batches are taken again.
+func TestExporterFullQueuePushesBack(t *testing.T) {
+	emuCfg := smithemu.DefaultConfig()
+	emuCfg.APIKeys = map[string]string{testKey: ""}
+	emu := smithemu.New(emuCfg)
+	release := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/runs/multipart" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = ts.URL
+	cfg.APIKey = testKey
+	cfg.Project = "exporter-test"
+	queueSize := int(cfg.QueueConfig.Get().QueueSize)
+	require.Equal(t, 100, queueSize, "the default this test is about")
+	exp, err := newExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+
+	ctx := context.Background()
+	taken := 0
+	for traceNo := 0; ; traceNo++ {
+		require.Less(t, traceNo, 10*queueSize, "the exporter never pushed back")
+		// One root span per batch: released at once, one queue request each.
+		err := exp.ConsumeTraces(ctx, testTrace(byte(traceNo), 1))
+		if err != nil {
+			assert.False(t, consumererror.IsPermanent(err), "backpressure must be retryable: %v", err)
+			assert.ErrorContains(t, err, "upload queue is full")
+			break
+		}
+		taken++
+	}
+	assert.Equal(t, queueSize+1, taken, "the queue's requests and one batch waiting in the assembler")
+
+	close(release)
+	require.Eventually(t, func() bool { return len(emu.Runs("exporter-test")) == taken },
+		10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return exp.ConsumeTraces(ctx, testTrace(255, 1)) == nil },
+		10*time.Second, 10*time.Millisecond, "batches are taken again once the queue drains")
+	require.NoError(t, exp.Shutdown(ctx))
+	assert.Len(t, emu.Runs("exporter-test"), taken+1)
+	for _, r := range emu.Runs("exporter-test") {
+		assert.Equal(t, 1, r.Posts, "run %s posted %d times", r.ID, r.Posts)
+	}
+}
