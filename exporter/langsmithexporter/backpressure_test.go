@@ -60,7 +60,7 @@ func TestExporterFullQueuePushesBack(t *testing.T) {
 		err := exp.ConsumeTraces(ctx, testTrace(byte(traceNo), 1))
 		if err != nil {
 			assert.False(t, consumererror.IsPermanent(err), "backpressure must be retryable: %v", err)
-			assert.ErrorContains(t, err, "upload queue is full")
+			require.ErrorContains(t, err, "upload queue is full")
 			break
 		}
 		taken++
