@@ -47,7 +47,8 @@ func AppendMultipart(dst []byte, boundary string, runs []Run) ([]byte, error) {
 	if err := checkBody(boundary, runs); err != nil {
 		return dst, err
 	}
-	p := newPartPrefixes(boundary)
+	var p partPrefixes
+	newPartPrefixes(&p, boundary)
 	for i := range runs {
 		dst = appendRunParts(dst, &p, &runs[i])
 	}
@@ -80,14 +81,36 @@ func checkBody(boundary string, runs []Run) error {
 
 // partPrefixes are what every part of one body starts with, up to the run id: the delimiter
 // line and the Content-Disposition up to the event's name, for posts and for patches. Written
-// once per body, each part header copies them in one go.
+// once per body (in an array, so on the stack), each part header copies them in one go.
 // Attachment parts, whose headers differ, take the boundary itself.
-type partPrefixes struct{ boundary, post, patch string }
+type partPrefixes struct {
+	buf      [2 * maxPrefixLen]byte
+	post     int // buf[:post] opens a post's part
+	end      int // buf[post:end] a patch's
+	boundary string
+}
 
-func newPartPrefixes(boundary string) partPrefixes {
-	open := "--" + boundary + "\r\n" + partDisposition
-	both := open + "post." + open + "patch."
-	return partPrefixes{boundary: boundary, post: both[:len(open)+5], patch: both[len(open)+5:]}
+const maxPrefixLen = len("--\r\n"+partDisposition+"patch.") + MaxBoundaryLen
+
+func newPartPrefixes(p *partPrefixes, boundary string) {
+	b := p.buf[:0]
+	for _, event := range [2]string{"post.", "patch."} {
+		b = append(b, "--"...)
+		b = append(b, boundary...)
+		b = append(b, "\r\n"+partDisposition...)
+		b = append(b, event...)
+		if event == "post." {
+			p.post = len(b)
+		}
+	}
+	p.end, p.boundary = len(b), boundary
+}
+
+func (p *partPrefixes) of(run *Run) []byte {
+	if run.Patch {
+		return p.buf[p.post:p.end]
+	}
+	return p.buf[:p.post]
 }
 
 // MaxBoundaryLen is the longest boundary RFC 2046 allows.
@@ -148,10 +171,7 @@ func decimalLen(n int) int {
 }
 
 func appendRunParts(dst []byte, prefixes *partPrefixes, run *Run) []byte {
-	prefix := prefixes.post
-	if run.Patch {
-		prefix = prefixes.patch
-	}
+	prefix := prefixes.of(run)
 	// Every part's name carries the run's id: spelled out once.
 	var id [36]byte
 	encodeUUID(&id, run.ID)
@@ -218,7 +238,7 @@ func ownParts(run *Run) []runPart {
 
 // appendPartHeader writes a part's delimiter and headers: prefix (partPrefixes) is all of
 // them up to the run's id.
-func appendPartHeader(dst []byte, prefix string, id *[36]byte, field string, bodyLen int) []byte {
+func appendPartHeader(dst []byte, prefix []byte, id *[36]byte, field string, bodyLen int) []byte {
 	dst = append(dst, prefix...)
 	dst = append(dst, id[:]...)
 	if field != "" {
