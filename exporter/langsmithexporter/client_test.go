@@ -105,8 +105,13 @@ func TestUploaderReusesConnections(t *testing.T) {
 			close(wait)
 		}
 		mu.Unlock()
-		<-wait
-		w.WriteHeader(http.StatusAccepted)
+		select {
+		case <-wait:
+			w.WriteHeader(http.StatusAccepted)
+		case <-time.After(10 * time.Second):
+			// Fewer uploads than consumers at once: fail the push rather than hang the test.
+			http.Error(w, "uploads did not run concurrently", http.StatusForbidden) // permanent: no retry
+		}
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
