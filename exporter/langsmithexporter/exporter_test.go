@@ -249,8 +249,14 @@ func TestExporterDeclaresMutatesData(t *testing.T) {
 	td := testTrace(1, 2)
 	require.NoError(t, h.exporter.ConsumeTraces(context.Background(), td))
 	h.requireExactlyOnce(t, 2)
-	for _, span := range td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().All() {
-		assert.True(t, span.TraceID().IsEmpty(), "a taken span is left as an empty husk, not copied")
+	// Taken spans are moved, not copied: the batch is left without its resources (handed on
+	// whole) or holding empty husks.
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, span := range ss.Spans().All() {
+				assert.True(t, span.TraceID().IsEmpty(), "a taken span is left as an empty husk, not copied")
+			}
+		}
 	}
 }
 

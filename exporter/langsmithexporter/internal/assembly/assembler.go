@@ -78,6 +78,8 @@ type Assembler struct {
 	callSeq      uint64
 	scratch      call
 	stats        assemblyStats
+	// spanBySpan turns handOn off, so tests can compare both paths.
+	spanBySpan bool
 
 	// journal is written under both locks (Start) and read under either.
 	journal journal
@@ -95,6 +97,7 @@ type assemblyStats struct {
 	clamped    int64 // children whose start was moved up to their parent's (clock skew)
 	duplicates int64 // identical re-sends of released spans, dropped
 	patches    int64 // changed re-sends of released runs, released as patches
+	handedOn   int64 // input batches handed on whole (handOn)
 }
 
 // New returns an assembler that hands what it releases to next. id names the exporter, whose
@@ -188,7 +191,11 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 		a.mu.Unlock()
 		return err
 	}
+	// Hand the batch on whole if it is released whole (handon.go); not when admission has
+	// already put flushed traces into the release batch.
+	c.direct = c.out == nil && !a.spanBySpan
 	a.ingestTraces(c, bs)
+	a.handOn(c, bs, td)
 	return a.endCall(ctx, c, false)
 }
 

@@ -22,6 +22,10 @@ type call struct {
 	released []*node       // nodes released in this pass (not as patches), with their out spans
 	outs     []ptrace.Span
 	stack    []*node
+	// direct: the pass may hand its input batch on whole (see handOn); inPlace lists the input
+	// spans it released meanwhile, stamped where they are, in release order.
+	direct  bool
+	inPlace []inPlaceSpan
 
 	parkedBefore int
 	statsBefore  assemblyStats
@@ -39,6 +43,7 @@ func (a *Assembler) beginCall(now time.Time) *call {
 		released:     c.released[:0],
 		outs:         c.outs[:0],
 		stack:        c.stack[:0],
+		inPlace:      c.inPlace[:0],
 		parkedBefore: a.parkedSpans,
 		statsBefore:  a.stats,
 	}
@@ -59,7 +64,7 @@ func (c *call) outOf(n *node) (ptrace.Span, bool) {
 // batch is the pass's release batch, created on first use.
 func (c *call) batch() *outBatch {
 	if c.out == nil {
-		c.out = &outBatch{td: ptrace.NewTraces(), groups: make(map[*origin]ptrace.SpanSlice)}
+		c.out = &outBatch{td: ptrace.NewTraces()}
 	}
 	return c.out
 }
@@ -98,6 +103,7 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	clear(c.synths)
 	clear(c.released)
 	clear(c.outs)
+	clear(c.inPlace)
 
 	a.sendMu.Lock()
 	a.mu.Unlock()

@@ -196,7 +196,7 @@ func (a *Assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 			s.body.Attributes().Remove(conventions.ObservationOpen)
 			a.patchSynth(c, ts)
 		default:
-			dst := releaseInput(c, in.origin(), span, n, true)
+			dst := releaseInput(c, in, span, n, true)
 			if wasOpen && !n.open {
 				dst.Attributes().Remove(conventions.ObservationOpen)
 			}

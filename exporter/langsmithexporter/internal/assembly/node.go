@@ -104,6 +104,11 @@ type inputScope struct {
 	rs    ptrace.ResourceSpans
 	ss    ptrace.ScopeSpans
 	owned *origin
+
+	// The scope's spans are batchScan.spans[start:start+count]. handOn's filled and firstOut:
+	// how many of its positions are assigned, and its place among the scopes in release order.
+	start, count     int32
+	filled, firstOut int32
 }
 
 func (in *inputScope) origin() *origin {

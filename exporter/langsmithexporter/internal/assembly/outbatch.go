@@ -26,6 +26,9 @@ func (b *outBatch) slice(o *origin) ptrace.SpanSlice {
 	}
 	s, ok := b.groups[o]
 	if !ok {
+		if b.groups == nil {
+			b.groups = make(map[*origin]ptrace.SpanSlice)
+		}
 		rs := b.td.ResourceSpans().AppendEmpty()
 		o.rs.Resource().CopyTo(rs.Resource())
 		rs.SetSchemaUrl(o.rs.SchemaUrl())

@@ -10,14 +10,24 @@ import (
 // releaseCopy puts a stamped copy of src, a body the assembler keeps, into the pass's release
 // batch.
 func releaseCopy(c *call, o *origin, src ptrace.Span, n *node, patch bool) {
-	dst := c.batch().slice(o).AppendEmpty()
+	dst := c.slice(o).AppendEmpty()
 	src.CopyTo(dst)
 	markReleased(c, dst, n, patch)
 }
 
-// releaseInput moves src, a span of the input batch, into the pass's release batch and stamps it.
-func releaseInput(c *call, o *origin, src ptrace.Span, n *node, patch bool) ptrace.Span {
-	dst := c.batch().slice(o).AppendEmpty()
+// releaseInput moves src, a span of the input scope in, into the pass's release batch and stamps
+// it. While the pass may hand its input on whole (see handOn), src is stamped where it is instead
+// and moved later, if at all.
+func releaseInput(c *call, in *inputScope, src ptrace.Span, n *node, patch bool) ptrace.Span {
+	if c.direct {
+		out := int32(-1)
+		if !patch {
+			out = int32(len(c.outs))
+		}
+		c.inPlace = append(c.inPlace, inPlaceSpan{span: src, in: in, out: out})
+		return markReleased(c, src, n, patch)
+	}
+	dst := c.slice(in.origin()).AppendEmpty()
 	src.MoveTo(dst)
 	return markReleased(c, dst, n, patch)
 }
@@ -39,7 +49,7 @@ func (c *call) addReleased(n *node, out ptrace.Span) {
 // releaseMove moves a kept body into the release batch; the node keeps only its identity.
 func releaseMove(c *call, n *node) {
 	w := n.wait
-	dst := c.batch().slice(w.origin).AppendEmpty()
+	dst := c.slice(w.origin).AppendEmpty()
 	w.span.MoveTo(dst)
 	stamp(dst, n, false)
 	c.addReleased(n, dst)

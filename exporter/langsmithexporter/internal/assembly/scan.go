@@ -63,7 +63,8 @@ type batchScan struct {
 	order []int32
 	first map[uint64]int32 // by span ID (idKey), the index of its latest first occurrence, for ingestOrder
 	stack []int32
-	bytes int64 // the batch's estimated size, for admission
+	perm  []int32 // handOn's scratch
+	bytes int64   // the batch's estimated size, for admission
 }
 
 // scanBatch scans every span of td in order and computes the order to ingest them in. The caller
@@ -79,13 +80,14 @@ func (a *Assembler) scanInto(bs *batchScan, td ptrace.Traces) {
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
 			scope := int32(len(bs.scopes))
-			bs.scopes = append(bs.scopes, inputScope{rs: rs, ss: ss})
+			start := int32(len(bs.spans))
 			for _, span := range ss.Spans().All() {
 				sc := a.scanSpan(span)
 				sc.span, sc.scope = span, scope
 				bs.bytes += sc.bytes
 				bs.spans = append(bs.spans, sc)
 			}
+			bs.scopes = append(bs.scopes, inputScope{rs: rs, ss: ss, start: start, count: int32(len(bs.spans)) - start})
 		}
 	}
 	bs.ingestOrder()
@@ -110,5 +112,5 @@ func (bs *batchScan) reset() {
 	clear(bs.spans) // the handles and dotted orders point into the batch
 	clear(bs.scopes)
 	clear(bs.first)
-	bs.spans, bs.scopes, bs.order, bs.stack, bs.bytes = bs.spans[:0], bs.scopes[:0], bs.order[:0], bs.stack[:0], 0
+	bs.spans, bs.scopes, bs.order, bs.stack, bs.perm, bs.bytes = bs.spans[:0], bs.scopes[:0], bs.order[:0], bs.stack[:0], bs.perm[:0], 0
 }

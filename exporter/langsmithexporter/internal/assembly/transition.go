@@ -27,19 +27,29 @@ const (
 	evResend
 )
 
-// body is the span an event brings, with its origin: a span of the input batch (moved), or the
-// synthesized root's body (copied: the root keeps it for its patches). The zero body means the
-// node's own kept body. (The origin, not the inputScope, is carried so the scope stays on the
-// stack.)
+// body is the span an event brings: a span of the input batch (in is its input scope; moved or
+// handed on in place), or the synthesized root's body (copied from origin: the root keeps it for
+// its patches). The zero body means the node's own kept body. An input body names its scope
+// rather than its origin, so a batch handed on whole (see handOn) never copies the resource and
+// scope into one.
 type body struct {
 	span   ptrace.Span
+	in     *inputScope
 	origin *origin
 	copied bool
 	bytes  int64 // spanBytes(span) when the scan already knows it, else 0
 }
 
 // inputBody is span of the input scope in.
-func inputBody(span ptrace.Span, in *inputScope) body { return body{span: span, origin: in.origin()} }
+func inputBody(span ptrace.Span, in *inputScope) body { return body{span: span, in: in} }
+
+// bodyOrigin is where b's span came from.
+func (b body) bodyOrigin() *origin {
+	if b.in != nil {
+		return b.in.origin()
+	}
+	return b.origin
+}
 
 // transition applies ev to n, a node of ts, in the pass c.
 func (a *Assembler) transition(c *call, ts *traceState, n *node, ev event, b body) {
@@ -85,7 +95,7 @@ func (a *Assembler) keep(c *call, ts *traceState, n *node, b body) {
 	}
 	w.span = ptrace.NewSpan()
 	b.span.MoveTo(w.span)
-	w.origin = b.origin
+	w.origin = b.bodyOrigin()
 	a.addParked(ts, n)
 	a.journal.kept(c, n)
 }
@@ -95,14 +105,14 @@ func (a *Assembler) keep(c *call, ts *traceState, n *node, b body) {
 func (a *Assembler) release(c *call, ts *traceState, n *node, b body) {
 	fromInput := false
 	switch {
+	case b.in != nil:
+		releaseInput(c, b.in, b.span, n, false)
+		fromInput = true
 	case b.origin == nil:
 		a.unpark(ts, n)
 		releaseMove(c, n)
-	case b.copied:
+	default: // copied
 		releaseCopy(c, b.origin, b.span, n, false)
-	default:
-		releaseInput(c, b.origin, b.span, n, false)
-		fromInput = true
 	}
 	a.journal.released(c, ts, n, fromInput)
 	n.state = stateReleased
