@@ -4,11 +4,14 @@
 package assembly
 
 import (
+	"context"
 	"hash/maphash"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -115,6 +118,7 @@ func TestScanSpanReadsIdentity(t *testing.T) {
 	assert.True(t, sc.info.isRoot)
 	assert.True(t, sc.info.open)
 	assert.True(t, sc.info.langfuse)
+	assert.Equal(t, allIDAttrs, sc.info.ids, "present, valid or not")
 	assert.Equal(t, a.hashSpan(s), sc.hash)
 	assert.Equal(t, spanBytes(s), sc.bytes)
 
@@ -131,4 +135,63 @@ func TestScanSpanReadsIdentity(t *testing.T) {
 	got.span, got.order = ptrace.Span{}, orderLinks{}
 	assert.Equal(t, sc, got)
 	assert.Equal(t, batchBytes(td), bs.bytes)
+	assert.Zero(t, bs.spans[1].info.ids)
+}
+
+// Identity attributes a span brings are overwritten from its dotted order when it is released,
+// whichever way it goes out: straight from the input (stamp looks up only those its scan saw)
+// or kept and merged with a later version that brought them.
+func TestStampOverwritesIdentityAttributes(t *testing.T) {
+	bogus := func(keys ...string) map[string]any {
+		m := make(map[string]any, len(keys))
+		for _, k := range keys {
+			m[k] = "bogus"
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		batches [][]sp
+	}{
+		{name: "span id", batches: [][]sp{{{trace: 1, id: 1, attrs: bogus(conventions.LangSmithSpanID)}}}},
+		{name: "trace id", batches: [][]sp{{{trace: 1, id: 1}, {trace: 1, id: 2, parent: 1, start: 1, attrs: bogus(conventions.LangSmithTraceID)}}}},
+		{name: "parent id of a child", batches: [][]sp{{{trace: 1, id: 1}, {trace: 1, id: 2, parent: 1, start: 1, attrs: bogus(conventions.LangSmithParentID)}}}},
+		{name: "parent id of a root", batches: [][]sp{{{trace: 1, id: 1, attrs: bogus(conventions.LangSmithParentID)}}}},
+		{name: "all three", batches: [][]sp{{{trace: 1, id: 1}, {trace: 1, id: 2, parent: 1, start: 1, attrs: bogus(conventions.LangSmithSpanID, conventions.LangSmithTraceID, conventions.LangSmithParentID)}}}},
+		{
+			name: "brought by a later version of a parked span",
+			batches: [][]sp{
+				{{trace: 1, id: 2, parent: 1, start: 1}, {trace: 1, id: 2, parent: 1, start: 1, end: 5, attrs: bogus(conventions.LangSmithSpanID, conventions.LangSmithTraceID, conventions.LangSmithParentID)}},
+				{{trace: 1, id: 1}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink := new(consumertest.TracesSink)
+			a, _ := newTestAssembler(t, testAssemblyConfig(), sink, nil)
+			for _, b := range tt.batches {
+				require.NoError(t, a.ConsumeTraces(context.Background(), spans(b...)))
+			}
+			rels := released(t, sink.AllTraces())
+			checkTree(t, rels)
+			require.NotEmpty(t, rels)
+			for _, r := range rels {
+				if _, ok := r.span.Attributes().Get(conventions.LangSmithSpanID); ok {
+					assert.Equal(t, r.runID.String(), attrStr(r.span, conventions.LangSmithSpanID), "span %s", r.spanID)
+				}
+				if _, ok := r.span.Attributes().Get(conventions.LangSmithTraceID); ok {
+					assert.Equal(t, r.traceRun.String(), attrStr(r.span, conventions.LangSmithTraceID), "span %s", r.spanID)
+				}
+				if r.parentRun == uuid.Nil {
+					assert.Empty(t, attrStr(r.span, conventions.LangSmithParentID), "root %s", r.spanID)
+				} else if _, ok := r.span.Attributes().Get(conventions.LangSmithParentID); ok {
+					assert.Equal(t, r.parentRun.String(), attrStr(r.span, conventions.LangSmithParentID), "span %s", r.spanID)
+				}
+				for _, k := range []string{conventions.LangSmithSpanID, conventions.LangSmithTraceID, conventions.LangSmithParentID} {
+					assert.NotEqual(t, "bogus", attrStr(r.span, k), "%s of span %s", k, r.spanID)
+				}
+			}
+		})
+	}
 }

@@ -73,7 +73,9 @@ func adoptIdentity(n *node, si spanInfo) bool {
 // so only it is added: one attribute per span instead of four. A span that came with its own
 // langsmith.span.id, langsmith.trace.id or langsmith.span.parent_id has them overwritten from the
 // dotted order (substrings of it, no UUID formatting), so they cannot contradict it.
-func stamp(dst ptrace.Span, n *node, patch bool) {
+//
+// ids are the identity attributes dst may carry (see idAttrs); the others are not looked up.
+func stamp(dst ptrace.Span, n *node, patch bool, ids idAttrs) {
 	const idLen = 36
 	d := n.dotted
 	attrs := dst.Attributes()
@@ -87,18 +89,25 @@ func stamp(dst ptrace.Span, n *node, patch bool) {
 		added++
 	}
 	attrs.EnsureCapacity(attrs.Len() + added)
-	if v, ok := attrs.Get(conventions.LangSmithSpanID); ok {
-		v.SetStr(d[len(d)-idLen:])
+	// Each lookup scans every attribute: only those the span may carry are looked up.
+	if ids&spanIDAttr != 0 {
+		if v, ok := attrs.Get(conventions.LangSmithSpanID); ok {
+			v.SetStr(d[len(d)-idLen:])
+		}
 	}
-	if v, ok := attrs.Get(conventions.LangSmithTraceID); ok {
-		v.SetStr(d[langsmith.DottedSegmentLen-idLen : langsmith.DottedSegmentLen])
+	if ids&traceIDAttr != 0 {
+		if v, ok := attrs.Get(conventions.LangSmithTraceID); ok {
+			v.SetStr(d[langsmith.DottedSegmentLen-idLen : langsmith.DottedSegmentLen])
+		}
 	}
-	if v, ok := attrs.Get(conventions.LangSmithParentID); ok {
-		if n.rootRun {
-			attrs.Remove(conventions.LangSmithParentID)
-		} else {
-			end := len(d) - langsmith.DottedSegmentLen - 1 // the parent's segment ends before the last dot
-			v.SetStr(d[end-idLen : end])
+	if ids&parentIDAttr != 0 {
+		if v, ok := attrs.Get(conventions.LangSmithParentID); ok {
+			if n.rootRun {
+				attrs.Remove(conventions.LangSmithParentID)
+			} else {
+				end := len(d) - langsmith.DottedSegmentLen - 1 // the parent's segment ends before the last dot
+				v.SetStr(d[end-idLen : end])
+			}
 		}
 	}
 	attrs.PutStr(conventions.LangSmithDottedOrder, d)

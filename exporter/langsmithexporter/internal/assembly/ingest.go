@@ -67,7 +67,7 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 		if n.rootRun && ts.root == nil {
 			ts.root = n
 		}
-		a.resolved(c, ts, n, inputBody(span, in))
+		a.resolved(c, ts, n, inputBody(span, in, si.ids))
 		return
 	}
 
@@ -89,13 +89,13 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 
 	if parent.IsEmpty() {
 		resolveRoot(ts, n)
-		a.resolved(c, ts, n, inputBody(span, in))
+		a.resolved(c, ts, n, inputBody(span, in, si.ids))
 		return
 	}
 	p := ts.nodes.get(parent)
 	if p != nil && p.resolved() {
 		a.resolveChild(ts, n, p)
-		a.resolved(c, ts, n, inputBody(span, in))
+		a.resolved(c, ts, n, inputBody(span, in, si.ids))
 		return
 	}
 	if p == nil {
@@ -110,7 +110,7 @@ func (a *Assembler) ingest(c *call, ts *traceState, span ptrace.Span, in *inputS
 func (a *Assembler) park(c *call, ts *traceState, n *node, span ptrace.Span, in *inputScope, p *node, size int64) {
 	pw := p.waiting()
 	pw.waiters = append(pw.waiters, n)
-	b := inputBody(span, in)
+	b := inputBody(span, in, allIDAttrs) // kept: its identity is stamped when it is let go
 	b.bytes = size
 	a.transition(c, ts, n, evPark, b)
 }
@@ -196,7 +196,7 @@ func (a *Assembler) repeat(c *call, ts *traceState, n *node, span ptrace.Span, s
 			s.body.Attributes().Remove(conventions.ObservationOpen)
 			a.patchSynth(c, ts)
 		default:
-			dst := releaseInput(c, in, span, n, true)
+			dst := releaseInput(c, in, span, n, true, si.ids)
 			if wasOpen && !n.open {
 				dst.Attributes().Remove(conventions.ObservationOpen)
 			}

@@ -21,7 +21,23 @@ type spanInfo struct {
 	runID, traceRun, parentRun          uuid.UUID
 	hasRunID, hasTraceRun, hasParentRun bool
 	dotted                              string
+	// ids: which of the identity attributes stamp overwrites the span carries, valid or not.
+	ids idAttrs
 }
+
+// idAttrs is a set of the identity attributes stamp overwrites: langsmith.span.id,
+// langsmith.trace.id, langsmith.span.parent_id. A span straight from the input carries those its
+// scan saw, so stamp looks up only those; a kept or synthesized body may have taken more from a
+// later version (mergeSpan), so it is stamped with allIDAttrs.
+type idAttrs uint8
+
+const (
+	spanIDAttr idAttrs = 1 << iota
+	traceIDAttr
+	parentIDAttr
+
+	allIDAttrs = spanIDAttr | traceIDAttr | parentIDAttr
+)
 
 // read takes one attribute of the span (scanSpan's pass over them calls it for each).
 func (si *spanInfo) read(k string, v pcommon.Value) {
@@ -34,10 +50,13 @@ func (si *spanInfo) read(k string, v pcommon.Value) {
 		si.isRoot = isTrue(v)
 	case conventions.LangSmithSpanID:
 		si.runID, si.hasRunID = parseUUID(v)
+		si.ids |= spanIDAttr
 	case conventions.LangSmithTraceID:
 		si.traceRun, si.hasTraceRun = parseUUID(v)
+		si.ids |= traceIDAttr
 	case conventions.LangSmithParentID:
 		si.parentRun, si.hasParentRun = parseUUID(v)
+		si.ids |= parentIDAttr
 	case conventions.LangSmithDottedOrder:
 		si.dotted = v.Str()
 	}

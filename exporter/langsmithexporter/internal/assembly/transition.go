@@ -37,11 +37,14 @@ type body struct {
 	in     *inputScope
 	origin *origin
 	copied bool
-	bytes  int64 // spanBytes(span) when the scan already knows it, else 0
+	bytes  int64   // spanBytes(span) when the scan already knows it, else 0
+	ids    idAttrs // of an input body: the identity attributes its scan saw
 }
 
-// inputBody is span of the input scope in.
-func inputBody(span ptrace.Span, in *inputScope) body { return body{span: span, in: in} }
+// inputBody is span of the input scope in; ids are the identity attributes its scan saw.
+func inputBody(span ptrace.Span, in *inputScope, ids idAttrs) body {
+	return body{span: span, in: in, ids: ids}
+}
 
 // bodyOrigin is where b's span came from.
 func (b body) bodyOrigin() *origin {
@@ -106,7 +109,7 @@ func (a *Assembler) release(c *call, ts *traceState, n *node, b body) {
 	fromInput := false
 	switch {
 	case b.in != nil:
-		releaseInput(c, b.in, b.span, n, false)
+		releaseInput(c, b.in, b.span, n, false, b.ids)
 		fromInput = true
 	case b.origin == nil:
 		a.unpark(ts, n)
