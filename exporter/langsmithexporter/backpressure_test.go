@@ -20,8 +20,8 @@ import (
 	"github.com/tracebridge/tracebridge/internal/smithemu"
 )
 
-// TestExporterFullQueuePushesBack holds every upload until released: with the default queue, the
-// exporter takes queue_size released batches and one more (waiting in the assembler), then
+// TestExporterFullQueuePushesBack holds every upload until released: the exporter takes
+// queue_size released batches and one more (waiting in the assembler), then
 // refuses further batches retryably, so what it holds under an overload is bounded by the
 // queue, not by the assembler's caps; once uploads go through, everything taken is delivered once
 // and new batches are taken again.
@@ -46,8 +46,8 @@ func TestExporterFullQueuePushesBack(t *testing.T) {
 	cfg.ClientConfig.Endpoint = ts.URL
 	cfg.APIKey = testKey
 	cfg.Project = "exporter-test"
-	queueSize := int(cfg.QueueConfig.Get().QueueSize)
-	require.Equal(t, 100, queueSize, "the default this test is about")
+	queueSize := 20
+	cfg.QueueConfig.Get().QueueSize = int64(queueSize)
 	exp, err := newExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))

@@ -43,13 +43,6 @@ func createDefaultConfig() component.Config {
 	// request, and one upload per release would spend LangSmith's request budget and our CPU on
 	// many small bodies. Runs are self-describing, so a batch may split a tree anywhere.
 	queue := exporterhelper.NewDefaultQueueConfig()
-	// The queue bounds the memory of everything released and not yet uploaded: a request leaves
-	// it only once its upload is done, so queued, batched and in-flight spans all count. 100
-	// released batches (a few hundred spans each, one per incoming request) keep ~25k LLM-sized
-	// spans (~40 MB of pdata) at most, a few batches per consumer; exporterhelper's 1000 let the
-	// live heap reach the memory_limiter's soft limit under a sustained overload, where it
-	// refused everything until a forced GC, instead of this queue pushing back (503) at once.
-	queue.QueueSize = 100
 	batch := exporterhelper.NewDefaultBatchConfig()
 	batch.MinSize = 1000
 	batch.MaxSize = 5000
