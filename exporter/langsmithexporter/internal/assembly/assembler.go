@@ -29,10 +29,11 @@ var (
 	errShutDown     = errors.New("trace assembler is shut down")
 )
 
-// Assembler sits in front of the upload queue (next). It copies every span it is given, parks it
-// until the span's whole ancestor chain is known, then stamps the span with its run identity
-// (langsmith.span.id, langsmith.trace.id, langsmith.span.parent_id, langsmith.span.dotted_order)
-// and hands it to next. A released span describes its run completely, so the queue may split
+// Assembler sits in front of the upload queue (next). It takes every span it is given (moved out
+// of the batch, which is its own: see ingestTraces), parks it until the span's whole ancestor
+// chain is known, then stamps the span with its run identity (langsmith.span.dotted_order, and
+// any langsmith.span.id, langsmith.trace.id, langsmith.span.parent_id it came with, rewritten to
+// agree) and hands it to next; a batch released whole goes on as it came (handon.go). A released span describes its run completely, so the queue may split
 // batches anywhere and a persistent queue holds upload-ready data.
 //
 // Without `assembly::storage`, everything the assembler holds lives in memory only: a crash
@@ -167,7 +168,7 @@ func (a *Assembler) loop(interval time.Duration) {
 	}
 }
 
-// ConsumeTraces copies td into the assembler. It releases what it can at once, in one batch, and
+// ConsumeTraces takes td into the assembler. It releases what it can at once, in one batch, and
 // parks the rest. It returns an error only when the batch was not kept: the buffer or the upload
 // queue is full (state untouched) or parked spans could not be persisted (the sender's retry is
 // merged, not doubled).
