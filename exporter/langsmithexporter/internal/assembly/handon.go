@@ -134,14 +134,14 @@ func (bs *batchScan) sortScopes() {
 	// Apply perm cycle by cycle. A position's handle (bs.spans[t].span) stays that position's
 	// element of the slice; MoveTo swaps the span contents (a struct copy, no allocation) and
 	// leaves the source empty, so every destination is empty when it is written.
-	var tmp ptrace.Span
 	for s := range perm {
 		if perm[s] < 0 || perm[s] == int32(s) {
 			continue
 		}
-		if tmp == (ptrace.Span{}) {
-			tmp = ptrace.NewSpan()
+		if bs.tmp == (ptrace.Span{}) {
+			bs.tmp = ptrace.NewSpan()
 		}
+		tmp := bs.tmp
 		bs.spans[s].span.MoveTo(tmp)
 		t := int32(s)
 		for {

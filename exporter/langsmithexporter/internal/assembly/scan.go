@@ -63,8 +63,9 @@ type batchScan struct {
 	order []int32
 	first map[uint64]int32 // by span ID (idKey), the index of its latest first occurrence, for ingestOrder
 	stack []int32
-	perm  []int32 // handOn's scratch
-	bytes int64   // the batch's estimated size, for admission
+	perm  []int32     // handOn's scratch
+	tmp   ptrace.Span // handOn's spare span, empty between uses
+	bytes int64       // the batch's estimated size, for admission
 }
 
 // scanBatch scans every span of td in order and computes the order to ingest them in. The caller
