@@ -5,6 +5,7 @@ package langsmithexporter
 
 import (
 	"context"
+	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -15,16 +16,18 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 	"github.com/tracebridge/tracebridge/internal/smithemu"
 )
 
 // TestExporterFullQueuePushesBack holds every upload until released: the exporter takes
-// queue_size released batches and one more (waiting in the assembler), then
-// refuses further batches retryably, so what it holds under an overload is bounded by the
-// queue, not by the assembler's caps; once uploads go through, everything taken is delivered once
-// and new batches are taken again.
+// queue_size released batches and then what fills the assembler's pending-out (merged into one
+// batch), then refuses further batches retryably, so what it holds under an overload is bounded
+// by the queue and pending-out, not by the assembler's caps; once uploads go through, everything
+// taken is delivered once and new batches are taken again.
 func TestExporterFullQueuePushesBack(t *testing.T) {
 	emuCfg := smithemu.DefaultConfig()
 	emuCfg.APIKeys = map[string]string{testKey: ""}
@@ -55,9 +58,9 @@ func TestExporterFullQueuePushesBack(t *testing.T) {
 	ctx := context.Background()
 	taken := 0
 	for traceNo := 0; ; traceNo++ {
-		require.Less(t, traceNo, 10*queueSize, "the exporter never pushed back")
+		require.Less(t, traceNo, 2*(queueSize+assembly.PendingOutSpans), "the exporter never pushed back")
 		// One root span per batch: released at once, one queue request each.
-		err := exp.ConsumeTraces(ctx, testTrace(byte(traceNo), 1))
+		err := exp.ConsumeTraces(ctx, rootOnly(traceNo))
 		if err != nil {
 			assert.False(t, consumererror.IsPermanent(err), "backpressure must be retryable: %v", err)
 			require.ErrorContains(t, err, "upload queue is full")
@@ -65,16 +68,26 @@ func TestExporterFullQueuePushesBack(t *testing.T) {
 		}
 		taken++
 	}
-	assert.Equal(t, queueSize+1, taken, "the queue's requests and one batch waiting in the assembler")
+	assert.Equal(t, queueSize+assembly.PendingOutSpans, taken, "the queue's requests and a full pending-out")
 
 	close(release)
 	require.Eventually(t, func() bool { return len(emu.Runs("exporter-test")) == taken },
-		10*time.Second, 10*time.Millisecond)
-	require.Eventually(t, func() bool { return exp.ConsumeTraces(ctx, testTrace(255, 1)) == nil },
+		time.Minute, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return exp.ConsumeTraces(ctx, rootOnly(taken)) == nil },
 		10*time.Second, 10*time.Millisecond, "batches are taken again once the queue drains")
 	require.NoError(t, exp.Shutdown(ctx))
 	assert.Len(t, emu.Runs("exporter-test"), taken+1)
 	for _, r := range emu.Runs("exporter-test") {
 		assert.Equal(t, 1, r.Posts, "run %s posted %d times", r.ID, r.Posts)
 	}
+}
+
+// rootOnly is a trace of one root span, its trace ID from n.
+func rootOnly(n int) ptrace.Traces {
+	td := testTrace(1, 1)
+	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	id := span.TraceID()
+	binary.BigEndian.PutUint32(id[4:8], uint32(n)) //nolint:gosec // small test counts
+	span.SetTraceID(id)
+	return td
 }

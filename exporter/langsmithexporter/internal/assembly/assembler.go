@@ -116,7 +116,7 @@ func New(cfg Config, idMode langsmith.IDMode, id component.ID, logger *zap.Logge
 		lru:          traceList{which: lruLinks},
 		parkedTraces: traceList{which: parkedLinks},
 		journal:      nopJournal{},
-		outbox:       outbox{next: next, logger: logger, journal: nopJournal{}},
+		outbox:       outbox{next: next, logger: logger, journal: nopJournal{}, maxSpans: PendingOutSpans, mergeSpans: pendingMergeSpans},
 		stop:         make(chan struct{}),
 	}
 }
@@ -201,11 +201,11 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 }
 
 // admit makes room for a batch of n spans and size bytes, or refuses it without touching state.
-// A full upload queue pushes back at once: while released batches it refused wait in pending-out,
-// every new batch is refused (retryably), so pending-out holds at most what the passes since the
-// queue filled up released, not a second buffer as large as the caps behind a full queue. Those
-// batches are offered again first, so the first call after the queue frees up is taken. Evicting
-// parked traces only helps while next accepts what it is given, which is then the case.
+// A full upload queue pushes back soon: once the released batches it refused fill pending-out
+// (outbox.maxSpans), every new batch is refused (retryably), so pending-out is not a second
+// buffer as large as the caps behind a full queue. Those batches are offered again first, so the
+// first call after the queue frees up is taken. Evicting parked traces only helps while next
+// accepts what it is given, so it waits until pending-out is empty.
 func (a *Assembler) admit(ctx context.Context, c *call, n, size int64) error {
 	maxSpans, maxBytes := int64(a.cfg.MaxSpans), a.cfg.MaxBytes
 	if n > maxSpans || size > maxBytes {
@@ -217,10 +217,17 @@ func (a *Assembler) admit(ctx context.Context, c *call, n, size int64) error {
 		a.outbox.drain(ctx)
 		a.sendMu.Unlock()
 	}
-	if pendS := a.outbox.pendingSpans.Load(); pendS > 0 {
+	pendS, pendB := a.outbox.pendingSpans.Load(), a.outbox.pendingBytes.Load()
+	if pendS >= a.outbox.maxSpans {
 		return fmt.Errorf("%w: the upload queue is full, %d released spans wait for it (%d spans parked)", errAssemblyFull, pendS, a.parkedSpans)
 	}
-	for int64(a.parkedSpans)+n > maxSpans || a.parkedBytes+size > maxBytes {
+	fits := func() bool {
+		return int64(a.parkedSpans)+pendS+n <= maxSpans && a.parkedBytes+pendB+size <= maxBytes
+	}
+	if !fits() && (pendS > 0 || pendS+n > maxSpans || pendB+size > maxBytes) {
+		return fmt.Errorf("%w: %d spans parked, %d released spans waiting for the upload queue", errAssemblyFull, a.parkedSpans, pendS)
+	}
+	for !fits() {
 		if a.parkedTraces.head == nil {
 			break
 		}

@@ -73,35 +73,47 @@ func TestAssemblerBackpressure(t *testing.T) {
 			next := new(gate)
 			next.closed.Store(true)
 			a, clk := newTestAssembler(t, testAssemblyConfig(), next, nil)
+			a.outbox.maxSpans, a.outbox.mergeSpans = 4, 4
 
 			// Released spans the queue refuses are kept in pending-out; the sender is not failed.
+			// A later refused batch is moved into the one waiting, so both go as one request.
 			require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 1, id: 1}, sp{trace: 1, id: 2, parent: 1})))
-			assert.Equal(t, int64(2), a.outbox.pendingSpans.Load())
+			require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 2, id: 1}, sp{trace: 2, id: 2, parent: 1})))
+			assert.Equal(t, int64(4), a.outbox.pendingSpans.Load())
+			assert.Len(t, a.outbox.pending, 1)
 
-			// While they wait, the queue is full: every batch is refused, retryably, far below the
-			// caps, and nothing changes; pending-out does not grow behind the full queue.
+			// Pending-out is full, far below the caps: every batch is refused, retryably, and
+			// nothing changes; pending-out does not grow behind the full queue.
 			for _, batch := range [][]sp{
-				{{trace: 2, id: 1}, {trace: 2, id: 2, parent: 1}}, // would be released
-				{{trace: 3, id: 2, parent: 1}},                    // would be parked
+				{{trace: 3, id: 1}, {trace: 3, id: 2, parent: 1}}, // would be released
+				{{trace: 4, id: 2, parent: 1}},                    // would be parked
 			} {
 				err := a.ConsumeTraces(ctx, spans(batch...))
 				require.ErrorIs(t, err, errAssemblyFull)
 				assert.False(t, consumererror.IsPermanent(err))
 			}
 			assert.Zero(t, a.parkedSpans)
-			assert.Len(t, a.traces, 1)
-			assert.Equal(t, int64(2), a.outbox.pendingSpans.Load())
+			assert.Len(t, a.traces, 2)
+			assert.Equal(t, int64(4), a.outbox.pendingSpans.Load())
 
 			next.closed.Store(false)
 			tt.reopen(a, clk)
 			require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 3, id: 1})))
-			require.Len(t, next.sink.AllTraces(), 2)
-			assert.Equal(t, tid(1), next.sink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID(),
-				"pending-out goes first")
+			all := next.sink.AllTraces()
+			require.Len(t, all, 2, "the merged batch, then the new one")
+			var order []byte
+			for _, rs := range all[0].ResourceSpans().All() {
+				for _, ss := range rs.ScopeSpans().All() {
+					for _, span := range ss.Spans().All() {
+						order = append(order, span.TraceID()[15])
+					}
+				}
+			}
+			assert.Equal(t, []byte{1, 1, 2, 2}, order, "pending-out first, in order")
 			assert.Zero(t, a.outbox.pendingSpans.Load())
 			assert.Zero(t, a.outbox.pendingBytes.Load())
-			checkTree(t, released(t, next.sink.AllTraces()))
-			assert.Equal(t, 3, next.sink.SpanCount())
+			checkTree(t, released(t, all))
+			assert.Equal(t, 5, next.sink.SpanCount())
 		})
 	}
 }

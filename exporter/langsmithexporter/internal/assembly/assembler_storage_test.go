@@ -180,6 +180,52 @@ func TestAssemblerStoragePendingOut(t *testing.T) {
 	require.NoError(t, a2.Shutdown(ctx))
 }
 
+// TestAssemblerStoragePendingOutMerged: a refused batch moved into the one waiting in pending-out
+// keeps its own stored copy, so a crash loses neither; once the merged batch is taken, every key
+// it carries is deleted.
+func TestAssemblerStoragePendingOutMerged(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		crash bool
+	}{
+		{name: "taken"},
+		{name: "crash, then taken", crash: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := storagetest.NewMem()
+			next := new(gate)
+			next.closed.Store(true)
+			a, clk := newTestAssembler(t, storageConfig(), next, nil)
+			require.NoError(t, a.Start(ctx, storageHost(client)))
+			require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 1, id: 1})))
+			require.NoError(t, a.ConsumeTraces(ctx, spans(sp{trace: 2, id: 1}, sp{trace: 2, id: 2, parent: 1})))
+			require.Len(t, a.outbox.pending, 1, "merged")
+			keys := client.Keys()
+			require.Len(t, keys, 2, "each refused batch stored under its own key")
+			for _, k := range keys {
+				assert.True(t, strings.HasPrefix(k, outKeyPrefix), k)
+			}
+			if tt.crash {
+				crash(a)
+				next = new(gate)
+				next.closed.Store(true)
+				a, clk = newTestAssembler(t, storageConfig(), next, nil)
+				require.NoError(t, a.Start(ctx, storageHost(client)))
+			}
+			assert.Equal(t, int64(3), a.outbox.pendingSpans.Load())
+			next.closed.Store(false)
+			a.flushDue(clk.advance(time.Second))
+			assert.Equal(t, 3, next.sink.SpanCount())
+			assert.Zero(t, a.outbox.pendingSpans.Load())
+			checkTree(t, released(t, next.sink.AllTraces()))
+			assert.Empty(t, client.Keys())
+			require.NoError(t, a.Shutdown(ctx))
+		})
+	}
+}
+
 func TestAssemblerStorageWriteFailure(t *testing.T) {
 	ctx := context.Background()
 	client := storagetest.NewMem()

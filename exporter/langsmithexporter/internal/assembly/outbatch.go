@@ -18,6 +18,9 @@ type outBatch struct {
 	bytes     int64    // estimated when the batch waits in pending-out
 	deletes   []string // storage keys of parked copies, deleted once next has the batch
 	key       string   // storage key of the batch itself while it waits in pending-out
+	// merged are the storage keys of later refused batches moved into this one in pending-out
+	// (outbox.push), removed with it once next has it.
+	merged []string
 }
 
 func (b *outBatch) slice(o *origin) ptrace.SpanSlice {

@@ -33,7 +33,22 @@ type outbox struct {
 	pendingSpans atomic.Int64
 	pendingBytes atomic.Int64
 	seq          uint64
+	// maxSpans is how many released spans pending-out takes before the assembler refuses new
+	// batches (admit); mergeSpans how large a waiting batch grows when later refused ones are
+	// moved into it.
+	maxSpans, mergeSpans int64
 }
+
+const (
+	// PendingOutSpans is outbox.maxSpans, the default batch::max_size: a few MB of spans.
+	PendingOutSpans = 5000
+	// pendingMergeSpans is outbox.mergeSpans. Merging is what lets a full queue of small requests
+	// (one raw record each) still carry the traffic: the queue's capacity is in requests, and
+	// each one freed takes a merged batch instead of one span. It stays about one OTLP request
+	// (SDKs send up to 512 spans), so merging does not make queued requests larger than senders'
+	// own, and the queue's capacity keeps bounding the spans it holds.
+	pendingMergeSpans = 256
+)
 
 // send hands a released batch to next, behind any batch already waiting. A refused batch waits in
 // pending-out (counted against the caps) rather than being lost; the caller is not failed for
@@ -73,9 +88,22 @@ func (o *outbox) push(ctx context.Context, out *outBatch) {
 			out.key = ""
 		}
 	}
-	o.pending = append(o.pending, out)
 	o.pendingSpans.Add(int64(out.spans))
 	o.pendingBytes.Add(out.bytes)
+	if n := len(o.pending); n > 0 && int64(o.pending[n-1].spans+out.spans) <= o.mergeSpans {
+		// Into the batch waiting last, so it is offered as one request; in order, as its spans
+		// came after. Stored, it keeps its own key until the merged batch is taken.
+		tail := o.pending[n-1]
+		out.td.ResourceSpans().MoveAndAppendTo(tail.td.ResourceSpans())
+		tail.spans += out.spans
+		tail.bytes += out.bytes
+		tail.deletes = append(tail.deletes, out.deletes...)
+		if out.key != "" {
+			tail.merged = append(tail.merged, out.key)
+		}
+		return
+	}
+	o.pending = append(o.pending, out)
 }
 
 // offer hands released spans to the upload queue and reports whether they left the assembler.
@@ -107,6 +135,9 @@ func (o *outbox) drain(ctx context.Context) {
 			break
 		}
 		o.journal.remove(ctx, b.deletes, b.key)
+		for _, key := range b.merged {
+			o.journal.remove(ctx, nil, key)
+		}
 		o.pendingSpans.Add(-int64(b.spans))
 		o.pendingBytes.Add(-b.bytes)
 		sent++
