@@ -112,6 +112,14 @@ func TestIngestOrder(t *testing.T) {
 			want:  []int32{2, 0, 1},
 		},
 		{
+			name: "a cycle's span keeps its place before its later version in another run of the trace",
+			// A(→B), B(→A), X, A2 (no parent): A2 has no earlier version in its own run, but it
+			// must not overtake A, which waits in the cycle.
+			spans:   []sp{{trace: 1, id: 2, parent: 3}, {trace: 1, id: 3, parent: 2}, {trace: 2, id: 1}, {trace: 1, id: 2, name: "v2"}},
+			want:    []int32{2, 0, 1, 3},
+			indexed: true,
+		},
+		{
 			name:  "a span naming itself as parent",
 			spans: []sp{{trace: 1, id: 2, parent: 2}, {trace: 1, id: 1}},
 		},
@@ -253,6 +261,13 @@ func TestAssemblerInBatchCycles(t *testing.T) {
 			name:   "a cycle with a child waiting on it",
 			batch:  []sp{{trace: 1, id: 4, parent: 2}, {trace: 1, id: 2, parent: 3}, {trace: 1, id: 3, parent: 2}, {trace: 2, id: 1}},
 			parked: 3,
+		},
+		{
+			// The later version, in another run of its trace, merges into the parked span (its
+			// parent kept) rather than overtaking it and being released as a root of its own.
+			name:   "a cycle's span sent again without a parent after another trace",
+			batch:  []sp{{trace: 1, id: 2, parent: 3}, {trace: 1, id: 3, parent: 2}, {trace: 2, id: 1}, {trace: 1, id: 2, name: "v2"}},
+			parked: 2,
 		},
 	}
 	for _, policy := range []OrphanPolicy{OrphanUnderRoot, OrphanAsRoot} {

@@ -57,20 +57,25 @@ func (bs *batchScan) ingestOrder() {
 			sameID: -1, dep: -1, last: int32(i), deferred: -1, next: -1,
 		}
 	}
-	reorder, ok := bs.inRunDeps()
-	if !ok {
+	reorder, inRun := bs.inRunDeps()
+	if !inRun {
 		reorder = bs.batchDeps()
 	}
 	if !reorder {
 		return
 	}
-	for i := range spans {
-		s := &spans[i]
-		if d := s.order.dep; d >= 0 && !spans[d].order.done {
-			s.order.next, spans[d].order.deferred = spans[d].order.deferred, int32(i)
-			continue
+	bs.emitAll()
+	if len(bs.order) < len(spans) && inRun && bs.cycleTraceSplit() {
+		// A cycle waits, and inRunDeps cannot see a later version of one of its spans in another
+		// run of the trace: that version would overtake the one waiting. Bad input only, so the
+		// batch is simply ordered again from the index, which sees every version.
+		for i := range spans {
+			l := &spans[i].order
+			l.sameID, l.dep, l.last, l.deferred, l.next, l.done = -1, -1, int32(i), -1, -1, false
 		}
-		bs.emit(int32(i))
+		bs.order = bs.order[:0]
+		bs.batchDeps()
+		bs.emitAll()
 	}
 	if len(bs.order) < len(spans) {
 		for i := range spans {
@@ -80,6 +85,47 @@ func (bs *batchScan) ingestOrder() {
 			}
 		}
 	}
+}
+
+// emitAll puts in order every span whose dependency is in order already, in input order, each
+// followed by the spans waiting for it; the others are left waiting (a cycle).
+func (bs *batchScan) emitAll() {
+	spans := bs.spans
+	for i := range spans {
+		s := &spans[i]
+		if d := s.order.dep; d >= 0 && !spans[d].order.done {
+			s.order.next, spans[d].order.deferred = spans[d].order.deferred, int32(i)
+			continue
+		}
+		bs.emit(int32(i))
+	}
+}
+
+// cycleTraceSplit reports whether a span left waiting (in a cycle) has spans of its trace
+// outside its run, where inRunDeps does not look for its later versions.
+func (bs *batchScan) cycleTraceSplit() bool {
+	spans := bs.spans
+	for i := 0; i < len(spans); {
+		if spans[i].order.done {
+			i++
+			continue
+		}
+		trace := spans[i].order.trace
+		start, end := i, i+1
+		for start > 0 && spans[start-1].order.trace == trace {
+			start--
+		}
+		for end < len(spans) && spans[end].order.trace == trace {
+			end++
+		}
+		for j := range spans {
+			if (j < start || j >= end) && spans[j].order.trace == trace {
+				return true
+			}
+		}
+		i = end // the rest of this run has the same answer
+	}
+	return false
 }
 
 // inRunDeps sets every span's dependency by searching its run of same-trace spans, and reports
