@@ -55,15 +55,21 @@ func clientTelemetry(ctx context.Context, set component.TelemetrySettings) compo
 	return set
 }
 
-// otelhttpSilent asks the providers what otelhttp's transport would ask them: whether its
-// request-duration histogram is enabled, and whether a client span under a sampled parent
-// would record.
+// otelhttpSilent asks the providers what otelhttp's transport would ask them: whether either
+// of its histograms (request duration, request body size) is enabled, and whether a client span
+// under a sampled parent would record. Both histograms are asked: views a user configures may
+// keep one and drop the other.
 func otelhttpSilent(ctx context.Context, set component.TelemetrySettings) bool {
 	if set.MeterProvider == nil || set.TracerProvider == nil {
 		return false
 	}
-	h, err := set.MeterProvider.Meter(otelhttpScope).Float64Histogram("http.client.request.duration")
-	if err != nil || h.Enabled(ctx) {
+	meter := set.MeterProvider.Meter(otelhttpScope)
+	duration, err := meter.Float64Histogram("http.client.request.duration")
+	if err != nil || duration.Enabled(ctx) {
+		return false
+	}
+	bodySize, err := meter.Int64Histogram("http.client.request.body.size")
+	if err != nil || bodySize.Enabled(ctx) {
 		return false
 	}
 	parent := trace.NewSpanContext(trace.SpanContextConfig{

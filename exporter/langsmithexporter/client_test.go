@@ -153,11 +153,15 @@ func TestClientOtelhttp(t *testing.T) {
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
 	dropping := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()), sdkmetric.WithView(dropView))
 	keeping := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	// A user's views may keep one of otelhttp's instruments and drop another.
+	onlyBodySize := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()),
+		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpScope}, Name: "http.client.request.duration"},
+			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})))
 	spans := tracetest.NewInMemoryExporter()
 	recording := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
 	never := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
 	t.Cleanup(func() {
-		for _, p := range []interface{ Shutdown(context.Context) error }{dropping, keeping, recording, never} {
+		for _, p := range []interface{ Shutdown(context.Context) error }{dropping, keeping, onlyBodySize, recording, never} {
 			require.NoError(t, p.Shutdown(context.Background()))
 		}
 	})
@@ -171,6 +175,7 @@ func TestClientOtelhttp(t *testing.T) {
 		{name: "a tracer that never samples", meter: dropping, tracer: never},
 		{name: "level detailed keeps its metrics", meter: keeping, tracer: nooptrace.NewTracerProvider(), instrumented: true},
 		{name: "traces recorded", meter: dropping, tracer: recording, instrumented: true},
+		{name: "a view keeps the request body size only", meter: onlyBodySize, tracer: nooptrace.NewTracerProvider(), instrumented: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
