@@ -31,15 +31,24 @@ func otelhttpOptions(ctx context.Context, set component.TelemetrySettings) []con
 		otelhttp.WithFilter(func(*http.Request) bool { return false }))}
 }
 
-// otelhttpSilent asks the providers what otelhttp would ask them: whether its request-duration
-// histogram is enabled, and whether a server span under a sampled remote parent would record.
+// otelhttpSilent asks the providers what otelhttp would ask them: whether any of its histograms
+// (request duration, request and response body sizes) is enabled, and whether a server span
+// under a sampled remote parent would record. Every histogram is asked: views a user configures
+// may keep one and drop the others.
 func otelhttpSilent(ctx context.Context, set component.TelemetrySettings) bool {
 	if set.MeterProvider == nil || set.TracerProvider == nil {
 		return false
 	}
-	h, err := set.MeterProvider.Meter(otelhttpScope).Float64Histogram("http.server.request.duration")
-	if err != nil || h.Enabled(ctx) {
+	meter := set.MeterProvider.Meter(otelhttpScope)
+	duration, err := meter.Float64Histogram("http.server.request.duration")
+	if err != nil || duration.Enabled(ctx) {
 		return false
+	}
+	for _, name := range [...]string{"http.server.request.body.size", "http.server.response.body.size"} {
+		size, err := meter.Int64Histogram(name)
+		if err != nil || size.Enabled(ctx) {
+			return false
+		}
 	}
 	parent := trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID:    trace.TraceID{1},

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -29,12 +30,19 @@ import (
 func TestOtelhttpSilent(t *testing.T) {
 	dropping := sdkmetric.NewMeterProvider(sdkmetric.WithView(dropOtelhttp))
 	keeping := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	// A user's views may keep some of otelhttp's instruments and drop the others.
+	dropDuration := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpScope}, Name: "http.server.request.duration"},
+		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
+	dropRequestSize := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpScope}, Name: "http.server.request.body.size"},
+		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
+	onlyResponseSize := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()),
+		sdkmetric.WithView(dropDuration, dropRequestSize))
 	recording := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())))
 	never := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
 	exporter := tracetest.NewInMemoryExporter()
 	exported := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
 	t.Cleanup(func() {
-		for _, p := range []interface{ Shutdown(context.Context) error }{dropping, keeping, recording, never, exported} {
+		for _, p := range []interface{ Shutdown(context.Context) error }{dropping, keeping, onlyResponseSize, recording, never, exported} {
 			require.NoError(t, p.Shutdown(context.Background()))
 		}
 	})
@@ -53,6 +61,7 @@ func TestOtelhttpSilent(t *testing.T) {
 	assert.True(t, otelhttpSilent(ctx, with(dropping, nil)), "metrics dropped, no tracer: the collector's default")
 	assert.True(t, otelhttpSilent(ctx, with(dropping, never)), "a tracer that never samples")
 	assert.False(t, otelhttpSilent(ctx, with(keeping, nil)), "level detailed keeps otelhttp's metrics")
+	assert.False(t, otelhttpSilent(ctx, with(onlyResponseSize, nil)), "a view keeps the response body size only")
 	assert.False(t, otelhttpSilent(ctx, with(dropping, recording)), "a parent-based sampler records under a sampled caller")
 	assert.False(t, otelhttpSilent(ctx, with(dropping, exported)))
 	assert.Empty(t, exporter.GetSpans(), "the probe is never exported")
