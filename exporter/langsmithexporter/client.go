@@ -8,7 +8,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
-	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracebridge/tracebridge/internal/otelhttpprobe"
 )
 
 // httpClientConfig is the HTTP client configuration the uploader builds its client from: the
@@ -36,10 +37,6 @@ func (cfg *Config) httpClientConfig() confighttp.ClientConfig {
 	return cc
 }
 
-// otelhttpScope is the instrumentation scope of otelhttp's metrics, which the collector's own
-// views drop below `service::telemetry::metrics::level: detailed`.
-const otelhttpScope = "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-
 // clientTelemetry is the telemetry the HTTP client is built with. confighttp wraps every client
 // in otelhttp, which costs each upload request ~36,000 instructions (attribute sets, a
 // histogram recording the views then drop, a non-recording span; BenchmarkUploaderPush with the
@@ -47,38 +44,10 @@ const otelhttpScope = "go.opentelemetry.io/contrib/instrumentation/net/http/otel
 // kept. When its metrics are dropped (the default level, normal) and no client span of it
 // would record (no `service::telemetry::traces`), the client is built without it, by leaving
 // the meter provider out: confighttp instruments only with both. The langfuse receiver does
-// the same for its server (receiver/langfusereceiver/otelhttp.go).
+// the same for its server; both ask internal/otelhttpprobe.
 func clientTelemetry(ctx context.Context, set component.TelemetrySettings) component.TelemetrySettings {
-	if otelhttpSilent(ctx, set) {
+	if otelhttpprobe.Silent(ctx, set, otelhttpprobe.Client) {
 		set.MeterProvider = nil
 	}
 	return set
-}
-
-// otelhttpSilent asks the providers what otelhttp's transport would ask them: whether either
-// of its histograms (request duration, request body size) is enabled, and whether a client span
-// under a sampled parent would record. Both histograms are asked: views a user configures may
-// keep one and drop the other.
-func otelhttpSilent(ctx context.Context, set component.TelemetrySettings) bool {
-	if set.MeterProvider == nil || set.TracerProvider == nil {
-		return false
-	}
-	meter := set.MeterProvider.Meter(otelhttpScope)
-	duration, err := meter.Float64Histogram("http.client.request.duration")
-	if err != nil || duration.Enabled(ctx) {
-		return false
-	}
-	bodySize, err := meter.Int64Histogram("http.client.request.body.size")
-	if err != nil || bodySize.Enabled(ctx) {
-		return false
-	}
-	parent := trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID:    trace.TraceID{1},
-		SpanID:     trace.SpanID{1},
-		TraceFlags: trace.FlagsSampled,
-	})
-	_, span := set.TracerProvider.Tracer(otelhttpScope).Start(trace.ContextWithSpanContext(ctx, parent),
-		"probe", trace.WithSpanKind(trace.SpanKindClient))
-	// Not ended: a span that is never ended is never exported, so the probe leaves no trace.
-	return !span.IsRecording()
 }

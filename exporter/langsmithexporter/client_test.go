@@ -29,6 +29,7 @@ import (
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
+	"github.com/tracebridge/tracebridge/internal/otelhttpprobe"
 )
 
 // The idle connections kept per host follow the queue's consumers unless the user's YAML sets
@@ -149,13 +150,13 @@ func TestUploaderReusesConnections(t *testing.T) {
 // The client goes without otelhttp only when nothing it records would be kept: its metrics
 // dropped by the collector's views (level normal) and no client span recorded.
 func TestClientOtelhttp(t *testing.T) {
-	dropView := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpScope}},
+	dropView := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpprobe.Scope}},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
 	dropping := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()), sdkmetric.WithView(dropView))
 	keeping := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	// A user's views may keep one of otelhttp's instruments and drop another.
 	onlyBodySize := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()),
-		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpScope}, Name: "http.client.request.duration"},
+		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpprobe.Scope}, Name: "http.client.request.duration"},
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})))
 	spans := tracetest.NewInMemoryExporter()
 	recording := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))

@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/tracebridge/tracebridge/internal/otelhttpprobe"
 	"github.com/tracebridge/tracebridge/receiver/langfusereceiver/internal/metadatatest"
 )
 
@@ -31,9 +32,9 @@ func TestOtelhttpSilent(t *testing.T) {
 	dropping := sdkmetric.NewMeterProvider(sdkmetric.WithView(dropOtelhttp))
 	keeping := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	// A user's views may keep some of otelhttp's instruments and drop the others.
-	dropDuration := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpScope}, Name: "http.server.request.duration"},
+	dropDuration := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpprobe.Scope}, Name: "http.server.request.duration"},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
-	dropRequestSize := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpScope}, Name: "http.server.request.body.size"},
+	dropRequestSize := sdkmetric.NewView(sdkmetric.Instrument{Scope: instrumentation.Scope{Name: otelhttpprobe.Scope}, Name: "http.server.request.body.size"},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
 	onlyResponseSize := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()),
 		sdkmetric.WithView(dropDuration, dropRequestSize))
@@ -58,12 +59,12 @@ func TestOtelhttpSilent(t *testing.T) {
 		return s
 	}
 	ctx := context.Background()
-	assert.True(t, otelhttpSilent(ctx, with(dropping, nil)), "metrics dropped, no tracer: the collector's default")
-	assert.True(t, otelhttpSilent(ctx, with(dropping, never)), "a tracer that never samples")
-	assert.False(t, otelhttpSilent(ctx, with(keeping, nil)), "level detailed keeps otelhttp's metrics")
-	assert.False(t, otelhttpSilent(ctx, with(onlyResponseSize, nil)), "a view keeps the response body size only")
-	assert.False(t, otelhttpSilent(ctx, with(dropping, recording)), "a parent-based sampler records under a sampled caller")
-	assert.False(t, otelhttpSilent(ctx, with(dropping, exported)))
+	assert.True(t, silent(ctx, with(dropping, nil)), "metrics dropped, no tracer: the collector's default")
+	assert.True(t, silent(ctx, with(dropping, never)), "a tracer that never samples")
+	assert.False(t, silent(ctx, with(keeping, nil)), "level detailed keeps otelhttp's metrics")
+	assert.False(t, silent(ctx, with(onlyResponseSize, nil)), "a view keeps the response body size only")
+	assert.False(t, silent(ctx, with(dropping, recording)), "a parent-based sampler records under a sampled caller")
+	assert.False(t, silent(ctx, with(dropping, exported)))
 	assert.Empty(t, exporter.GetSpans(), "the probe is never exported")
 }
 
@@ -107,7 +108,7 @@ func TestOtelhttpInstrumentation(t *testing.T) {
 		require.NoError(t, reader.Collect(context.Background(), &rm))
 		var otelhttpMetrics int
 		for _, sm := range rm.ScopeMetrics {
-			if sm.Scope.Name == otelhttpScope {
+			if sm.Scope.Name == otelhttpprobe.Scope {
 				otelhttpMetrics += len(sm.Metrics)
 			}
 		}
@@ -120,4 +121,9 @@ func TestOtelhttpInstrumentation(t *testing.T) {
 		r.telemetry.Shutdown()
 		require.NoError(t, mp.Shutdown(context.Background()))
 	}
+}
+
+// silent is the probe as this component asks it.
+func silent(ctx context.Context, set component.TelemetrySettings) bool {
+	return otelhttpprobe.Silent(ctx, set, otelhttpprobe.Server)
 }
