@@ -5,6 +5,7 @@ package langsmithexporter // import "github.com/tracebridge/tracebridge/exporter
 
 import (
 	"context"
+	"net/http"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -27,7 +28,8 @@ func (cfg *Config) httpClientConfig() confighttp.ClientConfig {
 	if ka == nil || ka.MaxIdleConnsPerHost != 0 {
 		return cc
 	}
-	consumers := 1
+	// Never fewer than net/http's own default of 2.
+	consumers := http.DefaultMaxIdleConnsPerHost
 	if q := cfg.QueueConfig.Get(); q != nil && q.NumConsumers > consumers {
 		consumers = q.NumConsumers
 	}
