@@ -4,9 +4,7 @@
 package assembly
 
 import (
-	"context"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracebridge/tracebridge/internal/proccpu"
 	"github.com/tracebridge/tracebridge/translator/langfuse"
 )
 
@@ -60,41 +57,14 @@ func BenchmarkAssemblerRawRecords(b *testing.B) {
 	cfg.ResolvedMaxTraces = 100_000
 	for _, perCall := range []int{1, 100} {
 		b.Run(fmt.Sprintf("per_call_%d", perCall), func(b *testing.B) {
-			ctx := context.Background()
 			a, _ := newTestAssembler(b, cfg, consumertest.NewNop(), nil)
-			var pool []ptrace.Traces
 			next := 0
-			var refillCPU time.Duration
-			var refillMallocs uint64
-			var ms0, ms1, r0, r1 runtime.MemStats
-			b.ReportAllocs()
-			runtime.ReadMemStats(&ms0)
-			cpu0 := proccpu.Self()
-			for b.Loop() {
-				if len(pool) == 0 {
-					b.StopTimer()
-					c0 := proccpu.Self()
-					runtime.ReadMemStats(&r0)
-					calls := max(1000/perCall, 10)
-					pool = rawRecordBatches(next, calls, perCall)
-					next += calls * perCall
-					runtime.ReadMemStats(&r1)
-					refillMallocs += r1.Mallocs - r0.Mallocs
-					refillCPU += proccpu.Self() - c0
-					b.StartTimer()
-				}
-				td := pool[len(pool)-1]
-				pool = pool[:len(pool)-1]
-				if err := a.ConsumeTraces(ctx, td); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cpu := proccpu.Self() - cpu0 - refillCPU
-			runtime.ReadMemStats(&ms1)
-			records := float64(b.N * perCall)
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/records, "ns/record")
-			b.ReportMetric(float64(cpu.Nanoseconds())/records, "cpu-ns/record")
-			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs-refillMallocs)/records, "allocs/record")
+			consumePooled(b, a, "record", perCall, func() []ptrace.Traces {
+				calls := max(1000/perCall, 10)
+				pool := rawRecordBatches(next, calls, perCall)
+				next += calls * perCall
+				return pool
+			})
 		})
 	}
 }
