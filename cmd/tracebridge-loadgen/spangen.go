@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/tracebridge/tracebridge/internal/synthetic"
 )
 
 // spanGen produces OTLP/HTTP protobuf requests of LLM-like spans. One request template with the
@@ -27,12 +29,6 @@ type spanGen struct {
 	start    time.Time
 }
 
-const (
-	inputMessages = `[{"role":"system","parts":[{"type":"text","content":"You are a wallet assistant. Answer briefly and never move funds without confirmation."}]},` +
-		`{"role":"user","parts":[{"type":"text","content":"What did I spend on gas this week, and which transfer was the largest?"}]}]`
-	outputMessages = `[{"role":"assistant","parts":[{"type":"text","content":"You spent 0.012 ETH on gas across 9 transactions; the largest transfer was 1.5 ETH to 0xabc on Tuesday."}],"finish_reason":"stop"}]`
-)
-
 func newSpanGen(seed uint64, perTrace, batch int) *spanGen {
 	g := &spanGen{
 		rng: rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8), byte(seed >> 16), byte(seed >> 24), //nolint:gosec // load data
@@ -41,13 +37,9 @@ func newSpanGen(seed uint64, perTrace, batch int) *spanGen {
 		td:       ptrace.NewTraces(),
 	}
 	rs := g.td.ResourceSpans().AppendEmpty()
-	ra := rs.Resource().Attributes()
-	ra.PutStr("service.name", "wallet-agent")
-	ra.PutStr("service.version", "1.4.2")
-	ra.PutStr("deployment.environment.name", "load")
-	ra.PutStr("telemetry.sdk.language", "go")
+	synthetic.PutAgentResource(rs.Resource().Attributes())
 	ss := rs.ScopeSpans().AppendEmpty()
-	ss.Scope().SetName("tracebridge-loadgen")
+	ss.Scope().SetName(synthetic.AgentScope)
 	g.spans = ss.Spans()
 	for range batch {
 		s := g.spans.AppendEmpty()
@@ -88,10 +80,7 @@ func (g *spanGen) body(batch int) ([]byte, string) {
 			s.SetStartTimestamp(pcommon.NewTimestampFromTime(g.start))
 			s.SetEndTimestamp(pcommon.NewTimestampFromTime(g.start.Add(time.Duration(g.perTrace) * 300 * time.Millisecond)))
 			a.Clear()
-			a.PutStr("gen_ai.operation.name", "invoke_agent")
-			a.PutStr("gen_ai.agent.name", "wallet-agent")
-			a.PutStr("gen_ai.conversation.id", "conv-42")
-			a.PutStr("user.id", "user-7")
+			synthetic.PutAgentRootAttributes(a)
 			continue
 		}
 		s.SetSpanID(g.spanIDNext())
@@ -102,16 +91,7 @@ func (g *spanGen) body(batch int) ([]byte, string) {
 		s.SetStartTimestamp(pcommon.NewTimestampFromTime(st))
 		s.SetEndTimestamp(pcommon.NewTimestampFromTime(st.Add(250 * time.Millisecond)))
 		a.Clear()
-		a.PutStr("gen_ai.operation.name", "chat")
-		a.PutStr("gen_ai.provider.name", "openai")
-		a.PutStr("gen_ai.request.model", "gpt-4o-mini")
-		a.PutStr("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
-		a.PutStr("gen_ai.input.messages", inputMessages)
-		a.PutStr("gen_ai.output.messages", outputMessages)
-		a.PutInt("gen_ai.usage.input_tokens", int64(700+g.rng.IntN(300)))
-		a.PutInt("gen_ai.usage.output_tokens", int64(20+g.rng.IntN(60)))
-		a.PutDouble("gen_ai.request.temperature", 0.2)
-		a.PutStr("gen_ai.conversation.id", "conv-42")
+		synthetic.PutChatAttributes(a, int64(700+g.rng.IntN(300)), int64(20+g.rng.IntN(60)))
 	}
 	b, err := ptraceotlp.NewExportRequestFromTraces(g.td).MarshalProto()
 	if err != nil {

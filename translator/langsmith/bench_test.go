@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracebridge/tracebridge/internal/synthetic"
 )
 
 // benchSpan is a GenAI chat span as instrumentations emit it: ~20 attributes including input and
@@ -150,13 +152,9 @@ func llmBenchSpan(tb testing.TB) (pcommon.Resource, pcommon.InstrumentationScope
 	tb.Helper()
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
-	ra := rs.Resource().Attributes()
-	ra.PutStr("service.name", "wallet-agent")
-	ra.PutStr("service.version", "1.4.2")
-	ra.PutStr("deployment.environment.name", "load")
-	ra.PutStr("telemetry.sdk.language", "go")
+	synthetic.PutAgentResource(rs.Resource().Attributes())
 	ss := rs.ScopeSpans().AppendEmpty()
-	ss.Scope().SetName("tracebridge-loadgen")
+	ss.Scope().SetName(synthetic.AgentScope)
 	span := ss.Spans().AppendEmpty()
 	span.SetTraceID(pcommon.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36})
 	span.SetSpanID(pcommon.SpanID{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef})
@@ -167,17 +165,7 @@ func llmBenchSpan(tb testing.TB) (pcommon.Resource, pcommon.InstrumentationScope
 	span.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
 	span.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(250 * time.Millisecond)))
 	a := span.Attributes()
-	a.PutStr("gen_ai.operation.name", "chat")
-	a.PutStr("gen_ai.provider.name", "openai")
-	a.PutStr("gen_ai.request.model", "gpt-4o-mini")
-	a.PutStr("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
-	a.PutStr("gen_ai.input.messages", `[{"role":"system","parts":[{"type":"text","content":"You are a wallet assistant. Answer briefly and never move funds without confirmation."}]},`+
-		`{"role":"user","parts":[{"type":"text","content":"What did I spend on gas this week, and which transfer was the largest?"}]}]`)
-	a.PutStr("gen_ai.output.messages", `[{"role":"assistant","parts":[{"type":"text","content":"You spent 0.012 ETH on gas across 9 transactions; the largest transfer was 1.5 ETH to 0xabc on Tuesday."}],"finish_reason":"stop"}]`)
-	a.PutInt("gen_ai.usage.input_tokens", 812)
-	a.PutInt("gen_ai.usage.output_tokens", 41)
-	a.PutDouble("gen_ai.request.temperature", 0.2)
-	a.PutStr("gen_ai.conversation.id", "conv-42")
+	synthetic.PutChatAttributes(a, 812, 41)
 	a.PutStr("langsmith.span.dotted_order", "20260115T100000000000Z0192f0a1-0000-7000-8000-4bf92f3577b3."+
 		"20260115T100000301000Z0192f0a1-0001-7000-8000-0123456789ab")
 	return rs.Resource(), ss.Scope(), span

@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracebridge/tracebridge/internal/proccpu"
+
+	"github.com/tracebridge/tracebridge/internal/synthetic"
 )
 
 // benchBatch builds tracesPerBatch traces of 5 spans (root, two children, two grandchildren),
@@ -66,19 +68,11 @@ func benchBatchOrdered(first uint32, tracesPerBatch int, withRoot, rootFirst boo
 // cmd/tracebridge-loadgen sends them: each trace's four chat spans (ended first) and then its
 // root, with the attributes of LLM calls (messages of a few hundred bytes).
 func sdkBatch(first uint32, tracesPerBatch int) ptrace.Traces {
-	const (
-		input  = `[{"role":"system","parts":[{"type":"text","content":"You are a wallet assistant. Answer briefly and never move funds without confirmation."}]},{"role":"user","parts":[{"type":"text","content":"What did I spend on gas this week, and which transfer was the largest?"}]}]`
-		output = `[{"role":"assistant","parts":[{"type":"text","content":"You spent 0.012 ETH on gas across 9 transactions; the largest transfer was 1.5 ETH to 0xabc on Tuesday."}],"finish_reason":"stop"}]`
-	)
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
-	ra := rs.Resource().Attributes()
-	ra.PutStr("service.name", "wallet-agent")
-	ra.PutStr("service.version", "1.4.2")
-	ra.PutStr("deployment.environment.name", "load")
-	ra.PutStr("telemetry.sdk.language", "go")
+	synthetic.PutAgentResource(rs.Resource().Attributes())
 	ss := rs.ScopeSpans().AppendEmpty()
-	ss.Scope().SetName("tracebridge-loadgen")
+	ss.Scope().SetName(synthetic.AgentScope)
 	start := pcommon.Timestamp(1_767_000_000_000_000_000)
 	for t := range tracesPerBatch {
 		var traceID pcommon.TraceID
@@ -95,17 +89,7 @@ func sdkBatch(first uint32, tracesPerBatch int) ptrace.Traces {
 			st := start + pcommon.Timestamp(i*300+1)*1_000_000
 			s.SetStartTimestamp(st)
 			s.SetEndTimestamp(st + 250_000_000)
-			a := s.Attributes()
-			a.PutStr("gen_ai.operation.name", "chat")
-			a.PutStr("gen_ai.provider.name", "openai")
-			a.PutStr("gen_ai.request.model", "gpt-4o-mini")
-			a.PutStr("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
-			a.PutStr("gen_ai.input.messages", input)
-			a.PutStr("gen_ai.output.messages", output)
-			a.PutInt("gen_ai.usage.input_tokens", int64(700+i))
-			a.PutInt("gen_ai.usage.output_tokens", int64(20+i))
-			a.PutDouble("gen_ai.request.temperature", 0.2)
-			a.PutStr("gen_ai.conversation.id", "conv-42")
+			synthetic.PutChatAttributes(s.Attributes(), int64(700+i), int64(20+i))
 		}
 		s := ss.Spans().AppendEmpty()
 		s.SetTraceID(traceID)
@@ -114,11 +98,7 @@ func sdkBatch(first uint32, tracesPerBatch int) ptrace.Traces {
 		s.SetKind(ptrace.SpanKindServer)
 		s.SetStartTimestamp(start)
 		s.SetEndTimestamp(start + 1_500_000_000)
-		a := s.Attributes()
-		a.PutStr("gen_ai.operation.name", "invoke_agent")
-		a.PutStr("gen_ai.agent.name", "wallet-agent")
-		a.PutStr("gen_ai.conversation.id", "conv-42")
-		a.PutStr("user.id", "user-7")
+		synthetic.PutAgentRootAttributes(s.Attributes())
 	}
 	return td
 }
