@@ -7,16 +7,10 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"regexp"
 	"strconv"
+	"strings"
 )
 
-// Part names accepted on /runs/multipart: <event>.<run_id>[.<field>].
-var (
-	runPartRE        = regexp.MustCompile(`^(post|patch)\.([0-9a-fA-F-]{36})(?:\.(inputs|outputs|events|error|extra|serialized))?$`)
-	feedbackPartRE   = regexp.MustCompile(`^feedback\.([0-9a-fA-F-]{36})$`)
-	attachmentPartRE = regexp.MustCompile(`^attachment\.([0-9a-fA-F-]{36})\.([^.]+)$`)
-)
 
 // parseMultipart turns a decoded /runs/multipart body into ops. Any malformed
 // part rejects the whole request.
@@ -44,21 +38,21 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 		if err != nil {
 			return nil, badRequestf("malformed multipart body: %v", err)
 		}
-		name, data, aerr := readPart(p)
+		name, mt, data, aerr := readPart(p)
 		if aerr != nil {
 			return nil, aerr
 		}
 
-		if m := runPartRE.FindStringSubmatch(name); m != nil {
+		if event, rawID, field, ok := matchRunPart(name); ok {
 			kind := opPost
-			if m[1] == "patch" {
+			if event == "patch" {
 				kind = opPatch
 			}
-			id, ok := canonicalUUID(m[2])
+			id, ok := canonicalUUID(rawID)
 			if !ok {
 				return nil, badRequestf("invalid run id in part name %q", name)
 			}
-			if err := requireJSONPart(p.Header.Get("Content-Type"), name); err != nil {
+			if err := requireJSONPart(mt, p.Header.Get("Content-Type"), name); err != nil {
 				return nil, err
 			}
 			var v any
@@ -72,7 +66,6 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 				ops[key] = o
 				in.ops = append(in.ops, o)
 			}
-			field := m[3]
 			if field == "" {
 				obj, ok := v.(map[string]any)
 				if !ok {
@@ -111,8 +104,8 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 			continue
 		}
 
-		if m := feedbackPartRE.FindStringSubmatch(name); m != nil {
-			if err := requireJSONPart(p.Header.Get("Content-Type"), name); err != nil {
+		if matchFeedbackPart(name) {
+			if err := requireJSONPart(mt, p.Header.Get("Content-Type"), name); err != nil {
 				return nil, err
 			}
 			var fb map[string]any
@@ -126,13 +119,12 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 			continue
 		}
 
-		if m := attachmentPartRE.FindStringSubmatch(name); m != nil {
-			id, ok := canonicalUUID(m[1])
+		if rawID, attName, ok := matchAttachmentPart(name); ok {
+			id, ok := canonicalUUID(rawID)
 			if !ok {
 				return nil, badRequestf("invalid run id in part name %q", name)
 			}
-			mt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-			in.attachments = append(in.attachments, attachmentPart{runID: id, name: m[2], contentType: mt, size: len(data)})
+			in.attachments = append(in.attachments, attachmentPart{runID: id, name: attName, contentType: mt, size: len(data)})
 			continue
 		}
 
@@ -143,45 +135,71 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 }
 
 // readPart checks the part headers every part must carry and reads its body.
-func readPart(p *multipart.Part) (string, []byte, *apiError) {
-	name := p.FormName()
+// It returns the part's media type as well, parsed once for every later check.
+func readPart(p *multipart.Part) (name, mediaType string, data []byte, aerr *apiError) {
+	name = p.FormName()
 	if name == "" {
-		return "", nil, badRequestf("multipart part without a form-data name")
+		return "", "", nil, badRequestf("multipart part without a form-data name")
 	}
 	if ce := p.Header.Get("Content-Encoding"); ce != "" {
-		return "", nil, badRequestf("part %q: per-part Content-Encoding %q is not supported; compress the whole request", name, ce)
+		return "", "", nil, badRequestf("part %q: per-part Content-Encoding %q is not supported; compress the whole request", name, ce)
 	}
 	ct := p.Header.Get("Content-Type")
 	if ct == "" {
-		return "", nil, badRequestf("part %q has no Content-Type", name)
+		return "", "", nil, badRequestf("part %q has no Content-Type", name)
 	}
-	_, params, err := mime.ParseMediaType(ct)
+	mediaType, length, err := partMediaType(ct)
 	if err != nil {
-		return "", nil, badRequestf("part %q has an invalid Content-Type %q: %v", name, ct, err)
+		return "", "", nil, badRequestf("part %q has an invalid Content-Type %q: %v", name, ct, err)
 	}
 	lengthSrc := p.Header.Get("Content-Length")
 	if lengthSrc == "" {
-		lengthSrc = params["length"]
+		lengthSrc = length
 	}
 	if lengthSrc == "" {
-		return "", nil, badRequestf("part %q needs a Content-Length header or a length parameter in its Content-Type", name)
+		return "", "", nil, badRequestf("part %q needs a Content-Length header or a length parameter in its Content-Type", name)
 	}
 	declared, err := strconv.Atoi(lengthSrc)
 	if err != nil || declared < 0 {
-		return "", nil, badRequestf("part %q has an invalid length %q", name, lengthSrc)
+		return "", "", nil, badRequestf("part %q has an invalid length %q", name, lengthSrc)
 	}
-	data, err := io.ReadAll(p)
+	data, err = io.ReadAll(p)
 	if err != nil {
-		return "", nil, badRequestf("malformed multipart body in part %q: %v", name, err)
+		return "", "", nil, badRequestf("malformed multipart body in part %q: %v", name, err)
 	}
 	if len(data) != declared {
-		return "", nil, badRequestf("part %q declares length %d but carries %d bytes", name, declared, len(data))
+		return "", "", nil, badRequestf("part %q declares length %d but carries %d bytes", name, declared, len(data))
 	}
-	return name, data, nil
+	return name, mediaType, data, nil
 }
 
-func requireJSONPart(ct, name string) *apiError {
-	mt, _, _ := mime.ParseMediaType(ct)
+// jsonLengthPrefix starts the Content-Type the SDKs and the exporter give
+// every JSON part.
+const jsonLengthPrefix = "application/json; length="
+
+// partMediaType is mime.ParseMediaType reduced to what a part needs, its media
+// type and length parameter, with the exporter's own form
+// "application/json; length=<digits>" read without building a parameter map:
+// for that form ParseMediaType returns exactly the same.
+func partMediaType(ct string) (mediaType, length string, err error) {
+	if digits, ok := strings.CutPrefix(ct, jsonLengthPrefix); ok && digits != "" && allDigits(digits) {
+		return "application/json", digits, nil
+	}
+	mediaType, params, err := mime.ParseMediaType(ct)
+	return mediaType, params["length"], err
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// requireJSONPart checks a part's media type, mt as readPart parsed it from ct.
+func requireJSONPart(mt, ct, name string) *apiError {
 	if mt != "application/json" {
 		return badRequestf("part %q must have Content-Type application/json, got %q", name, ct)
 	}
