@@ -75,8 +75,8 @@ func decodeRunObject(raw []byte) (map[string]any, *apiError) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, badRequestf("empty body")
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, err := decodeJSON(raw)
+	if err != nil {
 		return nil, badRequestf("invalid JSON body: %v", err)
 	}
 	obj, ok := v.(map[string]any)

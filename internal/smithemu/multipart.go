@@ -55,8 +55,8 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 			if err := requireJSONPart(mt, p.Header.Get("Content-Type"), name); err != nil {
 				return nil, err
 			}
-			var v any
-			if err := json.Unmarshal(data, &v); err != nil {
+			v, err := decodeJSON(data)
+			if err != nil {
 				return nil, badRequestf("part %q is not valid JSON: %v", name, err)
 			}
 			key := kind.String() + "." + id
