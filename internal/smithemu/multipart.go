@@ -28,17 +28,16 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 	ops := map[string]*op{} // "post.<id>" -> op
 	seen := map[string]bool{}
 	fromPart := map[*op]map[string]bool{} // fields given as their own part
-	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	next := newPartReader(body, boundary)
 	for {
-		// NextRawPart: parts are taken byte-exact, no transfer decoding.
-		p, err := mr.NextRawPart()
+		p, err := next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return nil, badRequestf("malformed multipart body: %v", err)
 		}
-		name, mt, data, aerr := readPart(p)
+		name, mt, data, aerr := checkPart(p)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -52,7 +51,7 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 			if !ok {
 				return nil, badRequestf("invalid run id in part name %q", name)
 			}
-			if err := requireJSONPart(mt, p.Header.Get("Content-Type"), name); err != nil {
+			if err := requireJSONPart(mt, p.contentType, name); err != nil {
 				return nil, err
 			}
 			v, err := decodeJSON(data)
@@ -105,7 +104,7 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 		}
 
 		if matchFeedbackPart(name) {
-			if err := requireJSONPart(mt, p.Header.Get("Content-Type"), name); err != nil {
+			if err := requireJSONPart(mt, p.contentType, name); err != nil {
 				return nil, err
 			}
 			var fb map[string]any
@@ -134,17 +133,50 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 	return in, nil
 }
 
-// readPart checks the part headers every part must carry and reads its body.
+// newPartReader returns the parts of body one by one, io.EOF after the last.
+// A body laid out as the SDKs and the exporter write it is split in one scan
+// (splitMultipart); any other is read with mime/multipart, whose errors the
+// rejections quote.
+func newPartReader(body []byte, boundary string) func() (*wirePart, error) {
+	if parts, ok := splitMultipart(body, boundary); ok {
+		return func() (*wirePart, error) {
+			if len(parts) == 0 {
+				return nil, io.EOF
+			}
+			p := &parts[0]
+			parts = parts[1:]
+			return p, nil
+		}
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	return func() (*wirePart, error) {
+		// NextRawPart: parts are taken byte-exact, no transfer decoding.
+		p, err := mr.NextRawPart()
+		if err != nil {
+			return nil, err
+		}
+		wp := &wirePart{
+			name:            p.FormName(),
+			contentType:     p.Header.Get("Content-Type"),
+			contentLength:   p.Header.Get("Content-Length"),
+			contentEncoding: p.Header.Get("Content-Encoding"),
+		}
+		wp.data, wp.readErr = io.ReadAll(p)
+		return wp, nil
+	}
+}
+
+// checkPart checks the part headers every part must carry and its length.
 // It returns the part's media type as well, parsed once for every later check.
-func readPart(p *multipart.Part) (name, mediaType string, data []byte, aerr *apiError) {
-	name = p.FormName()
+func checkPart(p *wirePart) (name, mediaType string, data []byte, aerr *apiError) {
+	name = p.name
 	if name == "" {
 		return "", "", nil, badRequestf("multipart part without a form-data name")
 	}
-	if ce := p.Header.Get("Content-Encoding"); ce != "" {
+	if ce := p.contentEncoding; ce != "" {
 		return "", "", nil, badRequestf("part %q: per-part Content-Encoding %q is not supported; compress the whole request", name, ce)
 	}
-	ct := p.Header.Get("Content-Type")
+	ct := p.contentType
 	if ct == "" {
 		return "", "", nil, badRequestf("part %q has no Content-Type", name)
 	}
@@ -152,7 +184,7 @@ func readPart(p *multipart.Part) (name, mediaType string, data []byte, aerr *api
 	if err != nil {
 		return "", "", nil, badRequestf("part %q has an invalid Content-Type %q: %v", name, ct, err)
 	}
-	lengthSrc := p.Header.Get("Content-Length")
+	lengthSrc := p.contentLength
 	if lengthSrc == "" {
 		lengthSrc = length
 	}
@@ -163,14 +195,13 @@ func readPart(p *multipart.Part) (name, mediaType string, data []byte, aerr *api
 	if err != nil || declared < 0 {
 		return "", "", nil, badRequestf("part %q has an invalid length %q", name, lengthSrc)
 	}
-	data, err = io.ReadAll(p)
-	if err != nil {
-		return "", "", nil, badRequestf("malformed multipart body in part %q: %v", name, err)
+	if p.readErr != nil {
+		return "", "", nil, badRequestf("malformed multipart body in part %q: %v", name, p.readErr)
 	}
-	if len(data) != declared {
-		return "", "", nil, badRequestf("part %q declares length %d but carries %d bytes", name, declared, len(data))
+	if len(p.data) != declared {
+		return "", "", nil, badRequestf("part %q declares length %d but carries %d bytes", name, declared, len(p.data))
 	}
-	return name, mediaType, data, nil
+	return name, mediaType, p.data, nil
 }
 
 // jsonLengthPrefix starts the Content-Type the SDKs and the exporter give
