@@ -128,7 +128,7 @@ func (d *jsonDecoder) object(depth int) (any, bool) {
 }
 
 func (d *jsonDecoder) array(depth int) (any, bool) {
-	d.pos++ // '['
+	d.pos++             // '['
 	a := make([]any, 0) // encoding/json's empty array is non-nil
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {

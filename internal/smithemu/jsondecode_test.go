@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // jsonSeeds reach every branch of decodeJSON and the documents encoding/json
@@ -27,7 +28,7 @@ func checkDecodeAgrees(t *testing.T, data []byte) {
 		assert.Equal(t, wantErr.Error(), errString(gotErr), "%q", data)
 		return
 	}
-	assert.NoError(t, gotErr, "%q", data)
+	require.NoError(t, gotErr, "%q", data)
 	assert.Equal(t, want, got, "%q", data)
 }
 

@@ -11,7 +11,6 @@ import (
 	"strings"
 )
 
-
 // parseMultipart turns a decoded /runs/multipart body into ops. Any malformed
 // part rejects the whole request.
 func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError) {
