@@ -157,13 +157,30 @@ func (d *jsonDecoder) array(depth int) (any, bool) {
 	}
 }
 
+// jsonPlainByte marks the bytes a string literal holds as they are: printable
+// ASCII other than '"' and '\\'.
+var jsonPlainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // string decodes a string literal at d.pos. Plain ASCII strings are copied
 // as they are; one with escapes or other bytes is unquoted by encoding/json
 // itself, so escape, surrogate and invalid-UTF-8 handling stay its own.
 func (d *jsonDecoder) string() (string, bool) {
 	start := d.pos
+	i := start + 1
+	for i < len(d.data) && jsonPlainByte[d.data[i]] {
+		i++
+	}
+	if i < len(d.data) && d.data[i] == '"' {
+		d.pos = i + 1
+		return string(d.data[start+1 : i]), true
+	}
 	plain := true
-	for i := start + 1; i < len(d.data); i++ {
+	for ; i < len(d.data); i++ {
 		switch c := d.data[i]; {
 		case c == '"':
 			d.pos = i + 1
