@@ -27,7 +27,7 @@ func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
 		drain(r.Body)
 		return nil, errTooLarge(limit)
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	raw, err := readAllSized(io.LimitReader(r.Body, limit+1), r.ContentLength)
 	if err != nil {
 		return nil, badRequestf("could not read body: %v", err)
 	}
@@ -76,4 +76,29 @@ func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
 
 func drain(r io.Reader) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(r, drainLimit))
+}
+
+// readAllSized is io.ReadAll into a buffer sized from the declared length
+// (when there is one) rather than grown from 512 bytes by doubling, which
+// copied a large body several times over.
+func readAllSized(r io.Reader, declared int64) ([]byte, error) {
+	if declared <= 0 || declared > drainLimit {
+		return io.ReadAll(r)
+	}
+	// One byte of room beyond the declared length, so reaching EOF takes no
+	// further growth.
+	b := make([]byte, 0, declared+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF { //nolint:errorlint // io.ReadAll's own test, so errors stay as they were
+				return b, nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
