@@ -27,6 +27,8 @@ type Arena struct {
 	// of a ResourceSpans has the same ones. Valid until Reset: the exporter translates a
 	// whole push between Resets and changes no resource meanwhile.
 	res resourceMembers
+	// parts is every run's room for a message's parts (see partRoom).
+	parts partRoom
 }
 
 // SpanToRun is the package's SpanToRun with the run's JSON fields kept in the arena.
@@ -37,6 +39,7 @@ func (a *Arena) SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationSco
 // Reset makes every block reusable. Runs translated before are invalid afterwards.
 func (a *Arena) Reset() {
 	a.res.forget()
+	clear(a.parts[:]) // they point into the spans just translated
 	for _, b := range a.blocks {
 		a.spare = append(a.spare, b[:0])
 	}

@@ -248,7 +248,7 @@ func (t *translation) messagesFrom(s slot, input bool) bool {
 			}
 		}
 		var ok bool
-		if t.buf, ok = appendSemconvMessages(t.buf, jsontext.StringBytes(str)); ok {
+		if t.buf, ok = t.appendSemconvMessages(jsontext.StringBytes(str)); ok {
 			t.buf = append(t.buf, "]}"...)
 			if sys {
 				t.idx.consume(slotGenAISystemInstructions)

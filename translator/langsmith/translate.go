@@ -60,7 +60,7 @@ func SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span pt
 func spanToRun(res pcommon.Resource, scope pcommon.InstrumentationScope, span ptrace.Span, opts Options, a *Arena) (Run, error) {
 	t := translation{res: res, scope: scope, span: span, attrs: span.Attributes(), opts: opts}
 	if a != nil {
-		t.resMembers = &a.res
+		t.resMembers, t.parts = &a.res, &a.parts
 	}
 	t.idx.build(t.attrs)
 	if err := t.resolveIdentity(); err != nil {
@@ -131,6 +131,17 @@ type translation struct {
 	// resMembers caches the resource's metadata members across the runs of an Arena (nil:
 	// written each time).
 	resMembers *resourceMembers
+	// parts is the Arena's room for a message's parts (nil: on the stack each time).
+	parts *partRoom
+}
+
+// appendSemconvMessages appends arr's messages to t.buf in the Arena's room for their parts
+// when there is one.
+func (t *translation) appendSemconvMessages(arr []byte) ([]byte, bool) {
+	if t.parts != nil {
+		return appendSemconvMessagesIn(t.buf, arr, t.parts)
+	}
+	return appendSemconvMessages(t.buf, arr)
 }
 
 // patch reads and consumes the tracebridge.patch stamp (never metadata).
