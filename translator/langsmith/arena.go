@@ -29,6 +29,8 @@ type Arena struct {
 	res resourceMembers
 	// parts is every run's room for a message's parts (see partRoom).
 	parts partRoom
+	// t is every run's working state (see translation.reuse).
+	t translation
 }
 
 // SpanToRun is the package's SpanToRun with the run's JSON fields kept in the arena.
@@ -39,7 +41,8 @@ func (a *Arena) SpanToRun(res pcommon.Resource, scope pcommon.InstrumentationSco
 // Reset makes every block reusable. Runs translated before are invalid afterwards.
 func (a *Arena) Reset() {
 	a.res.forget()
-	clear(a.parts[:]) // they point into the spans just translated
+	clear(a.parts[:]) // they and t point into the spans just translated
+	a.t = translation{}
 	for _, b := range a.blocks {
 		a.spare = append(a.spare, b[:0])
 	}

@@ -481,9 +481,20 @@ func (x *attrIndex) build(attrs pcommon.Map) {
 	}
 }
 
-// get returns the slot's value and whether the attribute is present.
+// reuse empties the index for the next span's build. vals and params keep the last span's
+// values: nothing reads a slot whose pos is 0 or a parameter past nParams.
+func (x *attrIndex) reuse() {
+	x.pos = [numSlots]int32{}
+	x.families, x.used, x.more, x.nParams = 0, [4]uint64{}, nil, 0
+}
+
+// get returns the slot's value and whether the attribute is present (the zero Value when it is
+// not: vals may hold an earlier span's, see reuse).
 func (x *attrIndex) get(s slot) (pcommon.Value, bool) {
-	return x.vals[s], x.pos[s] != 0
+	if x.pos[s] == 0 {
+		return pcommon.Value{}, false
+	}
+	return x.vals[s], true
 }
 
 // str returns the slot's value if it is a non-empty string.
