@@ -143,7 +143,7 @@ type translation struct {
 // reuse readies an Arena's translation for its next span as a new one would start, but for what
 // is read only where this span's index pass wrote it (idx.vals and idx.params, behind idx.pos
 // and idx.nParams) and the flattening tree's room (reset before every use): zeroing the whole
-// 3 kB translation was the largest single cost of a run outside its fields' JSON.
+// 3 kB translation cost ~3 % of an LLM-heavy run's instructions.
 func (t *translation) reuse() {
 	t.idx.reuse()
 	t.run = Run{}
