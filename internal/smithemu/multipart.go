@@ -82,10 +82,15 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 					}
 				}
 				// Field parts win over the same key inlined in the main part,
-				// whichever comes first on the wire.
-				for k, val := range obj {
-					if !fromPart[o][k] {
-						o.fields[k] = val
+				// whichever comes first on the wire. Before any other part of the
+				// run the decoded object simply becomes the fields: nothing to win over.
+				if len(o.fields) == 0 {
+					o.fields = obj
+				} else {
+					for k, val := range obj {
+						if !fromPart[o][k] {
+							o.fields[k] = val
+						}
 					}
 				}
 			} else {
