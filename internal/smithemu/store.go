@@ -105,6 +105,11 @@ func (st *store) apply(o *op) *traceState {
 // extra.metadata is merged key by key rather than replaced, as the service
 // does so that a patch adding metadata keeps what the post sent.
 func mergeRun(post map[string]any, patches []map[string]any) map[string]any {
+	// A post alone with no null field is its own merged view: neither map is
+	// ever written after commit, so sharing it saves a copy per run.
+	if len(patches) == 0 && post != nil && !hasNull(post) {
+		return post
+	}
 	merged := map[string]any{}
 	overlay := func(src map[string]any) {
 		for k, v := range src {
@@ -127,6 +132,15 @@ func mergeRun(post map[string]any, patches []map[string]any) map[string]any {
 		overlay(p)
 	}
 	return merged
+}
+
+func hasNull(m map[string]any) bool {
+	for _, v := range m {
+		if v == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func mergeExtra(prev, next map[string]any) map[string]any {
