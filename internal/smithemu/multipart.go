@@ -24,7 +24,11 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 	}
 
 	in := &ingestRequest{}
-	ops := map[string]*op{} // "post.<id>" -> op
+	type opKey struct {
+		kind opKind
+		id   string
+	}
+	ops := map[opKey]*op{}
 	seen := map[string]bool{}
 	fromPart := map[*op]map[string]bool{} // fields given as their own part
 	next := newPartReader(body, boundary)
@@ -57,10 +61,12 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 			if err != nil {
 				return nil, badRequestf("part %q is not valid JSON: %v", name, err)
 			}
-			key := kind.String() + "." + id
+			key := opKey{kind, id}
 			o := ops[key]
 			if o == nil {
-				o = &op{kind: kind, id: id, fields: map[string]any{}, selfDescribing: true}
+				// fields is made by the run's first part: the main part's
+				// decoded object, or a map for a field part.
+				o = &op{kind: kind, id: id, selfDescribing: true}
 				ops[key] = o
 				in.ops = append(in.ops, o)
 			}
@@ -96,6 +102,9 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 			} else {
 				if seen[name] {
 					return nil, badRequestf("duplicate part %q", name)
+				}
+				if o.fields == nil {
+					o.fields = map[string]any{}
 				}
 				o.fields[field] = v
 				if fromPart[o] == nil {

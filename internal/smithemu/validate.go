@@ -109,12 +109,17 @@ func (s *Server) validateOp(o *op) *apiError {
 			}
 		}
 	}
+	var start time.Time // parsed once here for the window check below
 	for _, f := range []string{"start_time", "end_time"} {
 		if !o.has(f) {
 			continue
 		}
-		if _, err := parseRunTime(o.fields[f]); err != nil {
+		t, err := parseRunTime(o.fields[f])
+		if err != nil {
 			return runFieldError(f, o, "%v", err)
+		}
+		if f == "start_time" {
+			start = t
 		}
 	}
 
@@ -135,7 +140,7 @@ func (s *Server) validateOp(o *op) *apiError {
 	// The window applies to posts and to patches alike (RUN_POST/PATCH_START_TIME_WINDOW_HOURS);
 	// a patch is checked on the start_time it carries.
 	if s.cfg.CheckTimeWindow && o.has("start_time") {
-		st, _ := parseRunTime(o.fields["start_time"])
+		st := start
 		now := s.cfg.Now()
 		if d := now.Sub(st); d > s.cfg.TimeWindow || d < -s.cfg.TimeWindow {
 			return runFieldError("start_time", o, "start_time %s is outside the accepted window of %s around the current time %s",
