@@ -214,7 +214,7 @@ func (a *Assembler) admit(ctx context.Context, c *call, n, size int64) error {
 	if a.outbox.pendingSpans.Load() > 0 {
 		// mu, then sendMu: the order endCall takes them in.
 		a.sendMu.Lock()
-		a.outbox.drain(ctx)
+		c.queueRefused = !a.outbox.drain(ctx)
 		a.sendMu.Unlock()
 	}
 	pendS, pendB := a.outbox.pendingSpans.Load(), a.outbox.pendingBytes.Load()

@@ -27,6 +27,10 @@ type call struct {
 	direct  bool
 	inPlace []inPlaceSpan
 
+	// queueRefused: the upload queue refused a pending-out batch earlier in this pass (admit's
+	// drain), so offering again before the pass ends would only pay a second refusal.
+	queueRefused bool
+
 	parkedBefore int
 	statsBefore  assemblyStats
 	orphans      int64
@@ -113,6 +117,6 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	if err = a.journal.commit(ctx, sets); err != nil {
 		err = fmt.Errorf("cannot persist parked spans: %w", err)
 	}
-	a.outbox.send(ctx, out, drain)
+	a.outbox.send(ctx, out, drain, c.queueRefused)
 	return err
 }

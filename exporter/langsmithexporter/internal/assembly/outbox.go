@@ -52,8 +52,10 @@ const (
 
 // send hands a released batch to next, behind any batch already waiting. A refused batch waits in
 // pending-out (counted against the caps) rather than being lost; the caller is not failed for
-// it, because the spans are kept.
-func (o *outbox) send(ctx context.Context, out *outBatch, drain bool) {
+// it, because the spans are kept. refused says the queue already refused a batch in this pass:
+// a full queue of one-record requests would otherwise be offered (and log and refuse) twice per
+// request; what waits is offered again by the next pass, as after any refusal.
+func (o *outbox) send(ctx context.Context, out *outBatch, drain, refused bool) {
 	if out != nil && out.td.SpanCount() > 0 {
 		out.spans = out.td.SpanCount()
 		if len(o.pending) == 0 {
@@ -61,9 +63,10 @@ func (o *outbox) send(ctx context.Context, out *outBatch, drain bool) {
 				o.journal.remove(ctx, out.deletes, "")
 				return
 			}
+			refused = true
 		}
 		o.push(ctx, out)
-		drain = true
+		drain = !refused
 	}
 	if drain {
 		o.drain(ctx)
@@ -127,8 +130,8 @@ func (o *outbox) offer(ctx context.Context, td ptrace.Traces) bool {
 }
 
 // drain offers the pending-out batches to next in order and stops at the first refusal, keeping
-// their order.
-func (o *outbox) drain(ctx context.Context) {
+// their order. It reports whether pending-out is empty afterwards.
+func (o *outbox) drain(ctx context.Context) bool {
 	sent := 0
 	for _, b := range o.pending {
 		if !o.offer(ctx, b.td) {
@@ -147,6 +150,7 @@ func (o *outbox) drain(ctx context.Context) {
 		clear(o.pending[n:])
 		o.pending = o.pending[:n]
 	}
+	return len(o.pending) == 0
 }
 
 // drainBeforeStop keeps offering pending-out batches to the upload queue for a while: the queue
