@@ -103,6 +103,7 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	}
 	out := c.out
 	c.out = nil
+	refused := c.queueRefused // c is the scratch call: read it before mu is released
 	// The scratch slices are reused; drop their pointers so dropped traces can be collected.
 	clear(c.synths)
 	clear(c.released)
@@ -117,6 +118,6 @@ func (a *Assembler) endCall(ctx context.Context, c *call, drain bool) error {
 	if err = a.journal.commit(ctx, sets); err != nil {
 		err = fmt.Errorf("cannot persist parked spans: %w", err)
 	}
-	a.outbox.send(ctx, out, drain, c.queueRefused)
+	a.outbox.send(ctx, out, drain, refused)
 	return err
 }
