@@ -4,10 +4,14 @@
 package assembly
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -67,4 +71,31 @@ func BenchmarkAssemblerRawRecords(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkAssemblerRawRecordsQueueFull is per_call_1 behind an upload queue that is full most
+// of the time, as exporterhelper's is under raw-single-3k: the next consumer counts the spans
+// it is offered (exporterhelper's Send does, to log a refusal) and takes one offer in 32, so
+// released records wait in pending-out and are merged there.
+func BenchmarkAssemblerRawRecordsQueueFull(b *testing.B) {
+	cfg := testAssemblyConfig()
+	cfg.MaxSpans = 1 << 30
+	cfg.ResolvedMaxTraces = 100_000
+	offers := 0
+	full := errors.New("sending queue is full")
+	next, err := consumer.NewTraces(func(_ context.Context, td ptrace.Traces) error {
+		offers++
+		if td.SpanCount() == 0 || offers%32 != 0 {
+			return full
+		}
+		return nil
+	})
+	require.NoError(b, err)
+	a, _ := newTestAssembler(b, cfg, next, nil)
+	first := 0
+	consumePooled(b, a, "record", 1, func() []ptrace.Traces {
+		pool := rawRecordBatches(first, 1000, 1)
+		first += 1000
+		return pool
+	})
 }
