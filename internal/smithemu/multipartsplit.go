@@ -27,8 +27,10 @@ type wirePart struct {
 // quoting, empty parts, …) so that its verdicts and errors stay the same.
 // multipartsplit_test.go compares the two.
 func splitMultipart(body []byte, boundary string) (parts []wirePart, ok bool) {
-	// mime/multipart reads boundary lines through a 4 KiB buffer.
-	if len(boundary) > 1000 {
+	// mime/multipart reads boundary lines through a 4 KiB buffer, and splits
+	// them at LF: a boundary holding a line break (RFC 2231's
+	// boundary*=utf-8''%0A gives one) is not a line it can match.
+	if len(boundary) > 1000 || strings.ContainsAny(boundary, "\r\n") {
 		return nil, false
 	}
 	dashBoundary := "--" + boundary

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"mime/multipart"
 	"strings"
 	"testing"
@@ -105,4 +106,28 @@ func FuzzSplitMultipartAgreesWithMime(f *testing.F) {
 		f.Add([]byte(s), splitBoundary)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, boundary string) { checkSplitAgrees(t, body, boundary) })
+}
+
+// A boundary can hold a line break (RFC 2231's percent-encoded boundary*= decodes %0A to one), which
+// mime/multipart's line reading splits: such a body must be read by mime/multipart, not split.
+func TestSplitMultipartBoundaryWithLineBreak(t *testing.T) {
+	for _, ct := range []string{
+		"multipart/form-data; boundary*=utf-8''%0A",
+		"multipart/form-data; boundary*=utf-8''x%0Ay",
+		"multipart/form-data; boundary*=utf-8''x%0D",
+		"multipart/form-data; boundary*=utf-8''%0D%0Ax",
+	} {
+		_, params, err := mime.ParseMediaType(ct)
+		require.NoError(t, err)
+		b := params["boundary"]
+		require.True(t, strings.ContainsAny(b, "\r\n"), "%q", ct)
+		for _, body := range []string{
+			"--" + b + "\r\nContent-Disposition: form-data; name=\"post.x\"\r\nContent-Type: application/json; length=2\r\n\r\n{}\r\n--" + b + "--\r\n",
+			"--" + b + "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--" + b + "\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\ny\r\n--" + b + "--",
+		} {
+			_, ok := splitMultipart([]byte(body), b)
+			assert.False(t, ok, "boundary %q, body %q", b, body)
+			checkSplitAgrees(t, []byte(body), b)
+		}
+	}
 }
