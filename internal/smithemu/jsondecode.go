@@ -111,18 +111,10 @@ func (d *jsonDecoder) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k] = v
-		d.skipSpace()
-		if d.pos >= len(d.data) {
+		if done, ok := d.afterElement('}'); !ok {
 			return nil, false
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
+		} else if done {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -141,19 +133,30 @@ func (d *jsonDecoder) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.skipSpace()
-		if d.pos >= len(d.data) {
+		if done, ok := d.afterElement(']'); !ok {
 			return nil, false
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
+		} else if done {
 			return a, true
-		default:
-			return nil, false
 		}
+	}
+}
+
+// afterElement reads what follows an object member or array element: a comma (more to come) or
+// the closing byte (done). Anything else, or the end of input, is malformed.
+func (d *jsonDecoder) afterElement(closing byte) (done, ok bool) {
+	d.skipSpace()
+	if d.pos >= len(d.data) {
+		return false, false
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, true
+	case closing:
+		d.pos++
+		return true, true
+	default:
+		return false, false
 	}
 }
 
