@@ -242,7 +242,7 @@ func allDigits(s string) bool {
 	return true
 }
 
-// requireJSONPart checks a part's media type, mt as readPart parsed it from ct.
+// requireJSONPart checks a part's media type, mt as checkPart parsed it from ct.
 func requireJSONPart(mt, ct, name string) *apiError {
 	if mt != "application/json" {
 		return badRequestf("part %q must have Content-Type application/json, got %q", name, ct)

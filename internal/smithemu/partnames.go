@@ -6,7 +6,7 @@ import "strings"
 // feedback.<id>, attachment.<run_id>.<name>. They are matched by hand rather
 // than by regular expression because every part of every request is matched;
 // each matcher accepts exactly what its documented pattern does
-// (partnames_test.go checks them against the patterns).
+// (oracle_test.go checks them against the patterns).
 
 // runFieldParts are the fields a run may send as a part of their own.
 var runFieldParts = []string{"inputs", "outputs", "events", "error", "extra", "serialized"}

@@ -140,11 +140,10 @@ func (s *Server) validateOp(o *op) *apiError {
 	// The window applies to posts and to patches alike (RUN_POST/PATCH_START_TIME_WINDOW_HOURS);
 	// a patch is checked on the start_time it carries.
 	if s.cfg.CheckTimeWindow && o.has("start_time") {
-		st := start
 		now := s.cfg.Now()
-		if d := now.Sub(st); d > s.cfg.TimeWindow || d < -s.cfg.TimeWindow {
+		if d := now.Sub(start); d > s.cfg.TimeWindow || d < -s.cfg.TimeWindow {
 			return runFieldError("start_time", o, "start_time %s is outside the accepted window of %s around the current time %s",
-				st.UTC().Format(time.RFC3339Nano), s.cfg.TimeWindow, now.UTC().Format(time.RFC3339))
+				start.UTC().Format(time.RFC3339Nano), s.cfg.TimeWindow, now.UTC().Format(time.RFC3339))
 		}
 	}
 	return nil
