@@ -220,3 +220,18 @@ func FuzzScanDottedOrder(f *testing.F) {
 	}
 	f.Fuzz(checkScanDottedOrder)
 }
+
+func TestAppendUUIDMatchesString(t *testing.T) {
+	ids := []uuid.UUID{uuid.Nil, uuid.Max, uuid.MustParse("0192f0a1-0001-7000-8000-0123456789ab")}
+	for i := range 64 {
+		var id uuid.UUID
+		for j := range id {
+			id[j] = byte(i*37 + j*11) // every nibble value in every position across the ids
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		assert.Equal(t, id.String(), string(appendUUID([]byte("x"), id)[1:]))
+		assert.Equal(t, `"`+id.String()+`"`, string(appendQuotedUUID(nil, id)))
+	}
+}
