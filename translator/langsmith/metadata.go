@@ -18,7 +18,7 @@ import (
 // repeated name would make the object ambiguous to LangSmith.
 type memberSet struct {
 	w jsontext.ObjectWriter
-	// The names written so far: in the fixed array (no allocation, the set lives on the stack)
+	// The names written so far: in the fixed array (no allocation; a translation keeps its sets)
 	// and beyond it in more. seen is a 128-bit filter over them that spares most lookups the
 	// linear scan.
 	fixed [48]string
@@ -51,6 +51,12 @@ func seenBit(key string) (word int, bit uint64) {
 		h += uint(key[0])*7 + uint(key[len(key)-1])
 	}
 	return int((h / 64) % 2), uint64(1) << (h % 64)
+}
+
+// reset empties the set for another object. The names in fixed stay behind: only fixed[:n]
+// is read, so a set reused from span to span (translation's) is not cleared of its 768 bytes.
+func (m *memberSet) reset() {
+	m.w, m.n, m.more, m.seen = jsontext.ObjectWriter{}, 0, m.more[:0], [2]uint64{}
 }
 
 // contains reports whether the set has key, the filter sparing most lookups.
@@ -121,7 +127,8 @@ func (t *translation) appendInvocationParams() bool {
 	x := &t.idx
 	start := len(t.buf)
 	t.buf = append(t.buf, `"invocation_params":{`...)
-	var m memberSet
+	m := &t.params
+	m.reset()
 	param := func(i int, k string, v pcommon.Value) {
 		if len(k) > len(attrGenAIRequestPrefix) {
 			name := k[strings.LastIndexByte(k, '.')+1:]
@@ -172,7 +179,8 @@ func (t *translation) appendInvocationParams() bool {
 // span and resource attribute the mapping did not consume, under its own name.
 func (t *translation) appendMetadata() {
 	x := &t.idx
-	var m memberSet
+	m := &t.meta
+	m.reset()
 	t.buf = m.w.Open(t.buf)
 
 	var ok bool
@@ -200,18 +208,18 @@ func (t *translation) appendMetadata() {
 		}
 	}
 
-	t.addPrefixed(&m, famLSMetadata, conventions.LangSmithMetadataPrefix)
-	t.addPrefixed(&m, famAITelemetryMetadata, attrAITelemetryMetadataPrefix)
-	t.addFirst(&m, metaProvider, true, slotGenAIProviderName, slotGenAISystem, slotOIProvider, slotOISystem)
-	t.addFirst(&m, metaModelName, true, slotGenAIRequestModel, slotGenAIResponseModel, slotOIModelName, slotLangfuseModelName)
-	t.addFirst(&m, metaUserID, false, slotLangfuseUserID, slotUserID)
-	t.addFirst(&m, metaSessionID, false, slotLangfuseSessionID, slotSessionID, slotGenAIConversationID)
-	t.addPrefixed(&m, famLangfuseObsMetadata, conventions.LangfuseObservationMetadataPrefix)
-	t.addJSONObject(&m, slotLangfuseObsMetadataJSON)
-	t.addPrefixed(&m, famLangfuseTraceMetadata, conventions.LangfuseTraceMetadataPrefix)
-	t.addJSONObject(&m, slotLangfuseTraceMetadataJSON)
-	t.addPrefixed(&m, famTraceloopAssociation, attrTraceloopAssociationPrefix)
-	t.addJSONObject(&m, slotOpenInferenceMetadataJSON)
+	t.addPrefixed(m, famLSMetadata, conventions.LangSmithMetadataPrefix)
+	t.addPrefixed(m, famAITelemetryMetadata, attrAITelemetryMetadataPrefix)
+	t.addFirst(m, metaProvider, true, slotGenAIProviderName, slotGenAISystem, slotOIProvider, slotOISystem)
+	t.addFirst(m, metaModelName, true, slotGenAIRequestModel, slotGenAIResponseModel, slotOIModelName, slotLangfuseModelName)
+	t.addFirst(m, metaUserID, false, slotLangfuseUserID, slotUserID)
+	t.addFirst(m, metaSessionID, false, slotLangfuseSessionID, slotSessionID, slotGenAIConversationID)
+	t.addPrefixed(m, famLangfuseObsMetadata, conventions.LangfuseObservationMetadataPrefix)
+	t.addJSONObject(m, slotLangfuseObsMetadataJSON)
+	t.addPrefixed(m, famLangfuseTraceMetadata, conventions.LangfuseTraceMetadataPrefix)
+	t.addJSONObject(m, slotLangfuseTraceMetadataJSON)
+	t.addPrefixed(m, famTraceloopAssociation, attrTraceloopAssociationPrefix)
+	t.addJSONObject(m, slotOpenInferenceMetadataJSON)
 
 	i := 0
 	for k, v := range t.attrs.All() {
@@ -220,7 +228,7 @@ func (t *translation) appendMetadata() {
 		}
 		i++
 	}
-	t.appendResourceMembers(&m)
+	t.appendResourceMembers(m)
 	t.buf = m.w.Close(t.buf)
 }
 

@@ -138,6 +138,9 @@ type translation struct {
 	resMembers *resourceMembers
 	// parts is the Arena's room for a message's parts (nil: on the stack each time).
 	parts *partRoom
+	// meta and params are the member sets of extra.metadata and extra.invocation_params,
+	// reset (not cleared) by each use.
+	meta, params memberSet
 }
 
 // reuse readies an Arena's translation for its next span as a new one would start, but for what

@@ -227,12 +227,24 @@ type ObjectWriter struct{ n int }
 
 func (w *ObjectWriter) Open(dst []byte) []byte { return append(dst, '{') }
 
-// Key writes the separator and the member name; the caller writes the value.
+// Key writes the separator and the member name; the caller writes the value. A name that
+// needs no escape (nearly all) is written with three appends; AppendString's five and its
+// loop were ~180 instructions a key, a dozen keys a run.
 func (w *ObjectWriter) Key(dst []byte, k string) []byte {
-	if w.n > 0 {
+	sep := w.n > 0
+	w.n++
+	if plainRun(k, 0) == len(k) {
+		if sep {
+			dst = append(dst, ',', '"')
+		} else {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, k...)
+		return append(dst, '"', ':')
+	}
+	if sep {
 		dst = append(dst, ',')
 	}
-	w.n++
 	dst = AppendString(dst, k)
 	return append(dst, ':')
 }

@@ -194,3 +194,23 @@ func TestRunsEveryByteEveryLength(t *testing.T) {
 		}
 	}
 }
+
+// Key writes a name as AppendString does, plain or not, with the separator before all but the
+// first.
+func TestObjectWriterKeyMatchesAppendString(t *testing.T) {
+	keys := append([]string{"otel_trace_id", "k", "gen_ai.response.model", "a-key-longer-than-sixteen"}, jsonStringCases...)
+	var w ObjectWriter
+	got := w.Open(nil)
+	want := []byte{'{'}
+	for i, k := range keys {
+		got = w.Key(got, k)
+		got = append(got, '1')
+		if i > 0 {
+			want = append(want, ',')
+		}
+		want = append(AppendString(want, k), ':', '1')
+	}
+	got, want = w.Close(got), append(want, '}')
+	assert.Equal(t, string(want), string(got))
+	assert.True(t, json.Valid(got), "%q", got)
+}
