@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 func TestFamilyOf(t *testing.T) {
@@ -80,5 +82,17 @@ func TestInvocationParamsSameNameKeepsBoth(t *testing.T) {
 			assert.Contains(t, extra, `"top_k":1`)
 			assert.Contains(t, extra, `"gen_ai.request.sampling.top_k":2`)
 		})
+	}
+}
+
+// The names metadata and usage_metadata write with PlainKey must need no escape.
+func TestPlainKeysNeedNoEscape(t *testing.T) {
+	for _, k := range []string{
+		metaTraceID, metaSpanID, FullNameKey, metaScopeName, metaScopeVer,
+		metaProvider, metaModelName, metaUserID, metaSessionID,
+		"input_tokens", "output_tokens", "total_tokens", "input_token_details", "output_token_details",
+		"cache_read", "cache_creation", "audio", "reasoning",
+	} {
+		assert.Equal(t, `"`+k+`"`, string(jsontext.AppendString(nil, k)))
 	}
 }

@@ -30,9 +30,25 @@ type memberSet struct {
 // add writes the separator and name of a new member and reports false, writing nothing, for a
 // name already present.
 func (m *memberSet) add(dst []byte, key string) ([]byte, bool) {
+	if !m.insert(key) {
+		return dst, false
+	}
+	return m.w.Key(dst, key), true
+}
+
+// addPlain is add for a name of the package's own (a constant) that needs no escape.
+func (m *memberSet) addPlain(dst []byte, key string) ([]byte, bool) {
+	if !m.insert(key) {
+		return dst, false
+	}
+	return m.w.PlainKey(dst, key), true
+}
+
+// insert records key and reports whether it was new.
+func (m *memberSet) insert(key string) bool {
 	word, bit := seenBit(key)
 	if m.seen[word]&bit != 0 && m.has(key) {
-		return dst, false
+		return false
 	}
 	m.seen[word] |= bit
 	if m.n < len(m.fixed) {
@@ -41,7 +57,7 @@ func (m *memberSet) add(dst []byte, key string) ([]byte, bool) {
 		m.more = append(m.more, key)
 	}
 	m.n++
-	return m.w.Key(dst, key), true
+	return true
 }
 
 // seenBit is key's bit in the filter: a word of seen and the bit in it.
@@ -184,25 +200,25 @@ func (t *translation) appendMetadata() {
 	t.buf = m.w.Open(t.buf)
 
 	var ok bool
-	if t.buf, ok = m.add(t.buf, metaTraceID); ok {
+	if t.buf, ok = m.addPlain(t.buf, metaTraceID); ok {
 		tid := t.span.TraceID()
 		t.buf = appendHexString(t.buf, tid[:])
 	}
-	if t.buf, ok = m.add(t.buf, metaSpanID); ok {
+	if t.buf, ok = m.addPlain(t.buf, metaSpanID); ok {
 		sid := t.span.SpanID()
 		t.buf = appendHexString(t.buf, sid[:])
 	}
 	if t.fullName != "" {
-		if t.buf, ok = m.add(t.buf, FullNameKey); ok {
+		if t.buf, ok = m.addPlain(t.buf, FullNameKey); ok {
 			t.buf = jsontext.AppendString(t.buf, t.fullName)
 		}
 	}
 	if name := t.scope.Name(); name != "" {
-		if t.buf, ok = m.add(t.buf, metaScopeName); ok {
+		if t.buf, ok = m.addPlain(t.buf, metaScopeName); ok {
 			t.buf = jsontext.AppendString(t.buf, name)
 		}
 		if ver := t.scope.Version(); ver != "" {
-			if t.buf, ok = m.add(t.buf, metaScopeVer); ok {
+			if t.buf, ok = m.addPlain(t.buf, metaScopeVer); ok {
 				t.buf = jsontext.AppendString(t.buf, ver)
 			}
 		}
@@ -326,8 +342,8 @@ func (t *translation) addPrefixed(m *memberSet, fam family, prefix string) {
 	}
 }
 
-// addFirst adds key from the first slot holding a usable value: a non-empty string, or when
-// stringOnly is false any scalar. Later slots are left alone, so a differing
+// addFirst adds key (a constant needing no escape) from the first slot holding a usable value:
+// a non-empty string, or when stringOnly is false any scalar. Later slots are left alone, so a differing
 // gen_ai.response.model, say, still shows in metadata under its own name.
 func (t *translation) addFirst(m *memberSet, key string, stringOnly bool, slots ...slot) {
 	for _, s := range slots {
@@ -348,7 +364,7 @@ func (t *translation) addFirst(m *memberSet, key string, stringOnly bool, slots 
 			continue
 		}
 		var added bool
-		if t.buf, added = m.add(t.buf, key); added {
+		if t.buf, added = m.addPlain(t.buf, key); added {
 			t.buf = jsontext.AppendValue(t.buf, v)
 			t.idx.consume(s)
 		}

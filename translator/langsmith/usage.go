@@ -346,7 +346,7 @@ func (u *usage) appendJSON(dst []byte) []byte {
 		f   usageField
 	}{{"input_tokens", usageInput}, {"output_tokens", usageOutput}, {"total_tokens", usageTotal}} {
 		if u.has(m.f) {
-			dst = w.Key(dst, m.key)
+			dst = w.PlainKey(dst, m.key)
 			dst = strconv.AppendInt(dst, u.n[m.f], 10)
 		}
 	}
@@ -363,12 +363,12 @@ func (u *usage) appendDetails(dst []byte, w *jsontext.ObjectWriter, name string,
 	if !present {
 		return dst
 	}
-	dst = w.Key(dst, name)
+	dst = w.PlainKey(dst, name)
 	inner := jsontext.ObjectWriter{}
 	dst = inner.Open(dst)
 	for i, f := range fields {
 		if f < numUsageFields && u.has(f) {
-			dst = inner.Key(dst, keys[i])
+			dst = inner.PlainKey(dst, keys[i])
 			dst = strconv.AppendInt(dst, u.n[f], 10)
 		}
 	}

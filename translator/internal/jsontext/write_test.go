@@ -214,3 +214,12 @@ func TestObjectWriterKeyMatchesAppendString(t *testing.T) {
 	assert.Equal(t, string(want), string(got))
 	assert.True(t, json.Valid(got), "%q", got)
 }
+
+func TestObjectWriterPlainKeyMatchesKey(t *testing.T) {
+	var a, b ObjectWriter
+	var got, want []byte
+	for _, k := range []string{"input_tokens", "k", "otel_scope_version", ""} {
+		got, want = a.PlainKey(got, k), b.Key(want, k)
+	}
+	assert.Equal(t, string(want), string(got))
+}
