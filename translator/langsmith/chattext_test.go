@@ -4,6 +4,7 @@
 package langsmith
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -86,4 +87,50 @@ func FuzzAppendSemconvMessages(f *testing.F) {
 		f.Add(tt.in)
 	}
 	f.Fuzz(checkSemconvMessages)
+}
+
+// refScanMemberKey is scanMemberKey's byte-by-byte form, before the word-at-a-time scan.
+func refScanMemberKey(b []byte, i int) (key []byte, vs int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, i, false
+	}
+	j := i + 1
+	for ; j < len(b) && b[j] != '"'; j++ {
+		if c := b[j]; c == '\\' || c < 0x20 {
+			return nil, i, false
+		}
+	}
+	if j >= len(b) {
+		return nil, i, false
+	}
+	key = b[i : j+1]
+	if j = jsontext.SkipSpace(b, j+1); j >= len(b) || b[j] != ':' {
+		return nil, i, false
+	}
+	return key, jsontext.SkipSpace(b, j+1), true
+}
+
+// Every byte value at every position of keys up to 20 bytes, with what follows the key cut at
+// every length: the word scan must stop where the byte loop did.
+func TestScanMemberKeyMatchesByteLoop(t *testing.T) {
+	check := func(b []byte) {
+		k1, v1, ok1 := scanMemberKey(b, 0)
+		k2, v2, ok2 := refScanMemberKey(b, 0)
+		if string(k1) != string(k2) || v1 != v2 || ok1 != ok2 {
+			t.Fatalf("scanMemberKey(%q) = %q, %d, %v; byte loop %q, %d, %v", b, k1, v1, ok1, k2, v2, ok2)
+		}
+	}
+	for n := range 21 {
+		for pos := range n {
+			for c := range 256 {
+				key := []byte(strings.Repeat("k", n))
+				key[pos] = byte(c)
+				full := append(append([]byte{'"'}, key...), `" : "v"}`...)
+				for cut := n + 1; cut <= len(full); cut++ {
+					check(full[:cut])
+				}
+			}
+		}
+		check(append(append([]byte{'"'}, strings.Repeat("k", n)...), `":1`...))
+	}
 }
