@@ -448,6 +448,8 @@ type attrIndex struct {
 	// the same pass; nParams counts them all, and past len(params) the parameters pass scans.
 	params  [8]attrAt
 	nParams int
+	// hint is the attributes' share of the translation's sizeHint, summed by the same pass.
+	hint int
 }
 
 // attrAt is one attribute and its position.
@@ -461,9 +463,10 @@ func (x *attrIndex) build(attrs pcommon.Map) {
 	if n := attrs.Len(); n > 64*len(x.used) {
 		x.more = make([]uint64, (n-64*len(x.used)+63)/64)
 	}
-	i := int32(0)
+	i, hint := int32(0), 0
 	for k, v := range attrs.All() {
 		i++
+		hint += attrHint(k, v)
 		if s := slotOf(k); s != slotNone {
 			if x.pos[s] == 0 { // keep the first of duplicate keys, as Map.Get would
 				x.vals[s], x.pos[s] = v, i
@@ -479,6 +482,7 @@ func (x *attrIndex) build(attrs pcommon.Map) {
 			x.nParams++
 		}
 	}
+	x.hint = hint
 }
 
 // reuse empties the index for the next span's build. vals and params keep the last span's

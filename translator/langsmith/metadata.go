@@ -280,13 +280,15 @@ type resourceMembers struct {
 	valid bool
 	json  []byte
 	keys  []string
+	hint  int // the attributes' share of a translation's sizeHint
 }
 
 // build encodes res's members as appendResourceMembers would add them to an empty set.
 func (c *resourceMembers) build(res pcommon.Resource) {
 	var m memberSet
-	c.res, c.valid, c.json, c.keys = res, true, c.json[:0], c.keys[:0]
+	c.res, c.valid, c.json, c.keys, c.hint = res, true, c.json[:0], c.keys[:0], 0
 	for k, v := range res.Attributes().All() {
+		c.hint += attrHint(k, v)
 		if !resourceConsumed(k) {
 			n := len(c.json)
 			if c.json = m.addValue(c.json, k, v); len(c.json) > n {

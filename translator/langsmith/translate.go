@@ -284,27 +284,44 @@ func resourceConsumed(key string) bool {
 }
 
 // sizeHint estimates the JSON the span's payload fields will take, so the shared buffer rarely
-// grows.
+// grows. The span's attributes were sized by the index pass, and an Arena's resource by its
+// cache of the resource's members, so neither is walked again here.
 func (t *translation) sizeHint() int {
-	n := 256 + len(t.fullName)
-	add := func(m pcommon.Map) {
-		for k, v := range m.All() {
-			n += len(k) + 8
-			switch v.Type() {
-			case pcommon.ValueTypeStr:
-				n += len(v.Str()) + len(v.Str())/16
-			case pcommon.ValueTypeMap, pcommon.ValueTypeSlice, pcommon.ValueTypeBytes:
-				n += 64
-			default:
-				n += 12
-			}
+	n := 256 + len(t.fullName) + t.idx.hint
+	if c := t.resMembers; c != nil {
+		if !c.valid || c.res != t.res {
+			c.build(t.res)
 		}
+		n += c.hint
+	} else {
+		n += mapHint(t.res.Attributes())
 	}
-	add(t.attrs)
-	add(t.res.Attributes())
 	for _, e := range t.span.Events().All() {
-		n += len(e.Name()) + 48
-		add(e.Attributes())
+		n += len(e.Name()) + 48 + mapHint(e.Attributes())
+	}
+	return n
+}
+
+// mapHint is the sum of attrHint over m.
+func mapHint(m pcommon.Map) int {
+	n := 0
+	for k, v := range m.All() {
+		n += attrHint(k, v)
+	}
+	return n
+}
+
+// attrHint is what sizeHint counts for one attribute.
+func attrHint(k string, v pcommon.Value) int {
+	n := len(k) + 8
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		s := v.Str()
+		n += len(s) + len(s)/16
+	case pcommon.ValueTypeMap, pcommon.ValueTypeSlice, pcommon.ValueTypeBytes:
+		n += 64
+	default:
+		n += 12
 	}
 	return n
 }
