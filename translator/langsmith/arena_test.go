@@ -129,3 +129,31 @@ func TestArenaResourceMembersEqualSpanToRun(t *testing.T) {
 	rs.Resource().Attributes().PutStr("service.name", "renamed")
 	check(rs, rs.ScopeSpans().At(0).Spans().At(0))
 }
+
+// The Arena's index remembers each attribute position's last keys: spans that put other keys,
+// or the same keys in another order, at those positions must be indexed as SpanToRun indexes
+// them.
+func TestArenaKeyMemoFollowsEachSpansKeys(t *testing.T) {
+	orders := [][]string{
+		{"gen_ai.request.model", "user.id", "gen_ai.operation.name", "langsmith.span.tags"},
+		{"user.id", "gen_ai.request.model", "langsmith.span.tags", "gen_ai.operation.name"},
+		{"gen_ai.request.modeX", "user.ix", "gen_ai.operation.namf", "langsmith.span.tagz"}, // same lengths, no slot
+		{"gen_ai.request.model", "user.id", "gen_ai.operation.name", "langsmith.span.tags"},
+		{"langsmith.metadata.a", "gen_ai.request.top_k", "gen_ai.operation.name", "user.id"},
+	}
+	opts := Options{IDMode: IDModeUUIDv7, DefaultProject: "p"}
+	var a Arena
+	for round := range 3 {
+		for i, keys := range orders {
+			res, scope, span := newSpan(nil)
+			for _, k := range keys {
+				span.Attributes().PutStr(k, "chat")
+			}
+			got, err := a.SpanToRun(res, scope, span, opts)
+			require.NoError(t, err)
+			want, err := SpanToRun(res, scope, span, opts)
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "round %d, span %d", round, i)
+		}
+	}
+}

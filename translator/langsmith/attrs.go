@@ -450,6 +450,9 @@ type attrIndex struct {
 	nParams int
 	// hint is the attributes' share of the translation's sizeHint, summed by the same pass.
 	hint int
+	// memo is classify's, kept by reuse: keys point into the spans an Arena translated, which
+	// its Reset forgets.
+	memo [24][2]keyMemo
 }
 
 // attrAt is one attribute and its position.
@@ -467,13 +470,13 @@ func (x *attrIndex) build(attrs pcommon.Map) {
 	for k, v := range attrs.All() {
 		i++
 		hint += attrHint(k, v)
-		if s := slotOf(k); s != slotNone {
+		s, f := x.classify(int(i-1), k)
+		if s != slotNone {
 			if x.pos[s] == 0 { // keep the first of duplicate keys, as Map.Get would
 				x.vals[s], x.pos[s] = v, i
 			}
 		}
 		// gen_ai.request.model has a slot and is also an invocation parameter.
-		f := familyOf(k)
 		x.families |= f
 		if f == famGenAIRequest {
 			if x.nParams < len(x.params) {
@@ -483,6 +486,34 @@ func (x *attrIndex) build(attrs pcommon.Map) {
 		}
 	}
 	x.hint = hint
+}
+
+// classify returns the slot and family of key, the attribute at position i: from the memo
+// when one of the last spans indexed (an Arena's) had the same key there, as spans of one
+// instrumentation do, since one string comparison is a fraction of what slotOf's switch and
+// familyOf's prefix tests cost. Each position remembers two keys, so an agent's root and its
+// chat spans, translated in turn, both find theirs.
+func (x *attrIndex) classify(i int, key string) (slot, family) {
+	if i >= len(x.memo) {
+		return slotOf(key), familyOf(key)
+	}
+	m := &x.memo[i]
+	if m[0].known && m[0].key == key {
+		return m[0].slot, m[0].fam
+	}
+	if m[1].known && m[1].key == key {
+		return m[1].slot, m[1].fam
+	}
+	m[1], m[0] = m[0], keyMemo{key: key, slot: slotOf(key), fam: familyOf(key), known: true}
+	return m[0].slot, m[0].fam
+}
+
+// keyMemo is what classify found for one attribute position's last key.
+type keyMemo struct {
+	key   string
+	slot  slot
+	fam   family
+	known bool
 }
 
 // reuse empties the index for the next span's build. vals and params keep the last span's
