@@ -175,20 +175,7 @@ func appendRunParts(dst []byte, prefixes *partPrefixes, run *Run) []byte {
 	// Every part's name carries the run's id: spelled out once.
 	var id [36]byte
 	encodeUUID(&id, run.ID)
-	dst = appendPartHeader(dst, prefix, &id, "", mainPartLen(run))
-	dst = append(dst, '{')
-	dst = appendRunFields(dst, run)
-	if !run.Patch {
-		if len(run.Extra) > 0 {
-			dst = append(dst, `,"extra":`...)
-			dst = append(dst, run.Extra...)
-		}
-		if run.Error != "" {
-			dst = append(dst, `,"error":`...)
-			dst = jsontext.AppendString(dst, run.Error)
-		}
-	}
-	dst = append(dst, "}\r\n"...)
+	dst = appendMainPart(dst, prefix, &id, run)
 	for _, p := range ownParts(run) {
 		if p.name == "error" {
 			if run.Error != "" {
@@ -209,6 +196,51 @@ func appendRunParts(dst []byte, prefixes *partPrefixes, run *Run) []byte {
 	}
 	return dst
 }
+
+// appendMainPart writes the run's main part: its own fields, and on a post its extra and error.
+// The body is written first and its length filled in behind it, in room reserved for as many
+// digits as the body's likely size has (moved by a digit when the guess was wrong): working the
+// length out in advance, as MultipartSize does, sized every string of the run's fields a
+// second time.
+func appendMainPart(dst, prefix []byte, id *[36]byte, run *Run) []byte {
+	dst = append(dst, prefix...)
+	dst = append(dst, id[:]...)
+	dst = append(dst, partTypeLength...)
+	at := len(dst)
+	guess := decimalLen(mainPartGuess + len(run.Extra))
+	dst = append(dst, "00000000000000000000"[:guess]...)
+	dst = append(dst, "\r\n\r\n"...)
+	body := len(dst)
+	dst = append(dst, '{')
+	dst = appendRunFields(dst, run)
+	if !run.Patch {
+		if len(run.Extra) > 0 {
+			dst = append(dst, `,"extra":`...)
+			dst = append(dst, run.Extra...)
+		}
+		if run.Error != "" {
+			dst = append(dst, `,"error":`...)
+			dst = jsontext.AppendString(dst, run.Error)
+		}
+	}
+	dst = append(dst, '}')
+	n := len(dst) - body
+	if d := decimalLen(n); d != guess {
+		end := len(dst)
+		if d > guess {
+			dst = append(dst, "00000000000000000000"[:d-guess]...)
+		}
+		copy(dst[body+d-guess:], dst[body:end])
+		dst = dst[:end+d-guess]
+	}
+	var head [24]byte // the length and the blank line that ends the headers
+	copy(dst[at:], append(strconv.AppendInt(head[:0], int64(n), 10), "\r\n\r\n"...))
+	return append(dst, "\r\n"...)
+}
+
+// mainPartGuess is about what a run's own fields take in its main part (ids, dotted order,
+// name, type, times, project), for appendMainPart's guess of its length's digits.
+const mainPartGuess = 400
 
 // mainPartLen is the length of the run's main part: its own fields, and on a post its extra
 // and error.

@@ -18,6 +18,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tracebridge/tracebridge/translator/internal/jsontext"
 )
 
 const testBoundary = "9f6b6c1e1d2a4c7b8e5f0a3b2c1d0e9f"
@@ -255,5 +257,38 @@ func TestAppendMultipartReusesBuffer(t *testing.T) {
 		want, err := multipartBody(testBoundary, set)
 		require.NoError(t, err)
 		assert.Equal(t, "head:"+string(want), string(buf))
+	}
+}
+
+// The main part's length is filled in after its body: whatever the guess of its digits, the
+// header names the body's exact length (mainPartLen) and the body is where it belongs, for
+// bodies from a few hundred bytes to past ten thousand.
+func TestMainPartLengthBackfilled(t *testing.T) {
+	id := uuid.MustParse("00000000-0000-0000-0123-456789abcdef")
+	start := time.Date(2024, 1, 2, 3, 4, 5, 678901000, time.UTC)
+	var p partPrefixes
+	newPartPrefixes(&p, testBoundary)
+	for _, extra := range []int{0, 1, 500, 560, 590, 599, 600, 650, 700, 9000, 9600, 9700, 20000} {
+		for _, errLen := range []int{0, 700, 12000} {
+			run := Run{ID: id, TraceID: id, DottedOrder: DottedSegment(start, id), Name: "r", RunType: RunTypeChain, StartTime: start,
+				Error: strings.Repeat("e", errLen)}
+			if extra > 0 {
+				run.Extra = json.RawMessage(`{"k":"` + strings.Repeat("x", extra) + `"}`)
+			}
+			var fields [36]byte
+			encodeUUID(&fields, run.ID)
+			want := appendPartHeader([]byte("lead"), p.of(&run), &fields, "", mainPartLen(&run))
+			want = append(want, '{')
+			want = appendRunFields(want, &run)
+			if len(run.Extra) > 0 {
+				want = append(append(want, `,"extra":`...), run.Extra...)
+			}
+			if run.Error != "" {
+				want = jsontext.AppendString(append(want, `,"error":`...), run.Error)
+			}
+			want = append(want, "}\r\n"...)
+			got := appendMainPart([]byte("lead"), p.of(&run), &fields, &run)
+			require.Equal(t, string(want), string(got), "extra %d, error %d", extra, errLen)
+		}
 	}
 }
