@@ -118,9 +118,18 @@ func appendRunTime(dst []byte, t time.Time) []byte {
 	return append(dst, '"')
 }
 
-// runTimeQuotedLen is len(appendRunTime(nil, t)).
+// The Unix seconds of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59Z: a time between them
+// has a four-digit year.
+const (
+	firstFourDigitYearUnix = -62167219200
+	lastFourDigitYearUnix  = 253402300799
+)
+
+// runTimeQuotedLen is len(appendRunTime(nil, t)). The year is told from the Unix seconds:
+// Year's calendar arithmetic, for each of a run's times every time a request is sized, cost
+// more than the rest of the check.
 func runTimeQuotedLen(t time.Time) int {
-	if y := t.UTC().Year(); y >= 0 && y <= 9999 {
+	if s := t.Unix(); s >= firstFourDigitYearUnix && s <= lastFourDigitYearUnix {
 		return runTimeLen + 2
 	}
 	var buf [40]byte

@@ -55,3 +55,22 @@ func TestAppendRunTime(t *testing.T) {
 	assert.Equal(t, `"2024-01-02T01:04:05.600000Z"`, string(got), "UTC, always six fractional digits")
 	assert.Equal(t, len(got), runTimeQuotedLen(ts))
 }
+
+// runTimeQuotedLen tells four-digit years from the Unix seconds: exact at either end of year 0
+// and year 9999, in any zone.
+func TestRunTimeQuotedLenAtYearBounds(t *testing.T) {
+	zone := time.FixedZone("Y", -5*3600)
+	for _, edge := range []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		for _, d := range []time.Duration{-time.Second, -time.Nanosecond, 0, time.Nanosecond, time.Second} {
+			ts := edge.Add(d)
+			for _, tz := range []*time.Location{time.UTC, zone} {
+				ts := ts.In(tz)
+				assert.Equal(t, len(appendRunTime(nil, ts)), runTimeQuotedLen(ts), "%v", ts)
+			}
+		}
+	}
+	assert.Equal(t, len(appendRunTime(nil, time.Time{})), runTimeQuotedLen(time.Time{}))
+}
