@@ -85,6 +85,9 @@ func appendSemconvMessagesIn(dst, arr []byte, parts *partRoom) ([]byte, bool) {
 // appendSemconvMessage writes the message object at b[i] and returns the index just past it.
 // parts is room for its parts.
 func (w *chatWriter) appendSemconvMessage(dst, b []byte, i int, parts *partRoom) ([]byte, int, bool) {
+	if d, end, ok := w.appendTextMessage(dst, b, i); ok {
+		return d, end, true
+	}
 	start := i
 	var role []byte
 	nParts, hasParts, hasContent := 0, false, false
@@ -152,6 +155,63 @@ func (w *chatWriter) appendSemconvMessage(dst, b []byte, i int, parts *partRoom)
 	}
 	rest.known = true
 	return w.appendParts(dst, msg, role, parts[:nParts], &semconvParts, &rest), i, true
+}
+
+// Most semconv messages are one text part with perhaps a finish reason, written compactly as
+// the instrumentations serialize them.
+const (
+	textMessageRole   = `{"role":`
+	textMessageParts  = `,"parts":[{"type":"text","content":`
+	textMessageFinish = `,"finish_reason":`
+)
+
+// appendTextMessage writes the message at b[i] when it is exactly
+// {"role":"…","parts":[{"type":"text","content":"…"}]} or that with ,"finish_reason":… after
+// the parts, and reports false, writing nothing, for any other text (spaces included): the
+// general pass then reads it. It writes what that pass writes for the message ({"role":…,
+// "content":…} and the finish reason) at a fraction of the cost: no key is looked up and no part
+// recorded, only the three values scanned, and the strings validated as the pass validates them.
+func (w *chatWriter) appendTextMessage(dst, b []byte, i int) ([]byte, int, bool) {
+	rs := i + len(textMessageRole)
+	if !hasLiteral(b, i, textMessageRole) || rs >= len(b) || b[rs] != '"' {
+		return dst, i, false
+	}
+	re, ok := jsontext.ScanString(b, rs)
+	cs := re + len(textMessageParts)
+	if !ok || !hasLiteral(b, re, textMessageParts) || cs >= len(b) || b[cs] != '"' {
+		return dst, i, false
+	}
+	ce, ok := jsontext.ScanString(b, cs)
+	if !ok || !hasLiteral(b, ce, "}]") {
+		return dst, i, false
+	}
+	end, fs, fe := ce+2, 0, 0
+	switch {
+	case end < len(b) && b[end] == '}':
+		end++
+	case hasLiteral(b, end, textMessageFinish):
+		fs = end + len(textMessageFinish)
+		if fe, ok = jsontext.ScanValue(b, fs, messageMemberDepth); !ok || fe >= len(b) || b[fe] != '}' {
+			return dst, i, false
+		}
+		end = fe + 1
+	default:
+		return dst, i, false
+	}
+	dst = append(w.sep(dst), `{"role":`...)
+	dst = append(dst, b[rs:re]...)
+	dst = append(dst, `,"content":`...)
+	dst = append(dst, b[cs:ce]...)
+	if fs > 0 {
+		dst = append(dst, textMessageFinish...)
+		dst = append(dst, b[fs:fe]...)
+	}
+	return append(dst, '}'), end, true
+}
+
+// hasLiteral reports whether b holds lit at i.
+func hasLiteral(b []byte, i int, lit string) bool {
+	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
 }
 
 // scanMemberKey reads the key (a string without escapes) and colon of the member at b[i] and

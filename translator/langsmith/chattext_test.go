@@ -45,6 +45,27 @@ var semconvMessageCases = []struct {
 	{in: `[{"role":"user","parts":[]},]`},
 	{in: `[{"role":"user","parts":[]}] x`},
 	{in: `[{"role":"user","parts":[{"type":"text","content":"bad \x01"}]}]`},
+	// The compact one-text-part shape appendTextMessage writes, and its near misses, which the
+	// general pass reads.
+	{in: `[{"role":"system","parts":[{"type":"text","content":"a"}]},{"role":"assistant","parts":[{"type":"text","content":"b\u00e9\"c"}],"finish_reason":"stop"}]`,
+		takes: true, output: `{"role":"system","content":"a"},{"role":"assistant","content":"b\u00e9\"c","finish_reason":"stop"}`},
+	{in: `[{"role":"assistant","parts":[{"type":"text","content":""}],"finish_reason":null}]`, takes: true,
+		output: `{"role":"assistant","content":"","finish_reason":null}`},
+	{in: `[{"role":"assistant","parts":[{"type":"text","content":"x"}],"finish_reason":"stop","name":"n"}]`, takes: true,
+		output: `{"role":"assistant","content":"x","finish_reason":"stop","name":"n"}`},
+	{in: `[{"role":"assistant","parts":[{"type":"text","content":"x"}],"finish_reason":["stop"]}]`, takes: true,
+		output: `{"role":"assistant","content":"x","finish_reason":["stop"]}`},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x"},{"type":"text","content":"y"}]}]`, takes: true,
+		output: `{"role":"user","content":"x\ny"}`},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x"}] }]`, takes: true, output: `{"role":"user","content":"x"}`},
+	{in: `[{"role":1,"parts":[{"type":"text","content":"x"}]}]`, takes: true, output: `{"role":1,"content":"x"}`},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x","id":"i"}]}]`, takes: true},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x"}],"content":"y"}]`},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x"}],"finish_reason":"stop"`},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x"}]`},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x`},
+	{in: `[{"role":"us\x01er","parts":[{"type":"text","content":"x"}]}]`},
+	{in: `[{"role":"user","parts":[{"type":"text","content":"x"}],"finish_reason":}]`},
 }
 
 func TestAppendSemconvMessages(t *testing.T) {
