@@ -116,7 +116,7 @@ func (r *langfuseReceiver) tracked(next http.Handler) http.Handler {
 		r.handlersMu.Lock()
 		if r.stopped {
 			r.handlersMu.Unlock()
-			r.retryLater(w, req, http.StatusServiceUnavailable, "The receiver is shutting down", nil)
+			r.retryLater(req.Context(), w, http.StatusServiceUnavailable, "The receiver is shutting down", nil)
 			return
 		}
 		r.inFlight++

@@ -580,7 +580,7 @@ func TestStoppedReceiverAnswers503(t *testing.T) {
 
 	// One that was already being handled does not reach the pipeline either.
 	w := httptest.NewRecorder()
-	r.consume(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, pathRaw, http.NoBody), formatRecordsJSON, ptrace.NewTraces())
+	r.consume(t.Context(), w, formatRecordsJSON, ptrace.NewTraces())
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 	assert.Zero(t, sink.SpanCount())
 	assert.Empty(t, sink.AllTraces())
