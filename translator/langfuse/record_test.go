@@ -349,3 +349,42 @@ func TestDecodeManyRecordsKeepTheirOwnFields(t *testing.T) {
 		}
 	}
 }
+
+// TestIDFormsDecodeAlike pins that an ID read straight from the body (plainTraceID,
+// plainSpanID) and one read through its unescaped string agree: every spelling of the same
+// ID gives the same bytes, and a spelling either path refuses is refused with value_error.
+func TestIDFormsDecodeAlike(t *testing.T) {
+	wantTrace := pcommon.TraceID{0x1c, 0x56, 0x3d, 0xcf, 0x98, 0x0b, 0x44, 0x9a, 0xbb, 0x0d, 0xcb, 0xea, 0xf1, 0x78, 0x4e, 0x81}
+	wantSpan := pcommon.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7}
+	for _, traceID := range []string{
+		`1c563dcf980b449abb0dcbeaf1784e81`,
+		`1C563DCF980B449ABB0DCBEAF1784E81`,
+		`1c563dcf-980b-449a-bb0d-cbeaf1784e81`,
+		`\u0031c563dcf980b449abb0dcbeaf1784e81`,     // escaped: the string path
+		`1c563dcf-980b-449a-bb0d-cbeaf1784e8\u0031`, // a UUID with an escape
+	} {
+		for _, spanID := range []string{`00f067aa0ba902b7`, `00F067AA0BA902B7`, `00f067aa0ba902b\u0037`} {
+			body := `{"trace_id":"` + traceID + `","span_id":"` + spanID + `"}`
+			recs, err := DecodeRecords([]byte(body), FormatJSON, 0)
+			require.NoError(t, err, body)
+			assert.Equal(t, wantTrace, recs[0].TraceID, body)
+			assert.Equal(t, wantSpan, recs[0].SpanID, body)
+		}
+	}
+	for _, bad := range []string{
+		`{"trace_id":"1c563dcf-980b-449a-bb0d-cbeaf1784e8g"}`, // not hex in the last group
+		`{"trace_id":"1c563dcg980b449abb0dcbeaf1784e81"}`,
+		`{"trace_id":"1c563dcf980b449abb0dcbeaf1784e8"}`,
+		`{"trace_id":"00000000000000000000000000000000"}`,
+		`{"trace_id":"1c563dcf980b449abb0dcbeaf1784e\u00e9"}`, // 32 bytes of text, not of hex
+	} {
+		_, err := DecodeRecords([]byte(bad), FormatJSON, 0)
+		requireProblems(t, err, http.StatusUnprocessableEntity, problem{`["body","trace_id"]`, "value_error"})
+	}
+	for _, bad := range []string{
+		`{"span_id":"00f067aa0ba902bz"}`, `{"span_id":"0000000000000000"}`, `{"span_id":"00f067aa0ba902b"}`,
+	} {
+		_, err := DecodeRecords([]byte(bad), FormatJSON, 0)
+		requireProblems(t, err, http.StatusUnprocessableEntity, problem{`["body","span_id"]`, "value_error"})
+	}
+}

@@ -147,9 +147,12 @@ func appendRecordSpan(spans ptrace.SpanSlice, r *Record, opts *Options) {
 	putNonEmpty(attrs, conventions.LangfuseObservationOutput, r.Output)
 	attrs.PutStr(conventions.LangfuseObservationLevel, observationLevel(r.Level, r.Error))
 	putNonEmpty(attrs, conventions.LangfuseObservationStatusMessage, r.StatusMessage)
+	keys := metadataKeys(r.Extra)
 	for _, e := range r.Extra {
 		if e.Key != "" {
-			attrs.PutStr(conventions.LangfuseObservationMetadataPrefix+e.Key, metadataString(e.Value))
+			n := len(conventions.LangfuseObservationMetadataPrefix) + len(e.Key)
+			attrs.PutStr(keys[:n], metadataString(e.Value))
+			keys = keys[n:]
 		}
 	}
 	setTimes(span, start, r.EndTime, r.HasEnd)
@@ -209,6 +212,30 @@ func putNonEmpty(attrs pcommon.Map, key, v string) {
 	if v != "" {
 		attrs.PutStr(key, v)
 	}
+}
+
+// metadataKeys returns the attribute keys of extra's entries with a key, prefixed and in
+// order, as one string the caller slices: one allocation a record instead of one a key. The
+// keys live as long as the span's attributes, so sharing their memory keeps nothing longer.
+func metadataKeys(extra []Attribute) string {
+	n := 0
+	for _, e := range extra {
+		if e.Key != "" {
+			n += len(conventions.LangfuseObservationMetadataPrefix) + len(e.Key)
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, e := range extra {
+		if e.Key != "" {
+			b.WriteString(conventions.LangfuseObservationMetadataPrefix)
+			b.WriteString(e.Key)
+		}
+	}
+	return b.String()
 }
 
 // metadataString is how Langfuse's own SDKs flatten metadata: strings as they are, anything

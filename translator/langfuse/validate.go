@@ -292,6 +292,9 @@ func checkLevel(p *problems, loc *path, field string, v *value) (Level, bool) {
 // checkTraceID accepts 32 hex digits or a UUID in either case and keeps the 16 bytes, so
 // "1C56…" and "1c56…" and the UUID spelling all name one trace.
 func checkTraceID(p *problems, loc *path, field string, v *value) pcommon.TraceID {
+	if id, ok := plainTraceID(v); ok {
+		return id
+	}
 	s, ok := checkString(p, loc, field, v)
 	if !ok {
 		return pcommon.TraceID{}
@@ -313,6 +316,9 @@ func checkTraceID(p *problems, loc *path, field string, v *value) pcommon.TraceI
 }
 
 func checkSpanID(p *problems, loc *path, field string, v *value) (pcommon.SpanID, bool) {
+	if id, ok := plainSpanID(v); ok {
+		return id, true
+	}
 	s, ok := checkString(p, loc, field, v)
 	if !ok {
 		return pcommon.SpanID{}, false
@@ -327,6 +333,48 @@ func checkSpanID(p *problems, loc *path, field string, v *value) (pcommon.SpanID
 		return pcommon.SpanID{}, false
 	}
 	return id, true
+}
+
+// plainTraceID decodes a well-formed trace_id straight from the body: 32 hexadecimal digits
+// or a UUID, no escapes, not all zeros. Anything else is (zero, false), and checkTraceID's
+// string path decides, so its problems read as before; the usual ID costs no string.
+func plainTraceID(v *value) (pcommon.TraceID, bool) {
+	var id pcommon.TraceID
+	if v.kind != kindString {
+		return id, false
+	}
+	in := v.raw[1 : len(v.raw)-1]
+	switch {
+	case len(in) == 32:
+		if !decodeHexBytes(id[:], in) {
+			return id, false
+		}
+	case len(in) == 36 && in[8] == '-' && in[13] == '-' && in[18] == '-' && in[23] == '-':
+		if !decodeHexBytes(id[0:4], in[0:8]) || !decodeHexBytes(id[4:6], in[9:13]) ||
+			!decodeHexBytes(id[6:8], in[14:18]) || !decodeHexBytes(id[8:10], in[19:23]) ||
+			!decodeHexBytes(id[10:16], in[24:36]) {
+			return id, false
+		}
+	default:
+		return id, false
+	}
+	return id, !id.IsEmpty()
+}
+
+// plainSpanID is plainTraceID for a span_id: 16 hexadecimal digits, not all zeros.
+func plainSpanID(v *value) (pcommon.SpanID, bool) {
+	var id pcommon.SpanID
+	if v.kind != kindString || len(v.raw) != len(id)*2+2 || !decodeHexBytes(id[:], v.raw[1:len(v.raw)-1]) {
+		return id, false
+	}
+	return id, !id.IsEmpty()
+}
+
+// decodeHexBytes fills dst from exactly 2·len(dst) hexadecimal digits (a backslash, as any
+// other byte that is not a digit, fails it).
+func decodeHexBytes(dst, src []byte) bool {
+	n, err := hex.Decode(dst, src)
+	return err == nil && n == len(dst)
 }
 
 func decodeHex(dst []byte, s string) bool {
