@@ -261,11 +261,11 @@ func whyInvalid(data []byte) *syntaxError {
 // before build: the sizes stop growing once the body is past maxNodes or too deep, since
 // build will not run then.
 func (p *parser) measure(data []byte, maxNesting, maxNodes int) (m measurement, deepAt int, ok bool) {
-	s := measurer{data: data, maxNesting: maxNesting, maxNodes: maxNodes, sizes: p.sizes[:0], recording: true, deepAt: -1}
+	s := measurer{data: data, maxNesting: maxNesting, maxNodes: maxNodes, sizes: p.sizes[:0], ends: p.ends[:0], recording: true, deepAt: -1}
 	s.m.elems = -1
 	i, ok := s.value(jsontext.SkipSpace(data, 0), 0)
 	ok = ok && jsontext.SkipSpace(data, i) == len(data)
-	p.sizes, p.data = s.sizes, data
+	p.sizes, p.ends, p.data = s.sizes, s.ends, data
 	return s.m, s.deepAt, ok
 }
 
@@ -278,7 +278,8 @@ type measurer struct {
 	maxNodes   int
 	m          measurement
 	sizes      []int32 // members or elements of each object and array, in the order they open
-	recording  bool    // sizes are kept up to date: the body is within maxNodes and maxNesting
+	ends       []int32 // the index just past each of the first strings (keys too), in document order
+	recording  bool    // sizes and ends are kept up to date: the body is within maxNodes and maxNesting
 	deepAt     int
 }
 
@@ -307,9 +308,22 @@ func (s *measurer) value(i, depth int) (int, bool) {
 			s.m.elems = 0
 		}
 		return s.container(i, depth, ']')
-	default: // a string, a number or a literal: nothing in it to count
+	case '"':
+		return s.str(i)
+	default: // a number or a literal: nothing in it to count
 		return jsontext.ScanValue(s.data, i, depth)
 	}
+}
+
+// str scans the string opening at data[i] and notes where it ends, so that build does not
+// look for the closing quote again: the first maxStringEnds strings of a body, which are all
+// of a request's usual few records, so that a body of millions of strings costs no more room.
+func (s *measurer) str(i int) (int, bool) {
+	i, ok := jsontext.ScanString(s.data, i)
+	if ok && s.recording && len(s.ends) < maxStringEnds {
+		s.ends = append(s.ends, int32(i)) //nolint:gosec // bodies are bounded far below 2 GiB by max_request_body_size
+	}
+	return i, ok
 }
 
 // container scans an object (end '}') or an array (end ']') opening at data[i].
@@ -337,7 +351,7 @@ func (s *measurer) container(i, depth int, end byte) (int, bool) {
 				return i, false
 			}
 			s.node(depth + 1)
-			if i, ok = jsontext.ScanString(data, i); !ok {
+			if i, ok = s.str(i); !ok {
 				return i, false
 			}
 			i = jsontext.SkipSpace(data, i)
@@ -370,7 +384,7 @@ func (s *measurer) container(i, depth int, end byte) (int, bool) {
 // build splits the body measure took into values: a tree of slices into it, each object's
 // members and each array's elements one exactly sized allocation.
 func (p *parser) build() value {
-	p.pos, p.next = 0, 0
+	p.pos, p.next, p.nextEnd = 0, 0, 0
 	clear(p.slab) // the previous tree is done with (see slab)
 	p.slab = p.slab[:0]
 	v := p.value()
@@ -393,6 +407,10 @@ type parser struct {
 	pos   int
 	sizes []int32 // members or elements of each object and array, in document order
 	next  int     // the index in sizes of the next object or array
+	// ends is where the body's first strings end (measure saw them), nextEnd the next
+	// string's index in it; strings past them are looked through again.
+	ends    []int32
+	nextEnd int
 	// slab holds the members of the objects of the current parse, each object a slice of it
 	// with its own exact capacity. Kept across parses of a pooled parser: a tree lives only
 	// until its decoder has copied out what it keeps, before the next parse or putParser.
@@ -475,8 +493,19 @@ func isNumberByte(c byte) bool {
 	return c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
 }
 
-// skipString moves past a string starting at the opening quote.
-func (p *parser) skipString() { p.pos = jsontext.SkipString(p.data, p.pos) }
+// maxStringEnds is how many string ends measure keeps for build (4 KiB).
+const maxStringEnds = 1 << 10
+
+// skipString moves past a string starting at the opening quote: to where measure saw it end
+// when it kept that (strings come in the same order to both), else by looking for the quote.
+func (p *parser) skipString() {
+	if p.nextEnd < len(p.ends) {
+		p.pos = int(p.ends[p.nextEnd])
+		p.nextEnd++
+		return
+	}
+	p.pos = jsontext.SkipString(p.data, p.pos)
+}
 
 func (p *parser) object() value {
 	start := p.pos
