@@ -73,6 +73,8 @@ func TestDecodeRecordsRejects(t *testing.T) {
 		{name: "start exponent", body: `{"start_time_unix_nano": 1e3}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "int_type"}}},
 		{name: "start negative", body: `{"start_time_unix_nano": -1}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "greater_than_equal"}}},
 		{name: "start too large", body: `{"start_time_unix_nano": 9223372036854775808}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "less_than_equal"}}},
+		{name: "start 19 digits too large", body: `{"start_time_unix_nano": 9999999999999999999}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "less_than_equal"}}},
+		{name: "start 20 digits", body: `{"start_time_unix_nano": 10000000000000000000}`, status: unprocessable, want: []problem{{`["body","start_time_unix_nano"]`, "less_than_equal"}}},
 		{name: "end bool", body: `{"end_time_unix_nano": true}`, status: unprocessable, want: []problem{{`["body","end_time_unix_nano"]`, "int_type"}}},
 		{name: "end before start", body: `{"start_time_unix_nano": 10, "end_time_unix_nano": 9}`, status: unprocessable, want: []problem{{`["body","end_time_unix_nano"]`, "value_error"}}},
 		{name: "level unknown", body: `{"level": "TRACE"}`, status: unprocessable, want: []problem{{`["body","level"]`, "enum"}}},
@@ -288,6 +290,7 @@ func TestDecodeRecordsAccepts(t *testing.T) {
 	assert.Equal(t, LevelInfo, r.Level)
 	assert.True(t, r.HasStart)
 	assert.Equal(t, pcommon.Timestamp(0), r.StartTime)
+	assert.Equal(t, pcommon.Timestamp(9223372036854775807), r.EndTime, "MaxInt64 is the largest end taken")
 	assert.True(t, r.IsTraceLevel())
 
 	recs, err = DecodeRecords([]byte(`[]`), FormatJSON, 1)

@@ -214,6 +214,9 @@ func checkTimestamp(p *problems, loc *path, field string, v *value) (pcommon.Tim
 		p.addValue(at(loc, field), typeInt, msgInt, v, nil)
 		return 0, false
 	}
+	if n, ok := plainTimestamp(v.raw); ok {
+		return n, true
+	}
 	if !isIntegerLiteral(v.raw) {
 		p.addValue(at(loc, field), typeInt, msgInt, v, nil)
 		return 0, false
@@ -229,6 +232,27 @@ func checkTimestamp(p *problems, loc *path, field string, v *value) (pcommon.Tim
 		return 0, false
 	}
 	return pcommon.Timestamp(n), true //nolint:gosec // n ≥ 0 checked above
+}
+
+// plainTimestamp reads the usual timestamp, up to 19 digits and at most MaxInt64, without
+// strconv's string and general parsing (a nanosecond timestamp today has 19 digits); a sign,
+// a fraction, an exponent or a larger value is (0, false) and left to checkTimestamp's
+// strconv path and its problems.
+func plainTimestamp(raw []byte) (pcommon.Timestamp, bool) {
+	if len(raw) == 0 || len(raw) > 19 {
+		return 0, false
+	}
+	var n uint64 // 19 digits stay below 2^64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if n > math.MaxInt64 {
+		return 0, false
+	}
+	return pcommon.Timestamp(n), true
 }
 
 func isIntegerLiteral(raw []byte) bool {
