@@ -181,3 +181,22 @@ func TestLimitsAcceptLargeValidBodies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, recs, 1)
 }
+
+// TestSchemasHaveSlots pins that every schema finds its names through its slot table (none
+// shares a slot, else pick falls back to the map), and that a lookup answers as the map does
+// for every name, for keys that share a name's slot and for keys that are no name.
+func TestSchemasHaveSlots(t *testing.T) {
+	for _, s := range []*schema{&recordSchema, &sessionSchema, &sessionSpanSchema} {
+		require.NotNil(t, s.slots, "two of %v share a slot: change schemaSlot or schemaSlots", s.names)
+		keys := []string{"", "x", "trace", "trace_idx", "Trace_id", "extra "}
+		for _, n := range s.names {
+			keys = append(keys, n, n[:len(n)-1], n+"x", strings.ToUpper(n[:1])+n[1:], n[:1]+"?"+n[2:])
+		}
+		for _, k := range keys {
+			want, wantOK := s.index[k]
+			got, ok := s.lookup(k)
+			require.Equal(t, wantOK, ok, "%q", k)
+			require.Equal(t, want, got, "%q", k)
+		}
+	}
+}
