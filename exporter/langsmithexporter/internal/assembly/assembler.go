@@ -121,6 +121,20 @@ func New(cfg Config, idMode langsmith.IDMode, id component.ID, logger *zap.Logge
 	}
 }
 
+// LimitBatches makes the assembler hand next no batch of more than n spans (0, the default: no
+// limit), cutting larger releases, and grow no batch waiting in pending-out past n: an upload
+// queue sized in items refuses a request larger than its capacity, retryably and forever, which
+// would block every later batch behind it. Call it before Start.
+func (a *Assembler) LimitBatches(n int) {
+	a.sendMu.Lock()
+	defer a.sendMu.Unlock()
+	a.outbox.maxBatch = max(n, 0)
+	a.outbox.mergeSpans = pendingMergeSpans
+	if n > 0 {
+		a.outbox.mergeSpans = min(pendingMergeSpans, int64(n))
+	}
+}
+
 // Start connects the storage extension, re-ingests what the previous run left parked, and
 // starts the timer loop. next must already be started (the exporter starts it first).
 func (a *Assembler) Start(ctx context.Context, host component.Host) error {

@@ -37,40 +37,61 @@ type outbox struct {
 	// batches (admit); mergeSpans how large a waiting batch grows when later refused ones are
 	// moved into it.
 	maxSpans, mergeSpans int64
+	// maxBatch is the most spans one batch handed to next may hold (0: no limit): a queue sized
+	// in items refuses a request larger than its capacity for good (see LimitBatches).
+	maxBatch int
 }
 
 const (
 	// PendingOutSpans is outbox.maxSpans, the default batch::max_size: a few MB of spans.
 	PendingOutSpans = 5000
-	// pendingMergeSpans is outbox.mergeSpans. Merging is what lets a full queue of small requests
-	// (one raw record each) still carry the traffic: the queue's capacity is in requests, and
-	// each one freed takes a merged batch instead of one span. It stays about one OTLP request
-	// (SDKs send up to 512 spans), so merging does not make queued requests larger than senders'
-	// own, and the queue's capacity keeps bounding the spans it holds.
+	// pendingMergeSpans is outbox.mergeSpans (at most maxBatch). Merging is what lets a full
+	// queue sized in requests (`sizer: requests`) still carry small requests (one raw record
+	// each): each request freed takes a merged batch instead of one span. It stays about one
+	// OTLP request (SDKs send up to 512 spans), so merging does not make queued requests larger
+	// than senders' own, and the queue's capacity keeps bounding the spans it holds. A queue
+	// sized in items takes a merged batch as it takes the spans one by one.
 	pendingMergeSpans = 256
 )
 
-// send hands a released batch to next, behind any batch already waiting. A refused batch waits in
-// pending-out (counted against the caps) rather than being lost; the caller is not failed for
-// it, because the spans are kept. refused says the queue already refused a batch in this pass:
-// a full queue of one-record requests would otherwise be offered (and log and refuse) twice per
-// request; what waits is offered again by the next pass, as after any refusal.
+// send hands a released batch to next, behind any batch already waiting, cut to maxBatch spans.
+// A refused batch waits in pending-out (counted against the caps) rather than being lost; the
+// caller is not failed for it, because the spans are kept. refused says the queue already refused
+// a batch in this pass: a full queue of one-record requests would otherwise be offered (and log
+// and refuse) twice per request; what waits is offered again by the next pass, as after any
+// refusal.
 func (o *outbox) send(ctx context.Context, out *outBatch, drain, refused bool) {
 	if out != nil && out.td.SpanCount() > 0 {
 		out.spans = out.td.SpanCount()
-		if len(o.pending) == 0 {
-			if o.offer(ctx, out.td) {
-				o.journal.remove(ctx, out.deletes, "")
-				return
+		pushed := false
+		if o.maxBatch > 0 && out.spans > o.maxBatch {
+			for _, part := range cutBatch(out, o.maxBatch) {
+				pushed, refused = o.place(ctx, part, pushed, refused)
 			}
-			refused = true
+		} else {
+			pushed, refused = o.place(ctx, out, pushed, refused)
 		}
-		o.push(ctx, out)
-		drain = !refused
+		if pushed {
+			drain = !refused
+		}
 	}
 	if drain {
 		o.drain(ctx)
 	}
+}
+
+// place offers b to next when nothing waits before it, and otherwise (or when next refuses it)
+// puts it in pending-out. It returns pushed and refused, set when it did either.
+func (o *outbox) place(ctx context.Context, b *outBatch, pushed, refused bool) (bool, bool) {
+	if len(o.pending) == 0 {
+		if o.offer(ctx, b.td) {
+			o.journal.remove(ctx, b.deletes, "")
+			return pushed, refused
+		}
+		refused = true
+	}
+	o.push(ctx, b)
+	return true, refused
 }
 
 // push puts a refused batch in pending-out and, with storage, stores it there in place of the
@@ -192,10 +213,19 @@ func (o *outbox) restore(entries []storedEntry) (corrupt []string) {
 		if seq, err := strconv.ParseUint(strings.TrimPrefix(e.key, outKeyPrefix), 16, 64); err == nil {
 			o.seq = max(o.seq, seq)
 		}
-		b := &outBatch{td: td, spans: td.SpanCount(), bytes: batchBytes(td), key: e.key}
-		o.pending = append(o.pending, b)
-		o.pendingSpans.Add(int64(b.spans))
-		o.pendingBytes.Add(b.bytes)
+		b := &outBatch{td: td, spans: td.SpanCount(), key: e.key}
+		parts := []*outBatch{b}
+		if o.maxBatch > 0 && b.spans > o.maxBatch {
+			// Stored before the queue's capacity was lowered: cut, the stored key going with
+			// the last part (cutBatch).
+			parts = cutBatch(b, o.maxBatch)
+		}
+		for _, p := range parts {
+			p.bytes = batchBytes(p.td)
+			o.pending = append(o.pending, p)
+			o.pendingSpans.Add(int64(p.spans))
+			o.pendingBytes.Add(p.bytes)
+		}
 	}
 	return corrupt
 }
