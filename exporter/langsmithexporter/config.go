@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/assembly"
@@ -159,6 +160,16 @@ func (cfg *Config) Validate() error {
 	return errs // confmap.Validate runs AssemblyConfig.Validate itself, as for every nested struct
 }
 
+// Unmarshal reads the configuration; `sending_queue::sizer: requests` without a `queue_size` gets
+// the requests default (unmarshalQueueSize) rather than the default in spans.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := conf.Unmarshal(cfg); err != nil {
+		return err
+	}
+	unmarshalQueueSize(conf, cfg)
+	return nil
+}
+
 // validateReserved checks `reserved_projects`: a reserved name sends the run to `project`,
 // so `project` itself cannot be one.
 func (cfg *Config) validateReserved() error {
@@ -170,26 +181,6 @@ func (cfg *Config) validateReserved() error {
 		case p == cfg.Project:
 			errs = errors.Join(errs, fmt.Errorf("`reserved_projects[%d]` %q is the exporter's `project`: runs naming a reserved project land there", i, p))
 		}
-	}
-	return errs
-}
-
-// validateQueue rules out the queue settings under which a released batch could block the
-// assembler or be refused for good: the assembler hands each released batch to the queue once
-// and must not wait on an upload, nor hold a batch the queue can never take.
-func validateQueue(q *exporterhelper.QueueBatchConfig) error {
-	if q == nil {
-		return errors.New("`sending_queue` must stay enabled: assembled runs wait in it for upload")
-	}
-	var errs error
-	if q.WaitForResult {
-		errs = errors.Join(errs, errors.New("`sending_queue::wait_for_result` is not supported: the assembler must not wait on uploads"))
-	}
-	if q.BlockOnOverflow {
-		errs = errors.Join(errs, errors.New("`sending_queue::block_on_overflow` is not supported: a full queue makes receivers answer 503 instead"))
-	}
-	if q.Sizer != exporterhelper.RequestSizerTypeRequests {
-		errs = errors.Join(errs, errors.New("`sending_queue::sizer` must be `requests`: a released batch larger than an items or bytes capacity could never be queued"))
 	}
 	return errs
 }

@@ -12,8 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 	"github.com/tracebridge/tracebridge/translator/langsmith"
@@ -42,6 +44,10 @@ func TestLoadConfig(t *testing.T) {
 				assert.Equal(t, "default", cfg.Project)
 				assert.Equal(t, langsmith.IDModeUUIDv7, cfg.RunIDMode)
 				assert.Zero(t, cfg.RetryConfig.MaxElapsedTime, "retries must not give up by default")
+				q := cfg.QueueConfig.Get()
+				assert.Equal(t, exporterhelper.RequestSizerTypeItems, q.Sizer)
+				assert.EqualValues(t, defaultQueueSpans, q.QueueSize)
+				assert.Equal(t, 5000, batchLimit(q), "releases are cut to batch::max_size")
 			},
 		},
 		{
@@ -59,6 +65,7 @@ func TestLoadConfig(t *testing.T) {
 				q := cfg.QueueConfig.Get()
 				require.NotNil(t, q)
 				assert.EqualValues(t, 5000, q.QueueSize)
+				assert.Equal(t, exporterhelper.RequestSizerTypeItems, q.Sizer)
 				assert.Equal(t, 4, q.NumConsumers)
 				assert.Equal(t, time.Second, cfg.RetryConfig.InitialInterval)
 				assert.Equal(t, 10*time.Minute, cfg.RetryConfig.MaxElapsedTime)
@@ -90,12 +97,38 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{name: "queue disabled", id: component.NewIDWithName(metadata.Type, "queue_disabled"), errSubstr: []string{"`sending_queue` must stay enabled"}},
 		{
-			name: "queue that blocks or sizes by items",
+			name: "queue that blocks or sizes by bytes",
 			id:   component.NewIDWithName(metadata.Type, "queue_blocking"),
 			errSubstr: []string{
 				"`sending_queue::wait_for_result` is not supported",
 				"`sending_queue::block_on_overflow` is not supported",
-				"`sending_queue::sizer` must be `requests`",
+				"`sending_queue::sizer` must be `items` (the default) or `requests`, not \"bytes\"",
+			},
+		},
+		{
+			name: "items queue smaller than its batches",
+			id:   component.NewIDWithName(metadata.Type, "queue_items_small"),
+			errSubstr: []string{
+				"`sending_queue::batch::min_size` (1000) must not exceed `sending_queue::queue_size` (800 spans)",
+				"`sending_queue::batch::max_size` (5000) must not exceed `sending_queue::queue_size` (800 spans)",
+			},
+		},
+		{
+			name: "requests queue keeps its own default size",
+			id:   component.NewIDWithName(metadata.Type, "queue_requests"),
+			check: func(t *testing.T, cfg *Config) {
+				q := cfg.QueueConfig.Get()
+				require.NotNil(t, q)
+				assert.Equal(t, exporterhelper.RequestSizerTypeRequests, q.Sizer)
+				assert.EqualValues(t, 100, q.QueueSize)
+				assert.Zero(t, batchLimit(q), "a queue in requests takes a release of any size")
+			},
+		},
+		{
+			name: "requests queue sized",
+			id:   component.NewIDWithName(metadata.Type, "queue_requests_sized"),
+			check: func(t *testing.T, cfg *Config) {
+				assert.EqualValues(t, 300, cfg.QueueConfig.Get().QueueSize)
 			},
 		},
 		{
@@ -166,6 +199,40 @@ func TestLoadConfig(t *testing.T) {
 			for _, s := range tt.errSubstr {
 				assert.ErrorContains(t, err, s)
 			}
+		})
+	}
+}
+
+func TestBatchLimit(t *testing.T) {
+	q := func(sizer exporterhelper.RequestSizerType, size int64, batch *exporterhelper.BatchConfig) *exporterhelper.QueueBatchConfig {
+		c := exporterhelper.NewDefaultQueueConfig()
+		c.Sizer, c.QueueSize = sizer, size
+		c.Batch = configoptional.None[exporterhelper.BatchConfig]()
+		if batch != nil {
+			c.Batch = configoptional.Some(*batch)
+		}
+		return &c
+	}
+	batch := func(sizer exporterhelper.RequestSizerType, maxSize int64) *exporterhelper.BatchConfig {
+		b := exporterhelper.NewDefaultBatchConfig()
+		b.Sizer, b.MinSize, b.MaxSize = sizer, 10, maxSize
+		return &b
+	}
+	tests := []struct {
+		name string
+		q    *exporterhelper.QueueBatchConfig
+		want int
+	}{
+		{name: "no queue", q: nil, want: 0},
+		{name: "requests", q: q(exporterhelper.RequestSizerTypeRequests, 100, batch(exporterhelper.RequestSizerTypeItems, 5000)), want: 0},
+		{name: "items, batch max_size", q: q(exporterhelper.RequestSizerTypeItems, 25_000, batch(exporterhelper.RequestSizerTypeItems, 5000)), want: 5000},
+		{name: "items, batch never splits", q: q(exporterhelper.RequestSizerTypeItems, 25_000, batch(exporterhelper.RequestSizerTypeItems, 0)), want: 25_000},
+		{name: "items, batch in bytes", q: q(exporterhelper.RequestSizerTypeItems, 25_000, batch(exporterhelper.RequestSizerTypeBytes, 5000)), want: 25_000},
+		{name: "items, no batch", q: q(exporterhelper.RequestSizerTypeItems, 2000, nil), want: 2000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, batchLimit(tt.q))
 		})
 	}
 }

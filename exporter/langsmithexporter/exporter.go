@@ -51,8 +51,10 @@ func newExporter(ctx context.Context, set exporter.Settings, cfg *Config, extra 
 		tb.Shutdown()
 		return nil, err
 	}
+	asm := assembly.New(cfg.Assembly, cfg.RunIDMode, set.ID, set.Logger, tb, uploads)
+	asm.LimitBatches(batchLimit(cfg.QueueConfig.Get()))
 	return &langsmithExporter{
-		assembler: assembly.New(cfg.Assembly, cfg.RunIDMode, set.ID, set.Logger, tb, uploads),
+		assembler: asm,
 		uploader:  up,
 		uploads:   uploads,
 		telemetry: tb,

@@ -43,14 +43,11 @@ func createDefaultConfig() component.Config {
 	// request, and one upload per release would spend LangSmith's request budget and our CPU on
 	// many small bodies. Runs are self-describing, so a batch may split a tree anywhere.
 	queue := exporterhelper.NewDefaultQueueConfig()
-	// The queue bounds the memory of everything released and not yet uploaded: a request leaves
-	// it only once its upload is done, so queued, batched and in-flight spans all count. 100
-	// released batches of a few hundred LLM-sized spans are ~40 MB of pdata; exporterhelper's
-	// 1000 let the live heap reach memory_limiter's soft limit under a sustained overload, where
-	// it refused everything until a forced GC, before this queue pushed back. Small requests (one
-	// raw record each) still flow: batches the full queue refuses are merged in the assembler's
-	// pending-out and enter it as one request.
-	queue.QueueSize = 100
+	// Counted in spans (see defaultQueueSpans): the bound on what is released and not yet
+	// uploaded holds whatever the requests' size. The assembler cuts releases to fit it
+	// (batchLimit).
+	queue.Sizer = exporterhelper.RequestSizerTypeItems
+	queue.QueueSize = defaultQueueSpans
 	batch := exporterhelper.NewDefaultBatchConfig()
 	batch.MinSize = 1000
 	batch.MaxSize = 5000
