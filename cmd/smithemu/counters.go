@@ -24,7 +24,7 @@ func newCounters() []collectorCounter {
 	return []collectorCounter{
 		{Label: "parked", Help: "spans waiting in the assembler for an ancestor or their end",
 			Series: []string{"otelcol_exporter_langsmith_assembly_spans_parked"}},
-		{Label: "queued", Help: "requests in the exporter's sending queue",
+		{Label: "queued", Help: "spans in the exporter's sending queue (requests with `sizer: requests`)",
 			Series: []string{"otelcol_exporter_queue_size"}},
 		{Label: "dead-lettered", Help: "runs LangSmith refused for good, written to dead_letter_directory",
 			Series: []string{"otelcol_exporter_langsmith_runs_dead_lettered"}},

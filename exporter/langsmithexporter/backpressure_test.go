@@ -24,8 +24,8 @@ import (
 )
 
 // TestExporterFullQueuePushesBack holds every upload until released: the exporter takes
-// queue_size released batches and then what fills the assembler's pending-out (merged into one
-// batch), then refuses further batches retryably, so what it holds under an overload is bounded
+// queue_size released one-span batches (as many spans) and then what fills the assembler's
+// pending-out (merged into batches of up to queue_size spans), then refuses further batches retryably, so what it holds under an overload is bounded
 // by the queue and pending-out, not by the assembler's caps; once uploads go through, everything
 // taken is delivered once and new batches are taken again.
 func TestExporterFullQueuePushesBack(t *testing.T) {
@@ -49,8 +49,13 @@ func TestExporterFullQueuePushesBack(t *testing.T) {
 	cfg.ClientConfig.Endpoint = ts.URL
 	cfg.APIKey = testKey
 	cfg.Project = "exporter-test"
-	queueSize := 20
-	cfg.QueueConfig.Get().QueueSize = int64(queueSize)
+	// 1000 spans (the items sizer), in batches of 100 to 1000, a valid configuration: once
+	// uploads go through, each tick moves up to 1000 spans from pending-out into the queue.
+	queueSize := 1000
+	q := cfg.QueueConfig.Get()
+	q.QueueSize = int64(queueSize)
+	q.Batch.Get().MinSize, q.Batch.Get().MaxSize = 100, int64(queueSize)
+	require.NoError(t, validateQueue(q))
 	exp, err := newExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))

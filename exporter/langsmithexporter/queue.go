@@ -23,7 +23,7 @@ const (
 	// spans (at 3k records/s the full-queue path ran on every request).
 	defaultQueueSpans = 25_000
 	// requestsQueueSize is the default `queue_size` when `sizer: requests` is set without one:
-	// the earlier default, so that choosing that sizer keeps its behaviour rather than taking
+	// the earlier default, so that choosing that sizer keeps how the queue behaved rather than taking
 	// 25,000 requests.
 	requestsQueueSize = 100
 )

@@ -32,7 +32,7 @@ type timePoint struct {
 	AcceptedPerS float64 `json:"accepted_per_s"`
 	SentPerS     float64 `json:"sent_per_s"`
 	RefusedPerS  float64 `json:"refused_per_s"`
-	QueueSize    float64 `json:"queue_size"` // exporter queue, requests
+	QueueSize    float64 `json:"queue_size"` // exporter queue: spans (requests with `sizer: requests`)
 	Parked       float64 `json:"parked"`     // spans waiting in the assembler
 }
 
