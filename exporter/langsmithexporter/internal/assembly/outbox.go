@@ -63,35 +63,41 @@ const (
 func (o *outbox) send(ctx context.Context, out *outBatch, drain, refused bool) {
 	if out != nil && out.td.SpanCount() > 0 {
 		out.spans = out.td.SpanCount()
-		pushed := false
 		if o.maxBatch > 0 && out.spans > o.maxBatch {
-			for _, part := range cutBatch(out, o.maxBatch) {
-				pushed, refused = o.place(ctx, part, pushed, refused)
+			o.sendCut(ctx, out, refused)
+			return
+		}
+		if len(o.pending) == 0 {
+			if o.offer(ctx, out.td) {
+				o.journal.remove(ctx, out.deletes, "")
+				return
 			}
-		} else {
-			pushed, refused = o.place(ctx, out, pushed, refused)
+			refused = true
 		}
-		if pushed {
-			drain = !refused
-		}
+		o.push(ctx, out)
+		drain = !refused
 	}
 	if drain {
 		o.drain(ctx)
 	}
 }
 
-// place offers b to next when nothing waits before it, and otherwise (or when next refuses it)
-// puts it in pending-out. It returns pushed and refused, set when it did either.
-func (o *outbox) place(ctx context.Context, b *outBatch, pushed, refused bool) (bool, bool) {
-	if len(o.pending) == 0 {
-		if o.offer(ctx, b.td) {
-			o.journal.remove(ctx, b.deletes, "")
-			return pushed, refused
+// sendCut is send for a batch larger than maxBatch: its parts go to next in order, each as send
+// would hand it, until the queue refuses one; that one and the rest wait in pending-out.
+func (o *outbox) sendCut(ctx context.Context, out *outBatch, refused bool) {
+	for _, part := range cutBatch(out, o.maxBatch) {
+		if len(o.pending) == 0 {
+			if o.offer(ctx, part.td) {
+				o.journal.remove(ctx, part.deletes, "")
+				continue
+			}
+			refused = true
 		}
-		refused = true
+		o.push(ctx, part)
 	}
-	o.push(ctx, b)
-	return true, refused
+	if !refused && len(o.pending) > 0 {
+		o.drain(ctx)
+	}
 }
 
 // push puts a refused batch in pending-out and, with storage, stores it there in place of the
