@@ -199,9 +199,9 @@ func appendRunParts(dst []byte, prefixes *partPrefixes, run *Run) []byte {
 
 // appendMainPart writes the run's main part: its own fields, and on a post its extra and error.
 // The body is written first and its length filled in behind it, in room reserved for as many
-// digits as the body's likely size has (moved by a digit when the guess was wrong): working the
-// length out in advance, as MultipartSize does, sized every string of the run's fields a
-// second time.
+// digits as the body's likely size has (the body moved by as many digits as the guess was off:
+// it leaves the error out, so a long one adds several): working the length out in advance, as
+// MultipartSize does, sized every string of the run's fields a second time.
 func appendMainPart(dst, prefix []byte, id *[36]byte, run *Run) []byte {
 	dst = append(dst, prefix...)
 	dst = append(dst, id[:]...)
