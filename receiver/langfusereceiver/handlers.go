@@ -111,8 +111,8 @@ func (r *langfuseReceiver) handleUnrouted(w http.ResponseWriter, req *http.Reque
 // authenticated checks X-API-Key when keys are configured and puts the key's identity on the
 // request's context as client.Info.Auth, replacing whatever was there: the langsmith exporter
 // takes the tenant from there, never from the data. The handler gets that context as its own
-// argument: req.WithContext copied the whole request (~250 bytes) on every call. Routing comes first, so an unknown path is
-// a 404 whether or not the caller has a key, as in the original.
+// argument: req.WithContext copied the whole request (~250 bytes) on every call. Routing comes
+// first, so an unknown path is a 404 whether or not the caller has a key, as in the original.
 func (r *langfuseReceiver) authenticated(next tenantHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if !r.keys.enabled() {
