@@ -498,6 +498,9 @@ func killAndRestart(ctx context.Context, sc scenario, ds *downstream, col *proc,
 	if err != nil {
 		return nil, 0, col, fmt.Errorf("downstream before the kill: %w", err)
 	}
+	if at == nil { // a cmd/smithemu binary as -downstream keeps no counts to diff after the restart
+		return nil, 0, col, fmt.Errorf("a kill scenario needs the load sink's counts at the kill; %s gives none: drop -downstream", ds.kind)
+	}
 	killedAt := time.Now()
 	_ = syscall.Kill(-col.pid(), syscall.SIGKILL)
 	col.wait(10 * time.Second)
