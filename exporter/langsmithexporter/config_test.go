@@ -109,8 +109,17 @@ func TestLoadConfig(t *testing.T) {
 			name: "items queue smaller than its batches",
 			id:   component.NewIDWithName(metadata.Type, "queue_items_small"),
 			errSubstr: []string{
-				"`sending_queue::batch::min_size` (1000) must not exceed `sending_queue::queue_size` (800 spans)",
-				"`sending_queue::batch::max_size` (5000) must not exceed `sending_queue::queue_size` (800 spans)",
+				"`min_size` must be less than or equal to `queue_size`",
+			},
+		},
+		{
+			name: "items queue below the default batch::max_size",
+			id:   component.NewIDWithName(metadata.Type, "queue_items_below_max_size"),
+			check: func(t *testing.T, cfg *Config) {
+				q := cfg.QueueConfig.Get()
+				require.NotNil(t, q)
+				assert.EqualValues(t, 2000, q.QueueSize)
+				assert.Equal(t, 2000, batchLimit(q), "releases are cut to the queue, below batch::max_size")
 			},
 		},
 		{

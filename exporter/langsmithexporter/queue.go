@@ -68,33 +68,13 @@ func validateQueue(q *exporterhelper.QueueBatchConfig) error {
 	if q.BlockOnOverflow {
 		errs = errors.Join(errs, errors.New("`sending_queue::block_on_overflow` is not supported: a full queue makes receivers answer 503 instead"))
 	}
+	// With items, exporterhelper's own Validate refuses a batch::min_size above queue_size (the
+	// queue counts a span until its upload is done, so such a batch would never fill); a larger
+	// batch::max_size is harmless, as releases are cut to min(queue_size, batch::max_size).
 	switch q.Sizer {
-	case exporterhelper.RequestSizerTypeItems:
-		errs = errors.Join(errs, validateItemsQueue(q))
-	case exporterhelper.RequestSizerTypeRequests:
+	case exporterhelper.RequestSizerTypeItems, exporterhelper.RequestSizerTypeRequests:
 	default:
 		errs = errors.Join(errs, fmt.Errorf("`sending_queue::sizer` must be `items` (the default) or `requests`, not %q: the assembler cuts released batches to fit a capacity in spans, but a batch's size in bytes is known only once it is encoded", q.Sizer.String()))
-	}
-	return errs
-}
-
-// validateItemsQueue checks queue_size, in spans, against the batch sizes: the queue counts a span
-// until its upload is done, so a batch larger than queue_size could never form, and the
-// assembler cuts releases to min(queue_size, batch::max_size) spans (batchLimit).
-func validateItemsQueue(q *exporterhelper.QueueBatchConfig) error {
-	if q.QueueSize <= 0 {
-		return nil // exporterhelper's own Validate says `queue_size` must be positive
-	}
-	b := q.Batch.Get()
-	if b == nil || b.Sizer != exporterhelper.RequestSizerTypeItems {
-		return nil
-	}
-	var errs error
-	if b.MinSize > q.QueueSize {
-		errs = errors.Join(errs, fmt.Errorf("`sending_queue::batch::min_size` (%d) must not exceed `sending_queue::queue_size` (%d spans): the queue counts a span until its upload is done, so a batch would never fill", b.MinSize, q.QueueSize))
-	}
-	if b.MaxSize > q.QueueSize {
-		errs = errors.Join(errs, fmt.Errorf("`sending_queue::batch::max_size` (%d) must not exceed `sending_queue::queue_size` (%d spans): no batch that large could form, since released spans enter the queue in batches of at most `queue_size`; lower `max_size` with `queue_size`", b.MaxSize, q.QueueSize))
 	}
 	return errs
 }
