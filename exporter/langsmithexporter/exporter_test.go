@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -69,6 +70,12 @@ type exporterHarness struct {
 // newHarness starts a langsmith exporter (in-memory queue, fast retries) against an emulator.
 func newHarness(t *testing.T, emuCfg smithemu.Config, tweak func(*Config)) *exporterHarness {
 	t.Helper()
+	return newHarnessOn(t, componenttest.NewNopHost(), emuCfg, tweak)
+}
+
+// newHarnessOn is newHarness with the exporter started on host (a storage extension, say).
+func newHarnessOn(t *testing.T, host component.Host, emuCfg smithemu.Config, tweak func(*Config)) *exporterHarness {
+	t.Helper()
 	emuCfg.APIKeys = map[string]string{testKey: ""}
 	emu := smithemu.New(emuCfg)
 	ts := httptest.NewServer(emu)
@@ -87,7 +94,7 @@ func newHarness(t *testing.T, emuCfg smithemu.Config, tweak func(*Config)) *expo
 	}
 	exp, err := newExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
-	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, exp.Start(context.Background(), host))
 	t.Cleanup(func() { assert.NoError(t, exp.Shutdown(context.Background())) })
 	return &exporterHarness{emu: emu, exporter: exp, cfg: cfg}
 }

@@ -5,35 +5,16 @@ package langsmithexporter
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/exporter/exportertest"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 
-	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/metadata"
 	"github.com/tracebridge/tracebridge/exporter/langsmithexporter/internal/storagetest"
 	"github.com/tracebridge/tracebridge/internal/smithemu"
 )
-
-// memStorage is a storage extension over one in-memory client.
-type memStorage struct {
-	component.StartFunc
-	component.ShutdownFunc
-	client storage.Client
-}
-
-func (m *memStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
-	return m.client, nil
-}
-
-type storageHost map[component.ID]component.Component
-
-func (h storageHost) GetExtensions() map[component.ID]component.Component { return h }
 
 // TestExporterItemsQueueTakesLargeRelease: with the queue sized in items, a release larger than
 // the queue's capacity (one trace of 300 spans into a queue of 100) reaches LangSmith whole,
@@ -47,35 +28,26 @@ func TestExporterItemsQueueTakesLargeRelease(t *testing.T) {
 			name = "file_storage"
 		}
 		t.Run(name, func(t *testing.T) {
-			emuCfg := smithemu.DefaultConfig()
-			emuCfg.APIKeys = map[string]string{testKey: ""}
-			emu := smithemu.New(emuCfg)
-			ts := httptest.NewServer(emu)
-			t.Cleanup(ts.Close)
-
-			cfg := createDefaultConfig().(*Config)
-			cfg.ClientConfig.Endpoint = ts.URL
-			cfg.APIKey = testKey
-			cfg.Project = "exporter-test"
-			q := cfg.QueueConfig.Get()
-			q.QueueSize = 100
-			b := q.Batch.Get()
-			b.MinSize, b.MaxSize = 10, 50
-			require.NoError(t, validateQueue(q))
-			host := storageHost{}
+			host := storagetest.Host{}
+			id := component.MustNewID("file_storage")
 			if persistent {
-				id := component.MustNewID("file_storage")
-				q.StorageID = &id
-				host[id] = &memStorage{client: storagetest.NewMem()}
+				host = storagetest.HostWith(id, storagetest.NewMem())
 			}
-			exp, err := newExporter(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
-			require.NoError(t, err)
-			require.NoError(t, exp.Start(context.Background(), host))
+			h := newHarnessOn(t, host, smithemu.DefaultConfig(), func(cfg *Config) {
+				q := cfg.QueueConfig.Get()
+				q.QueueSize = 100
+				b := q.Batch.Get()
+				b.MinSize, b.MaxSize = 10, 50
+				require.NoError(t, validateQueue(q))
+				if persistent {
+					q.StorageID = &id
+				}
+			})
+			emu, exp := h.emu, h.exporter
 
 			require.NoError(t, exp.ConsumeTraces(context.Background(), testTrace(1, 300)))
 			require.Eventually(t, func() bool { return len(emu.Runs("exporter-test")) == 300 },
 				time.Minute, 10*time.Millisecond)
-			require.NoError(t, exp.Shutdown(context.Background()))
 			for _, r := range emu.Runs("exporter-test") {
 				assert.Equal(t, 1, r.Posts, "run %s posted %d times", r.ID, r.Posts)
 			}

@@ -28,7 +28,7 @@ func storageConfig() Config {
 }
 
 func storageHost(client *storagetest.Mem) component.Host {
-	return testHost{exts: map[component.ID]component.Component{storageID: &memExtension{client: client}}}
+	return storagetest.HostWith(storageID, client)
 }
 
 type notStorage struct {
@@ -49,7 +49,7 @@ func TestAssemblerStorageErrors(t *testing.T) {
 		want string
 	}{
 		{name: "missing", host: componenttest.NewNopHost(), want: "not found"},
-		{name: "not a storage extension", host: testHost{exts: map[component.ID]component.Component{storageID: notStorage{}}}, want: "is not a storage extension"},
+		{name: "not a storage extension", host: storagetest.Host{storageID: notStorage{}}, want: "is not a storage extension"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

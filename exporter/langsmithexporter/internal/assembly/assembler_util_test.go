@@ -20,7 +20,6 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -272,22 +271,6 @@ func (g *gate) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 }
 
 func (*gate) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-
-type memExtension struct {
-	component.StartFunc
-	component.ShutdownFunc
-	client storage.Client
-}
-
-func (e *memExtension) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
-	return e.client, nil
-}
-
-type testHost struct {
-	exts map[component.ID]component.Component
-}
-
-func (h testHost) GetExtensions() map[component.ID]component.Component { return h.exts }
 
 func componenttestTelemetry(t *testing.T) *componenttest.Telemetry {
 	t.Helper()
