@@ -54,48 +54,33 @@ const (
 	pendingMergeSpans = 256
 )
 
-// send hands a released batch to next, behind any batch already waiting, cut to maxBatch spans.
-// A refused batch waits in pending-out (counted against the caps) rather than being lost; the
-// caller is not failed for it, because the spans are kept. refused says the queue already refused
-// a batch in this pass: a full queue of one-record requests would otherwise be offered (and log
-// and refuse) twice per request; what waits is offered again by the next pass, as after any
-// refusal.
+// send hands a released batch to next, behind any batch already waiting, cut to maxBatch spans
+// (a queue counted in items refuses a larger one forever). A refused batch or part waits in
+// pending-out (counted against the caps) rather than being lost, and so does every part after
+// it; the caller is not failed for it, because the spans are kept. refused says the queue
+// already refused a batch in this pass: a full queue of one-record requests would otherwise be
+// offered (and log and refuse) twice per request; what waits is offered again by the next pass,
+// as after any refusal.
 func (o *outbox) send(ctx context.Context, out *outBatch, drain, refused bool) {
 	if out != nil && out.td.SpanCount() > 0 {
 		out.spans = out.td.SpanCount()
+		parts := []*outBatch{out}
 		if o.maxBatch > 0 && out.spans > o.maxBatch {
-			o.sendCut(ctx, out, refused)
-			return
+			parts = cutBatch(out, o.maxBatch)
 		}
-		if len(o.pending) == 0 {
-			if o.offer(ctx, out.td) {
-				o.journal.remove(ctx, out.deletes, "")
-				return
+		for _, part := range parts {
+			if len(o.pending) == 0 {
+				if o.offer(ctx, part.td) {
+					o.journal.remove(ctx, part.deletes, "")
+					continue
+				}
+				refused = true
 			}
-			refused = true
+			o.push(ctx, part)
 		}
-		o.push(ctx, out)
-		drain = !refused
+		drain = !refused && len(o.pending) > 0
 	}
 	if drain {
-		o.drain(ctx)
-	}
-}
-
-// sendCut is send for a batch larger than maxBatch: its parts go to next in order, each as send
-// would hand it, until the queue refuses one; that one and the rest wait in pending-out.
-func (o *outbox) sendCut(ctx context.Context, out *outBatch, refused bool) {
-	for _, part := range cutBatch(out, o.maxBatch) {
-		if len(o.pending) == 0 {
-			if o.offer(ctx, part.td) {
-				o.journal.remove(ctx, part.deletes, "")
-				continue
-			}
-			refused = true
-		}
-		o.push(ctx, part)
-	}
-	if !refused && len(o.pending) > 0 {
 		o.drain(ctx)
 	}
 }
