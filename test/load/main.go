@@ -322,7 +322,15 @@ func run() (int, error) {
 		if sc.Spans > 0 {
 			rate = fmt.Sprintf("%d spans unthrottled, at most", sc.Spans)
 		}
-		fmt.Printf("\n== %s (%s, %s via %s, %s, %s) ==\n", sc.Name, sc.Mode, sc.Load, clientOf(sc, o), rate, so.duration)
+		into := "the pass-through's OTLP sink"
+		if sc.Mode != modePassthrough {
+			kind, overridden := downstreamOf(sc, o)
+			into = kind
+			if overridden {
+				into += " (-downstream, not the scenario's own)"
+			}
+		}
+		fmt.Printf("\n== %s (%s, %s via %s, %s, %s, into %s) ==\n", sc.Name, sc.Mode, sc.Load, clientOf(sc, o), rate, so.duration, into)
 		r := runScenario(ctx, sc, so)
 		stopAll()
 		if b := byName[sc.Baseline]; b != nil && b.CPUPer100k > 0 && r.CPUPer100k > 0 {

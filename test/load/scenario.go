@@ -44,6 +44,20 @@ type downstream struct {
 	proc *proc
 }
 
+// downstreamOf names the downstream a tracebridge scenario runs into: its own (lite when it names
+// none), or the -downstream flag's, which replaces every scenario's (overridden says so, for the
+// header: a lite scenario measured into the strict emulator is easy to take for a lite figure).
+func downstreamOf(sc scenario, o options) (kind string, overridden bool) {
+	own := sc.Downstream
+	if own == "" {
+		own = "lite"
+	}
+	if o.downstream != "" {
+		return o.downstream, o.downstream != own
+	}
+	return own, false
+}
+
 func startDownstream(ctx context.Context, sc scenario, o options, work string, port int, tr *tracker) (*downstream, error) {
 	d := &downstream{port: port}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
@@ -53,13 +67,7 @@ func startDownstream(ctx context.Context, sc scenario, o options, work string, p
 		d.kind = "otlp"
 		d.proc, err = startProc(work, "sink-otlp", o.sinkBin, []string{"-mode", "otlp", "-addr", addr, "-probe-service", probeService}, nil, nil)
 	default:
-		d.kind = sc.Downstream
-		if o.downstream != "" {
-			d.kind = o.downstream
-		}
-		if d.kind == "" {
-			d.kind = "lite"
-		}
+		d.kind, _ = downstreamOf(sc, o)
 		switch d.kind {
 		case "lite", "strict":
 			d.proc, err = startProc(work, "sink-"+d.kind, o.sinkBin, append([]string{"-mode", d.kind, "-addr", addr, "-api-key", emuAPIKey, "-latency", sc.SinkLatency.String()}, sc.Storm.args()...), nil, nil)
