@@ -302,3 +302,25 @@ func BenchmarkLiteMultipart(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(servers*traces*perTrace), "ns/run")
 }
+
+// TestScanLiteTakesExporterBodies: the exporter's bodies take the fast path (the differential
+// tests above only show that it agrees when it does).
+func TestScanLiteTakesExporterBodies(t *testing.T) {
+	body := exporterBody(t, 0, 10, 5)
+	posts, patches, ok := scanLite(body, testBoundary, nil, nil)
+	require.True(t, ok)
+	assert.Len(t, posts, 50)
+	assert.Empty(t, patches)
+	roots := 0
+	for _, p := range posts {
+		if !p.hasParent {
+			roots++
+			assert.Equal(t, p.id, p.trace)
+		}
+	}
+	assert.Equal(t, 10, roots)
+	for _, name := range []string{"good", "patch"} {
+		_, _, ok := scanLite([]byte(liteCases()[name]), testBoundary, nil, nil)
+		assert.True(t, ok, name)
+	}
+}
