@@ -1,0 +1,31 @@
+// Copyright The tracebridge Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+// freeList keeps request bodies the workers are done with for the generator to fill again:
+// at most a few requests are in flight, so a few buffers serve the whole run instead of one
+// allocation (and its garbage) per request.
+type freeList chan []byte
+
+func newFreeList(concurrency int) freeList { return make(freeList, concurrency+2) }
+
+// get returns an empty buffer of at least size bytes' capacity.
+func (f freeList) get(size int) []byte {
+	select {
+	case b := <-f:
+		if cap(b) >= size {
+			return b[:0]
+		}
+	default:
+	}
+	return make([]byte, 0, size)
+}
+
+// put hands b back once nothing reads it any more; it is dropped when the list is full.
+func (f freeList) put(b []byte) {
+	select {
+	case f <- b:
+	default:
+	}
+}
