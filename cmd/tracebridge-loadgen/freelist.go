@@ -8,7 +8,9 @@ package main
 // allocation (and its garbage) per request.
 type freeList chan []byte
 
-func newFreeList(concurrency int) freeList { return make(freeList, concurrency+2) }
+// newFreeList holds every body that can be alive at once: as many waiting in the job queue
+// as in the workers' hands, and the one being filled.
+func newFreeList(concurrency int) freeList { return make(freeList, 2*concurrency+2) }
 
 // get returns an empty buffer of at least size bytes' capacity.
 func (f freeList) get(size int) []byte {
