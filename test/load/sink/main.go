@@ -71,11 +71,12 @@ func run(args []string) error {
 	storm503 := fs.Float64("storm-503", 0, "lite: fraction of multipart requests answered 503, at random")
 	latency := fs.Duration("latency", 0, "lite: time each multipart request takes to answer (a slow LangSmith)")
 	stormRA := fs.Int("storm-retry-after", 0, "lite: Retry-After seconds on the storm's 429s (0 = none, as LangSmith's multipart)")
+	sizeRuns := fs.Int("runs", 0, "lite: runs to size the store for at start (the harness passes a scenario's span count; it grows past that as needed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	s := &server{mode: *mode, apiKey: *apiKey, probeService: *probeService,
-		runs: map[uuid.UUID]liteRun{}, accepted: map[string]int64{}, status: map[int]int64{},
+		runs: make(map[uuid.UUID]liteRun, max(*sizeRuns, 0)), accepted: map[string]int64{}, status: map[int]int64{},
 		storm429: *storm429, storm503: *storm503, stormRA: *stormRA, latency: *latency}
 	var err error
 	if s.zdec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(4)); err != nil {
