@@ -5,7 +5,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/klauspost/compress/gzip"
 )
 
 type liteRun struct {
@@ -53,9 +53,14 @@ type liteScratch struct {
 	raw, body []byte
 	posts     []litePost
 	patches   []uuid.UUID
+	probes    [][8]byte // otlp mode
 }
 
 var liteScratchPool = sync.Pool{New: func() any { return new(liteScratch) }}
+
+// gzipReaders are gzip readers kept between requests (the pass-through's otlp_http exporter
+// sends gzip): each holds a 32 kB window and its decoding tables.
+var gzipReaders sync.Pool
 
 func (s *server) lite(w http.ResponseWriter, r *http.Request) {
 	switch {
@@ -175,11 +180,18 @@ func (s *server) liteBody(r *http.Request, sc *liteScratch) (raw, body []byte, e
 		}
 		return raw, body, err
 	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		if zr == nil {
+			zr = new(gzip.Reader)
+		}
+		defer gzipReaders.Put(zr)
+		if err := zr.Reset(bytes.NewReader(raw)); err != nil {
 			return raw, nil, err
 		}
-		body, err = io.ReadAll(zr)
+		out := bytes.NewBuffer(sc.body[:0])
+		_, err = out.ReadFrom(zr)
+		body = out.Bytes()
+		sc.body = body
 		return raw, body, err
 	default:
 		return raw, nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
