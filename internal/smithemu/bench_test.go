@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -26,6 +27,14 @@ var benchStart = time.Date(2026, 3, 4, 5, 0, 0, 123456789, time.UTC)
 // AppendMultipart over runs translated from the load's agent spans.
 func benchMultipartBody(tb testing.TB) (contentType string, body []byte) {
 	tb.Helper()
+	ct, body, _ := benchMultipartBodyAt(tb, 0)
+	return ct, body
+}
+
+// benchMultipartBodyAt is benchMultipartBody with trace and span ids shifted by base (so bodies
+// of different bases hold different runs); it returns the runs' ids too.
+func benchMultipartBodyAt(tb testing.TB, base uint64) (contentType string, body []byte, ids []string) {
+	tb.Helper()
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
 	synthetic.PutAgentResource(rs.Resource().Attributes())
@@ -37,10 +46,10 @@ func benchMultipartBody(tb testing.TB) (contentType string, body []byte) {
 	for i := range benchRunsPerBody {
 		span := ss.Spans().AppendEmpty()
 		var tid pcommon.TraceID
-		binary.BigEndian.PutUint64(tid[:8], uint64(i/perTrace+1))
+		binary.BigEndian.PutUint64(tid[:8], base+uint64(i/perTrace+1))
 		span.SetTraceID(tid)
 		var sid pcommon.SpanID
-		binary.BigEndian.PutUint64(sid[:], uint64(i+1))
+		binary.BigEndian.PutUint64(sid[:], base+uint64(i+1))
 		span.SetSpanID(sid)
 		start := benchStart.Add(time.Duration(i%perTrace) * time.Millisecond)
 		span.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
@@ -62,11 +71,12 @@ func benchMultipartBody(tb testing.TB) (contentType string, body []byte) {
 			run.DottedOrder = root.DottedOrder + "." + run.DottedOrder
 		}
 		runs = append(runs, run)
+		ids = append(ids, run.ID.String())
 	}
 	const boundary = "benchboundary0123456789"
 	body, err := langsmith.AppendMultipart(nil, boundary, runs)
 	require.NoError(tb, err)
-	return langsmith.MultipartContentType(boundary), body
+	return langsmith.MultipartContentType(boundary), body, ids
 }
 
 // BenchmarkIngestMultipart is one exporter request of benchRunsPerBody runs
@@ -88,5 +98,53 @@ func BenchmarkIngestMultipart(b *testing.B) {
 		if w.Code != http.StatusAccepted {
 			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
+	}
+}
+
+// benchStoredRuns is how many runs the store holds before BenchmarkIngestMultipartFullStore's
+// requests: about what the load's strict scenario has stored half-way through.
+const benchStoredRuns = 50000
+
+// BenchmarkIngestMultipartFullStore is BenchmarkIngestMultipart into a store already holding
+// benchStoredRuns runs, so that ns/op carries the garbage collector's cost of marking what is
+// stored (the live heap of a long load), which an empty store hides. Each request holds new
+// runs; they are deleted again after it, so the store stays at benchStoredRuns. Bodies are
+// zstd-compressed, as the exporter sends them in the load.
+func BenchmarkIngestMultipartFullStore(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Now = func() time.Time { return benchStart }
+	s := New(cfg)
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	require.NoError(b, err)
+	post := func(ct string, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/runs/multipart", bytes.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Content-Encoding", "zstd")
+		req.Header.Set("X-Api-Key", "k")
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if w.Code != http.StatusAccepted {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	for i := range benchStoredRuns / benchRunsPerBody {
+		ct, body, _ := benchMultipartBodyAt(b, uint64(i+1)<<32)
+		post(ct, enc.EncodeAll(body, nil))
+	}
+	ct, raw, ids := benchMultipartBodyAt(b, 0)
+	body := enc.EncodeAll(raw, nil)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		post(ct, body)
+		s.mu.Lock()
+		for _, id := range ids {
+			if rs := s.store.runs[id]; rs != nil {
+				delete(s.store.traces, rs.traceID)
+				delete(s.store.runs, id)
+			}
+		}
+		s.requests = s.requests[:0]
+		s.mu.Unlock()
 	}
 }
