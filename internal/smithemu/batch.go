@@ -75,7 +75,7 @@ func decodeRunObject(raw []byte) (map[string]any, *apiError) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, badRequestf("empty body")
 	}
-	v, err := decodeJSON(raw)
+	v, err := decodeRunJSON(raw)
 	if err != nil {
 		return nil, badRequestf("invalid JSON body: %v", err)
 	}

@@ -57,7 +57,12 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 			if err := requireJSONPart(mt, p.contentType, name); err != nil {
 				return nil, err
 			}
-			v, err := decodeJSON(data)
+			var v any
+			if field == "" {
+				v, err = decodeRunJSON(data)
+			} else {
+				v, err = decodeFieldJSON(field, data)
+			}
 			if err != nil {
 				return nil, badRequestf("part %q is not valid JSON: %v", name, err)
 			}

@@ -117,8 +117,8 @@ func mergeRun(post map[string]any, patches []map[string]any) map[string]any {
 				continue
 			}
 			if k == "extra" {
-				if prev, ok := merged[k].(map[string]any); ok {
-					if next, ok := v.(map[string]any); ok {
+				if prev, ok := asObject(merged[k]); ok {
+					if next, ok := asObject(v); ok {
 						merged[k] = mergeExtra(prev, next)
 						continue
 					}
@@ -188,11 +188,14 @@ func (st *store) snapshot(rs *runState) Run {
 	m := rs.merged
 	str := func(k string) string { s, _ := m[k].(string); return s }
 	obj := func(k string) map[string]any {
-		o, _ := m[k].(map[string]any)
-		if o == nil {
-			return nil
+		switch v := m[k].(type) {
+		case map[string]any:
+			return copyJSON(v).(map[string]any)
+		case rawJSON:
+			o, _ := v.decode().(map[string]any) // a fresh value: nothing to copy
+			return o
 		}
-		return copyJSON(o).(map[string]any)
+		return nil
 	}
 	r := Run{
 		ID:          rs.id,
@@ -221,8 +224,11 @@ func (st *store) snapshot(rs *runState) Run {
 		r.EndTime, _ = parseRunTime(v)
 	}
 	r.Unopenable = !openableByID(rs.id, r.StartTime)
-	if ev, ok := m["events"].([]any); ok {
+	switch ev := m["events"].(type) {
+	case []any:
 		r.Events = copyJSON(ev).([]any)
+	case rawJSON:
+		r.Events, _ = ev.decode().([]any)
 	}
 	if tags, ok := m["tags"].([]any); ok {
 		for _, t := range tags {

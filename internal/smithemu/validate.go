@@ -83,13 +83,13 @@ func (s *Server) validateOp(o *op) *apiError {
 	}
 	for _, f := range []string{"inputs", "outputs", "extra", "serialized", "input_attachments", "output_attachments"} {
 		if o.has(f) {
-			if _, ok := o.fields[f].(map[string]any); !ok {
+			if !isJSONObject(o.fields[f]) {
 				return runFieldError(f, o, "expected an object, got %s", jsonType(o.fields[f]))
 			}
 		}
 	}
 	if o.has("events") {
-		if _, ok := o.fields["events"].([]any); !ok {
+		if !isJSONArray(o.fields["events"]) {
 			return runFieldError("events", o, "expected an array, got %s", jsonType(o.fields["events"]))
 		}
 	}
@@ -258,7 +258,7 @@ func parseRunTime(v any) (time.Time, error) {
 }
 
 func jsonType(v any) string {
-	switch v.(type) {
+	switch t := v.(type) {
 	case nil:
 		return "null"
 	case string:
@@ -271,6 +271,11 @@ func jsonType(v any) string {
 		return "array"
 	case map[string]any:
 		return "object"
+	case rawJSON:
+		if t.isObject() {
+			return "object"
+		}
+		return "array"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -1,0 +1,121 @@
+package emuoracle
+
+import (
+	"strings"
+)
+
+type opKind int
+
+const (
+	opPost opKind = iota
+	opPatch
+)
+
+func (k opKind) String() string {
+	if k == opPost {
+		return "post"
+	}
+	return "patch"
+}
+
+// op is one create (post) or update (patch) of a run, as assembled from a
+// request: a multipart post.<id> part plus its field parts, one element of a
+// /runs/batch list, or the body of POST /runs or PATCH /runs/{id}.
+type op struct {
+	kind   opKind
+	id     string         // canonical lower-case UUID
+	fields map[string]any // decoded run object; field parts merged in
+
+	// dupMain marks a second main part for the same (kind,id) in one
+	// multipart body: for posts that is a second create (409).
+	dupMain bool
+	// selfDescribing ops (multipart, batch) must carry trace_id and
+	// dotted_order; POST /runs and PATCH /runs/{id} may omit them.
+	selfDescribing bool
+
+	// Filled in by the server while ingesting.
+	project string
+}
+
+// str returns a string field, or "" when absent, null or not a string.
+func (o *op) str(key string) string {
+	s, _ := o.fields[key].(string)
+	return s
+}
+
+// has reports whether a field is present and non-null.
+func (o *op) has(key string) bool {
+	v, ok := o.fields[key]
+	return ok && v != nil
+}
+
+// attachmentPart is a multipart attachment.<run_id>.<name> part.
+type attachmentPart struct {
+	runID       string
+	name        string
+	contentType string
+	size        int
+}
+
+// ingestRequest is everything one request asks the store to record.
+type ingestRequest struct {
+	ops         []*op // posts first, then patches: a patch merges onto a post of the same request
+	feedback    []map[string]any
+	attachments []attachmentPart
+	workspace   string // the key and X-Tenant-Id it came with (query.go)
+}
+
+func (in *ingestRequest) counts() (posts, patches int) {
+	for _, o := range in.ops {
+		if o.kind == opPost {
+			posts++
+		} else {
+			patches++
+		}
+	}
+	return posts, patches
+}
+
+// sortOps puts posts before patches, keeping arrival order within each kind.
+func (in *ingestRequest) sortOps() {
+	sorted := make([]*op, 0, len(in.ops))
+	for _, k := range []opKind{opPost, opPatch} {
+		for _, o := range in.ops {
+			if o.kind == k {
+				sorted = append(sorted, o)
+			}
+		}
+	}
+	in.ops = sorted
+}
+
+// canonicalUUID parses a 36-character UUID and returns it lower-cased;
+// ok is false for anything else (including the 32-hex and urn forms that
+// uuid.Parse would accept, which never appear in dotted_order). It accepts
+// exactly what uuid.Parse accepts at that length (hex digits, dashes at 8, 13,
+// 18 and 23) without its round trip through bytes, and returns s itself when
+// it is already lower-case: it runs several times per ingested run.
+func canonicalUUID(s string) (string, bool) {
+	if len(s) != 36 {
+		return "", false
+	}
+	upper := false
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return "", false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			upper = true
+		default:
+			return "", false
+		}
+	}
+	if upper {
+		return strings.ToLower(s), true
+	}
+	return s, true
+}
