@@ -321,8 +321,8 @@ func diffCases(t *testing.T) map[string][]diffRequest {
 		}
 	}
 	cases := map[string][]diffRequest{
-		"exporter body":      {exporter},
-		"exporter body zstd": {zstdRequest(t, exporter)},
+		"exporter body":             {exporter},
+		"exporter body zstd":        {zstdRequest(t, exporter)},
 		"exporter body twice (409)": {exporter, exporter},
 		"post then patches merging extra": {
 			diffMultipart(nil, post(rootMain, `,"extra":{"metadata":{"a":1,"n":{"x":1}},"invocation_params":{"m":"x"}},"inputs":{"q":"x"}`)),
