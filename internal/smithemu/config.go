@@ -73,6 +73,12 @@ type Config struct {
 	// has ended and every known run of the trace has ended. It is called
 	// again each time a complete trace changes.
 	OnTraceComplete func(project string, root *TreeNode)
+
+	// OnAccepted, if set, is called (outside the server's lock, before the
+	// response is written) for each ingest request whose runs were stored, with
+	// the ids of the runs it posted (canonical, posts in request order), so that
+	// a caller can record what was accepted without reading the body again.
+	OnAccepted func(postIDs []string)
 }
 
 // DefaultConfig returns the configuration of a stock deployment: no auth,

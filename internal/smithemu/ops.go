@@ -76,6 +76,17 @@ func (in *ingestRequest) counts() (posts, patches int) {
 	return posts, patches
 }
 
+// postIDs returns the ids of the runs the request posts, in request order.
+func (in *ingestRequest) postIDs() []string {
+	ids := make([]string, 0, len(in.ops))
+	for _, o := range in.ops {
+		if o.kind == opPost {
+			ids = append(ids, o.id)
+		}
+	}
+	return ids
+}
+
 // sortOps puts posts before patches, keeping arrival order within each kind.
 func (in *ingestRequest) sortOps() {
 	sorted := make([]*op, 0, len(in.ops))

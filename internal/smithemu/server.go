@@ -128,7 +128,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	body, aerr := s.readBody(r)
+	buf := getBodyBuffers()
+	defer putBodyBuffers(buf)
+	body, aerr := s.readBody(r, buf)
 	if aerr != nil {
 		s.writeError(w, rec, aerr)
 		return
@@ -163,6 +165,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if aerr != nil {
 		s.writeError(w, rec, aerr)
 		return
+	}
+	if s.cfg.OnAccepted != nil {
+		s.cfg.OnAccepted(in.postIDs())
 	}
 	for _, c := range done {
 		s.cfg.OnTraceComplete(c.project, c.root)

@@ -91,6 +91,7 @@ func run(args []string) error {
 			cfg.APIKeys = map[string]string{*apiKey: ""}
 		}
 		cfg.CheckTimeWindow = true
+		cfg.OnAccepted = s.recordAccepted
 		s.emu = smithemu.New(cfg)
 	case "lite", "otlp":
 		// One thread running Go is plenty (the sink takes a fifth of a core at 60k runs/s), and
@@ -233,7 +234,8 @@ func (s *server) stormAnswer(w http.ResponseWriter) bool {
 	return true
 }
 
-// strict passes the request to the emulator and records when the posts of a 2xx were accepted.
+// strict passes the request to the emulator, which reports the posts of each request it
+// stored to recordAccepted.
 func (s *server) strict(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/runs/multipart") {
 		if strings.HasSuffix(r.URL.Path, "/runs/query") {
@@ -244,31 +246,21 @@ func (s *server) strict(w http.ResponseWriter, r *http.Request) {
 		s.emu.ServeHTTP(w, r)
 		return
 	}
-	raw, body, err := s.decode(r)
-	if err != nil {
-		s.answer(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	var ids []string
-	if boundary, ok := multipartBoundary(r.Header.Get("Content-Type")); ok {
-		_ = walkParts(body, boundary, func(name string, _ []byte, _ bool) error {
-			if id, ok := strings.CutPrefix(name, "post."); ok && len(id) == 36 {
-				ids = append(ids, id)
-			}
-			return nil
-		})
-	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
 	sw := &statusWriter{ResponseWriter: w}
 	s.emu.ServeHTTP(sw, r)
-	now := time.Now().UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.status[sw.status]++
 	s.requests++
-	if sw.status/100 != 2 {
-		return
-	}
+}
+
+// recordAccepted records when the emulator stored the posts of a request (before it answered,
+// as the runs became visible), the first time for each run: the emulator hands over the ids it
+// read, so the body is neither decompressed nor split a second time here.
+func (s *server) recordAccepted(ids []string) {
+	now := time.Now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, id := range ids {
 		if _, seen := s.accepted[id]; !seen {
 			s.accepted[id] = now
