@@ -174,7 +174,7 @@ var jsonPlainByte = func() (t [256]bool) {
 // itself, so escape, surrogate and invalid-UTF-8 handling stay its own.
 func (d *jsonDecoder) string() (string, bool) {
 	start := d.pos
-	i := start + 1
+	i := skipStringBytes(d.data, start+1, true)
 	for i < len(d.data) && jsonPlainByte[d.data[i]] {
 		i++
 	}

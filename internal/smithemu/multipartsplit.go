@@ -93,7 +93,7 @@ func splitPartHeaders(b []byte, p *wirePart) (rest []byte, ok bool) {
 				return nil, false
 			}
 			name := v[:len(v)-1]
-			if strings.ContainsAny(name, `"\`) {
+			if strings.IndexByte(name, '"') >= 0 || strings.IndexByte(name, '\\') >= 0 {
 				return nil, false
 			}
 			p.name = name

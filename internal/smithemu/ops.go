@@ -107,26 +107,39 @@ func (in *ingestRequest) sortOps() {
 // 18 and 23) without its round trip through bytes, and returns s itself when
 // it is already lower-case: it runs several times per ingested run.
 func canonicalUUID(s string) (string, bool) {
-	if len(s) != 36 {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return "", false
 	}
-	upper := false
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return "", false
-			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
-		case 'A' <= c && c <= 'F':
-			upper = true
-		default:
-			return "", false
-		}
+	// Each hex digit's class: 1 lower-case or decimal, 3 upper-case, 0 not a hex digit. Their
+	// AND keeps bit 0 only when all are digits, their OR bit 1 when one is upper-case.
+	all, anyUpper := uint8(1), uint8(0)
+	for _, i := range uuidHexPositions {
+		c := uuidHexClass[s[i]]
+		all &= c
+		anyUpper |= c
 	}
-	if upper {
+	if all == 0 {
+		return "", false
+	}
+	if anyUpper&2 != 0 {
 		return strings.ToLower(s), true
 	}
 	return s, true
 }
+
+// uuidHexPositions are the indexes of a 36-character UUID's hex digits.
+var uuidHexPositions = [32]uint8{0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22,
+	24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35}
+
+var uuidHexClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = 1
+	}
+	for c := 'A'; c <= 'F'; c++ {
+		t[c] = 3
+	}
+	return t
+}()

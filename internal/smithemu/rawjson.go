@@ -2,6 +2,7 @@ package smithemu
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 )
 
@@ -282,6 +283,7 @@ var jsonStringByte = func() (t [256]bool) {
 func (d *jsonDecoder) skipString() bool {
 	i := d.pos + 1
 	for i < len(d.data) {
+		i = skipStringBytes(d.data, i, false)
 		for i < len(d.data) && jsonStringByte[d.data[i]] {
 			i++
 		}
@@ -312,6 +314,34 @@ func (d *jsonDecoder) skipString() bool {
 		}
 	}
 	return false
+}
+
+// skipStringBytes returns the first index from i of an 8-byte word of b that holds a byte that
+// may end a string literal's run of plain bytes ('"', '\\', a control byte, and with high also
+// any byte from 0x80), or of the last whole word: the caller's byte-by-byte loop then finds the
+// exact position. Long message texts are most of what runs hold, so they are scanned a word at a
+// time.
+func skipStringBytes(b []byte, i int, high bool) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	var stopHigh uint64
+	if high {
+		stopHigh = highs
+	}
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		quote := w ^ ('"' * ones)
+		backslash := w ^ ('\\' * ones)
+		// The classic tests for a zero byte and for a byte below 0x20: the lowest lane holding
+		// '"', '\\' or a control byte gets its high bit set (a lane above it may too: the
+		// caller's loop sorts that out); lanes at 0x80 and above are masked out by ^w.
+		if (((quote-ones)&^quote|(backslash-ones)&^backslash|(w-0x20*ones))&^w|w&stopHigh)&highs != 0 {
+			return i
+		}
+	}
+	return i
 }
 
 func isHex4(b []byte) bool {

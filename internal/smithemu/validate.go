@@ -216,6 +216,11 @@ func parseDottedOrder(do string) ([]segment, error) {
 			}
 			return nil, fmt.Errorf("invalid timestamp in dotted_order %s at index %d: %w", ts, i, perr)
 		}
+		t, ok := dottedTime(ts)
+		if ok {
+			segs = append(segs, segment{t: t, id: id})
+			continue
+		}
 		t, err := time.Parse(dottedTimeLayout, ts[:15]+"."+ts[15:])
 		if err != nil {
 			return nil, fmt.Errorf("invalid timestamp in dotted_order %s at index %d: %w", ts, i, err)
@@ -223,6 +228,42 @@ func parseDottedOrder(do string) ([]segment, error) {
 		segs = append(segs, segment{t: t, id: id})
 	}
 	return segs, nil
+}
+
+// dottedTime reads a segment's timestamp, ts as dottedFraction matched it with six fractional
+// digits, when each field is in range: then time.Parse of dottedTimeLayout gives that same time
+// (in UTC). Out of range (month 13, February 30, hour 24, second 60, …) it reports false, and
+// time.Parse gives the error the rejection quotes.
+func dottedTime(ts string) (time.Time, bool) {
+	year, month, day := digits(ts[0:4]), digits(ts[4:6]), digits(ts[6:8])
+	hour, minute, sec, micro := digits(ts[9:11]), digits(ts[11:13]), digits(ts[13:15]), digits(ts[15:21])
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC), true
+}
+
+// digits is the value of a run of decimal digits (dottedFraction checked them).
+func digits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// daysIn is the number of days of a month, as time.Parse checks a day against it.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // isoLayouts are the ISO-8601 forms accepted for start_time/end_time; the
