@@ -346,7 +346,7 @@ func skipStringBytes(b []byte, i int, high bool) int {
 
 func isHex4(b []byte) bool {
 	for _, c := range b {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+		if uuidHexClass[c] == 0 { // the hex digits, either case
 			return false
 		}
 	}
