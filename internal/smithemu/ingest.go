@@ -48,7 +48,7 @@ func (s *Server) ingest(apiKey string, in *ingestRequest) ([]completedTrace, *ap
 // assignProjects resolves each op's project and enforces key bindings.
 func (s *Server) assignProjects(apiKey string, in *ingestRequest) *apiError {
 	bound := s.cfg.APIKeys[apiKey]
-	runProject := map[string]string{} // run id -> project decided earlier in this request
+	runProject := make(map[string]string, len(in.ops)) // run id -> project decided earlier in this request
 	for _, o := range in.ops {
 		name, aerr := s.resolveProject(o, bound, runProject)
 		if aerr != nil {
@@ -74,7 +74,7 @@ func (s *Server) checkConflicts(in *ingestRequest) *apiError {
 	// immutable: any later update is a 409 (langsmith-sdk#2111, #2078), not only one that
 	// re-sets outputs or end_time.
 	type staged struct{ posted, outputs, endTime, finished bool }
-	stages := map[string]*staged{}
+	stages := make(map[string]*staged, len(in.ops))
 	for _, o := range in.ops {
 		sg := stages[o.id]
 		if sg == nil {

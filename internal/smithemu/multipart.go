@@ -23,15 +23,16 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 		return nil, badRequestf("multipart Content-Type has no boundary")
 	}
 
-	in := &ingestRequest{}
 	type opKey struct {
 		kind opKind
 		id   string
 	}
-	ops := map[opKey]*op{}
-	seen := map[string]bool{}
-	fromPart := map[*op]map[string]bool{} // fields given as their own part
-	next := newPartReader(body, boundary)
+	// Sized for the parts the body holds when they are known up front (a run's main part and
+	// its field parts: about three parts a run in the exporter's bodies).
+	next, nparts := newPartReader(body, boundary)
+	in := &ingestRequest{ops: make([]*op, 0, nparts/2)}
+	ops := make(map[opKey]*op, nparts/2)
+	seen := make(map[string]bool, nparts)
 	for {
 		p, err := next()
 		if errors.Is(err, io.EOF) {
@@ -99,7 +100,7 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 					o.fields = obj
 				} else {
 					for k, val := range obj {
-						if !fromPart[o][k] {
+						if o.fieldParts&fieldPartBit(k) == 0 {
 							o.fields[k] = val
 						}
 					}
@@ -112,10 +113,7 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 					o.fields = map[string]any{}
 				}
 				o.fields[field] = v
-				if fromPart[o] == nil {
-					fromPart[o] = map[string]bool{}
-				}
-				fromPart[o][field] = true
+				o.fieldParts |= fieldPartBit(field)
 			}
 			seen[name] = true
 			continue
@@ -155,7 +153,9 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 // A body laid out as the SDKs and the exporter write it is split in one scan
 // (splitMultipart); any other is read with mime/multipart, whose errors the
 // rejections quote.
-func newPartReader(body []byte, boundary string) func() (*wirePart, error) {
+//
+// It also returns how many parts there are when it knows (0 when not).
+func newPartReader(body []byte, boundary string) (func() (*wirePart, error), int) {
 	if parts, ok := splitMultipart(body, boundary); ok {
 		return func() (*wirePart, error) {
 			if len(parts) == 0 {
@@ -164,7 +164,7 @@ func newPartReader(body []byte, boundary string) func() (*wirePart, error) {
 			p := &parts[0]
 			parts = parts[1:]
 			return p, nil
-		}
+		}, len(parts)
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	return func() (*wirePart, error) {
@@ -181,7 +181,7 @@ func newPartReader(body []byte, boundary string) func() (*wirePart, error) {
 		}
 		wp.data, wp.readErr = io.ReadAll(p)
 		return wp, nil
-	}
+	}, 0
 }
 
 // checkPart checks the part headers every part must carry and its length.

@@ -26,6 +26,10 @@ type op struct {
 	id     string         // canonical lower-case UUID
 	fields map[string]any // decoded run object; field parts merged in
 
+	// fieldParts marks (fieldPartBit) the fields given as a part of their own, which win over
+	// the same key inlined in the main part.
+	fieldParts uint8
+
 	// dupMain marks a second main part for the same (kind,id) in one
 	// multipart body: for posts that is a second create (409).
 	dupMain bool

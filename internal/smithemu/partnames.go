@@ -11,6 +11,17 @@ import "strings"
 // runFieldParts are the fields a run may send as a part of their own.
 var runFieldParts = []string{"inputs", "outputs", "events", "error", "extra", "serialized"}
 
+// fieldPartBit is the bit of op.fieldParts that marks key as sent in a part of its own; 0 for a
+// key that is not a field part's.
+func fieldPartBit(key string) uint8 {
+	for i, f := range runFieldParts {
+		if key == f {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
 // isPartID reports whether s is 36 characters of [0-9a-fA-F-].
 func isPartID(s string) bool {
 	if len(s) != 36 {
