@@ -80,9 +80,9 @@ func (s *Server) checkConflicts(in *ingestRequest) *apiError {
 		if sg == nil {
 			sg = &staged{}
 			if rs := s.store.runs[o.id]; rs != nil {
-				sg.posted = rs.post != nil
-				sg.outputs = rs.merged["outputs"] != nil
-				sg.endTime = rs.merged["end_time"] != nil
+				sg.posted = rs.posted()
+				sg.outputs = rs.hasOutputs
+				sg.endTime = rs.hasEndTime
 				sg.finished = sg.endTime
 			}
 			stages[o.id] = sg
@@ -213,8 +213,9 @@ func (s *Server) fillDerived(o *op) *apiError {
 			return errNotFound(fmt.Sprintf("Run %s not found", o.id))
 		}
 		if !o.has("dotted_order") {
+			merged := rs.merged.fields()
 			for _, k := range []string{"trace_id", "dotted_order", "parent_run_id"} {
-				if v := rs.merged[k]; v != nil {
+				if v := merged[k]; v != nil {
 					o.fields[k] = v
 				}
 			}
@@ -245,10 +246,14 @@ func (s *Server) fillDerived(o *op) *apiError {
 		return runFieldError("parent_run_id", o, "%s is not a valid UUID", jsonValue(o.fields["parent_run_id"]))
 	}
 	parent := s.store.runs[pid]
-	if parent == nil || parent.merged["dotted_order"] == nil {
+	var parentOrder any
+	if parent != nil {
+		parentOrder = parent.merged.fields()["dotted_order"]
+	}
+	if parentOrder == nil {
 		return runFieldError("parent_run_id", o, "parent run %s not found", pid)
 	}
-	o.fields["dotted_order"] = parent.merged["dotted_order"].(string) + "." + seg
+	o.fields["dotted_order"] = parentOrder.(string) + "." + seg
 	if !o.has("trace_id") {
 		o.fields["trace_id"] = parent.traceID
 	}

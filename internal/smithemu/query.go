@@ -247,7 +247,7 @@ func (s *Server) queryRuns(workspace, boundProject string, ids, sessions map[str
 	defer s.mu.Unlock()
 	return s.store.runsWhere(func(rs *runState) bool {
 		switch {
-		case rs.post == nil || rs.workspace != workspace:
+		case !rs.posted() || rs.workspace != workspace:
 			return false
 		case boundProject != "" && rs.project != boundProject:
 			return false
@@ -262,7 +262,7 @@ func (s *Server) queryRuns(workspace, boundProject string, ids, sessions map[str
 			}
 		}
 		if !since.IsZero() {
-			t, err := parseRunTime(rs.merged["start_time"])
+			t, err := parseRunTime(rs.merged.fields()["start_time"])
 			if err != nil || t.Before(since) {
 				return false
 			}

@@ -1,17 +1,17 @@
 package smithemu
 
 import (
-	"bytes"
 	"encoding/binary"
 	"strconv"
 )
 
 // rawJSON is a run's inputs, outputs, extra, serialized or events value (an object or an array)
 // kept as its JSON text, checked valid at ingest, instead of decoded into maps: no check of the
-// ingest looks inside them, and a store of maps is all pointers, which the garbage collector
-// marks over and over while a long load fills it. The text is decoded when a query or the page
-// asks for the run (decodeJSON, so into exactly the value ingest would have decoded), and where a
-// patch's extra merges into the post's. It is never written after it is made.
+// ingest looks inside them, and decoding them was most of the cost of a run. The text is decoded
+// when a query or the page asks for the run (decodeJSON, so into exactly the value ingest would
+// have decoded), and where a patch's extra merges into the post's. It is never written. It
+// points into the text it was read from (a request body, whose buffer is reused once the
+// request is answered, or a stored run's text): storeFields copies it into the store.
 type rawJSON []byte
 
 // decode returns the value the text holds.
@@ -99,7 +99,7 @@ func decodeFieldJSON(field string, data []byte) (any, error) {
 			end := d.pos
 			d.skipSpace()
 			if d.pos == len(d.data) {
-				return rawJSON(bytes.Clone(data[start:end])), nil
+				return rawJSON(data[start:end:end]), nil
 			}
 		}
 	}
@@ -136,7 +136,7 @@ func (d *jsonDecoder) runObject() (map[string]any, bool) {
 			if !d.skipValue(1) {
 				return nil, false
 			}
-			v = rawJSON(bytes.Clone(d.data[start:d.pos]))
+			v = rawJSON(d.data[start:d.pos:d.pos])
 		} else if v, ok = d.value(1); !ok {
 			return nil, false
 		}

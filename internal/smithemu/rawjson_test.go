@@ -1,6 +1,7 @@
 package smithemu
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +145,47 @@ func TestDottedTime(t *testing.T) {
 func FuzzDottedTime(f *testing.F) {
 	f.Add("20260304T050607123456")
 	f.Fuzz(checkDottedTime)
+}
+
+// checkStoredFieldsRoundTrip holds storeFields to its promise: what fields gives back is what
+// was stored, whether kept as text or as the map, and a kept map no longer points into the
+// text the run was read from.
+func checkStoredFieldsRoundTrip(t *testing.T, data []byte) {
+	t.Helper()
+	v, err := decodeRunJSON(data)
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return
+	}
+	want := expandRaw(m)
+	var scratch []byte
+	f := storeFields(&scratch, m)
+	require.True(t, f.present())
+	for i := range data {
+		data[i] = 0 // the body's buffer, reused by the next request
+	}
+	assert.Equal(t, want, expandRaw(f.fields()), "%q", data)
+}
+
+func TestStoredFieldsRoundTrip(t *testing.T) {
+	for _, s := range append(append([]string(nil), jsonSeeds...), runJSONSeeds...) {
+		checkStoredFieldsRoundTrip(t, []byte(s))
+	}
+	// What appendJSONObject cannot write so that it reads back the same is kept as the map.
+	var scratch []byte
+	for _, m := range []map[string]any{{"name": "bad \xff utf-8"}, {"n": math.Inf(1)}, {"x": struct{}{}}} {
+		m["inputs"] = rawJSON(`{"a":1}`)
+		f := storeFields(&scratch, m)
+		assert.Nil(t, f.text)
+		assert.Equal(t, expandRaw(m), expandRaw(f.fields()))
+	}
+	assert.False(t, storedFields{}.present())
+}
+
+func FuzzStoredFieldsRoundTrip(f *testing.F) {
+	for _, s := range append(append([]string(nil), jsonSeeds...), runJSONSeeds...) {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(`{"name":"a\u0000b\"\\\u001f é","n":-0,"f":1e-7,"g":1e21,"t":true,"z":null,"l":[1,"x",{"a":[]}],"inputs":{"q":1}}`))
+	f.Fuzz(checkStoredFieldsRoundTrip)
 }

@@ -16,10 +16,15 @@ type runState struct {
 	// workspace is the key and X-Tenant-Id of the request that first wrote the run: only it
 	// finds the run with POST /runs/query.
 	workspace string
-	post      map[string]any   // nil until the post arrives
-	patches   []map[string]any // arrival order
-	merged    map[string]any   // post overlaid with patches
+	post      storedFields   // absent until the post arrives
+	patches   []storedFields // arrival order
+	merged    storedFields   // post overlaid with patches
+	// What the checks of every request read of the merged view, kept beside its text.
+	hasOutputs, hasEndTime bool
 }
+
+// posted reports whether the run's post has arrived.
+func (rs *runState) posted() bool { return rs.post.present() }
 
 type traceState struct {
 	runs map[string]*runState
@@ -36,6 +41,7 @@ type store struct {
 	traces      map[string]*traceState
 	attachments map[string]map[string]Attachment // run id -> name -> attachment
 	feedback    []map[string]any
+	scratch     []byte // storeFields' buffer (apply runs under the server's lock)
 }
 
 func newStore() *store {
@@ -76,18 +82,31 @@ func (st *store) apply(o *op) *traceState {
 		rs = &runState{id: o.id}
 		st.runs[o.id] = rs
 	}
+	stored := storeFields(&st.scratch, o.fields)
 	if o.kind == opPost {
-		rs.post = o.fields
+		rs.post = stored
 		rs.project = o.project
 	} else {
-		rs.patches = append(rs.patches, o.fields)
+		rs.patches = append(rs.patches, stored)
 		if rs.project == "" {
 			rs.project = o.project
 		}
 	}
-	rs.merged = mergeRun(rs.post, rs.patches)
+	var merged map[string]any
+	if o.kind == opPost && len(rs.patches) == 0 && !hasNull(o.fields) {
+		// A post alone with no null field is its own merged view (mergeRun's own shortcut).
+		merged, rs.merged = o.fields, stored
+	} else {
+		patches := make([]map[string]any, len(rs.patches))
+		for i, p := range rs.patches {
+			patches[i] = p.fields()
+		}
+		merged = mergeRun(rs.post.fields(), patches)
+		rs.merged = storeFields(&st.scratch, merged)
+	}
+	rs.hasOutputs, rs.hasEndTime = merged["outputs"] != nil, merged["end_time"] != nil
 
-	traceID, _ := rs.merged["trace_id"].(string)
+	traceID, _ := merged["trace_id"].(string)
 	if rs.traceID != "" && rs.traceID != traceID {
 		if old := st.traces[rs.traceID]; old != nil {
 			delete(old.runs, rs.id)
@@ -185,7 +204,7 @@ func deepMerge(a, b map[string]any) map[string]any {
 // snapshot renders the merged view as a Run, deep-copied so callers cannot
 // reach the store's maps.
 func (st *store) snapshot(rs *runState) Run {
-	m := rs.merged
+	m := rs.merged.fields()
 	str := func(k string) string { s, _ := m[k].(string); return s }
 	obj := func(k string) map[string]any {
 		switch v := m[k].(type) {
@@ -210,7 +229,7 @@ func (st *store) snapshot(rs *runState) Run {
 		Outputs:     obj("outputs"),
 		Extra:       obj("extra"),
 		Serialized:  obj("serialized"),
-		Posts:       boolInt(rs.post != nil),
+		Posts:       boolInt(rs.posted()),
 		Patches:     len(rs.patches),
 	}
 	if v, ok := m["start_time"]; ok {

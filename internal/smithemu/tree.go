@@ -25,11 +25,11 @@ func buildForest(runs []Run) []*TreeNode {
 // the trace has ended.
 func (t *traceState) complete(traceID string) bool {
 	root := t.runs[traceID]
-	if root == nil || root.post == nil {
+	if root == nil || !root.posted() {
 		return false
 	}
 	for _, rs := range t.runs {
-		if rs.merged["end_time"] == nil {
+		if !rs.hasEndTime {
 			return false
 		}
 	}
