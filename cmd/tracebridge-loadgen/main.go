@@ -454,10 +454,15 @@ func postRetrying(ctx context.Context, client *http.Client, url string, c config
 
 // post sends j once and returns the answer's status and Retry-After (0 when absent).
 func post(ctx context.Context, client *http.Client, url, apiKey string, j job) (int, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(j.body))
+	body := &sentBody{Reader: bytes.NewReader(j.body), closed: make(chan struct{})}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
 	if err != nil {
 		return 0, 0, err
 	}
+	// The transport may still read the body after Do returns (it closes it when done, perhaps
+	// from another goroutine): the buffer goes back to the free list only once it is closed.
+	defer body.wait()
+	req.ContentLength = int64(len(j.body))
 	req.Header.Set("Content-Type", j.contentType)
 	if apiKey != "" {
 		req.Header.Set("X-API-Key", apiKey)
@@ -474,6 +479,21 @@ func post(ctx context.Context, client *http.Client, url, apiKey string, j job) (
 	}
 	return resp.StatusCode, wait, nil
 }
+
+// sentBody is a request body that tells when the transport has closed it, so its buffer can be
+// filled again.
+type sentBody struct {
+	*bytes.Reader
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (b *sentBody) Close() error { //nolint:unparam // io.Closer
+	b.once.Do(func() { close(b.closed) })
+	return nil
+}
+
+func (b *sentBody) wait() { <-b.closed }
 
 func quantile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
