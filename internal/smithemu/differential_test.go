@@ -359,6 +359,10 @@ func diffCases(t *testing.T) map[string][]diffRequest {
 				`{"id":"`+grandID+`","trace_id":"`+rootID+`","parent_run_id":"`+childID+`","name":"g","run_type":"tool","dotted_order":"`+
 					seg(0, rootID)+"."+seg(time.Millisecond, childID)+"."+seg(2*time.Millisecond, grandID)+`"}`)),
 		},
+		"uppercase trace and parent ids, canonicalized by the ingest": {
+			diffMultipart(nil, post(strings.Replace(rootMain, `"trace_id":"`+rootID, `"trace_id":"`+strings.ToUpper(rootID), 1), end),
+				rawPart("post."+childID, strings.Replace(childMain, `"parent_run_id":"`+rootID, `"parent_run_id":"`+strings.ToUpper(rootID), 1)+end+"}")),
+		},
 		"uppercase ids and keys out of the known set": {
 			diffMultipart(nil, rawPart("post."+strings.ToUpper(rootID), strings.ReplaceAll(rootMain, `"id":"`+rootID, `"id":"`+strings.ToUpper(rootID))+`,"custom":{"k":[1]},"tags":["a","b"],"status":"ok","reference_example_id":null}`)),
 		},

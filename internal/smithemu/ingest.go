@@ -29,7 +29,7 @@ func (s *Server) ingest(apiKey string, in *ingestRequest) ([]completedTrace, *ap
 		}
 		if !o.has("trace_id") {
 			if segs, err := parseDottedOrder(o.str("dotted_order")); err == nil {
-				o.fields["trace_id"] = segs[0].id
+				o.set("trace_id", segs[0].id)
 			}
 		}
 	}
@@ -216,7 +216,7 @@ func (s *Server) fillDerived(o *op) *apiError {
 			merged := rs.merged.fields()
 			for _, k := range []string{"trace_id", "dotted_order", "parent_run_id"} {
 				if v := merged[k]; v != nil {
-					o.fields[k] = v
+					o.set(k, v)
 				}
 			}
 		}
@@ -233,11 +233,11 @@ func (s *Server) fillDerived(o *op) *apiError {
 		}
 		start = t
 	} else {
-		o.fields["start_time"] = start.UTC().Format(time.RFC3339Nano)
+		o.set("start_time", start.UTC().Format(time.RFC3339Nano))
 	}
 	seg := dottedSegment(start, o.id)
 	if !o.has("parent_run_id") {
-		o.fields["dotted_order"] = seg
+		o.set("dotted_order", seg)
 		return nil
 	}
 	pid, _ := o.fields["parent_run_id"].(string)
@@ -253,9 +253,9 @@ func (s *Server) fillDerived(o *op) *apiError {
 	if parentOrder == nil {
 		return runFieldError("parent_run_id", o, "parent run %s not found", pid)
 	}
-	o.fields["dotted_order"] = parentOrder.(string) + "." + seg
+	o.set("dotted_order", parentOrder.(string)+"."+seg)
 	if !o.has("trace_id") {
-		o.fields["trace_id"] = parent.traceID
+		o.set("trace_id", parent.traceID)
 	}
 	return nil
 }

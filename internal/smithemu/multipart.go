@@ -96,6 +96,7 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 				// Field parts win over the same key inlined in the main part,
 				// whichever comes first on the wire. Before any other part of the
 				// run the decoded object simply becomes the fields: nothing to win over.
+				o.mains = append(o.mains, data)
 				if len(o.fields) == 0 {
 					o.fields = obj
 				} else {
@@ -114,6 +115,7 @@ func parseMultipart(contentType string, body []byte) (*ingestRequest, *apiError)
 				}
 				o.fields[field] = v
 				o.fieldParts |= fieldPartBit(field)
+				o.parts = append(o.parts, fieldText{field: field, text: data})
 			}
 			seen[name] = true
 			continue

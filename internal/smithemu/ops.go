@@ -26,6 +26,13 @@ type op struct {
 	id     string         // canonical lower-case UUID
 	fields map[string]any // decoded run object; field parts merged in
 
+	// mains and parts are the texts a multipart op was read from (its main parts and its field
+	// parts, pointing into the body), so that the store can keep them as they came instead of
+	// writing the fields out again (opText); modified says the ingest changed a field since.
+	mains    [][]byte
+	parts    []fieldText
+	modified bool
+
 	// fieldParts marks (fieldPartBit) the fields given as a part of their own, which win over
 	// the same key inlined in the main part.
 	fieldParts uint8
@@ -39,6 +46,18 @@ type op struct {
 
 	// Filled in by the server while ingesting.
 	project string
+}
+
+// fieldText is a field part's name and JSON text.
+type fieldText struct {
+	field string
+	text  []byte
+}
+
+// set changes a field after the op was read, so that its texts no longer hold it.
+func (o *op) set(key string, v any) {
+	o.fields[key] = v
+	o.modified = true
 }
 
 // str returns a string field, or "" when absent, null or not a string.

@@ -82,7 +82,7 @@ func (st *store) apply(o *op) *traceState {
 		rs = &runState{id: o.id}
 		st.runs[o.id] = rs
 	}
-	stored := storeFields(&st.scratch, o.fields)
+	stored := storeOp(&st.scratch, o)
 	if o.kind == opPost {
 		rs.post = stored
 		rs.project = o.project

@@ -30,6 +30,60 @@ func storeFields(scratch *[]byte, m map[string]any) storedFields {
 	return storedFields{text: bytes.Clone(text)}
 }
 
+// storeOp keeps an op's fields: as the texts it was read from when it has them and the ingest
+// changed nothing since (opText), else as storeFields writes them.
+func storeOp(scratch *[]byte, o *op) storedFields {
+	if o.modified || len(o.mains)+len(o.parts) == 0 {
+		return storeFields(scratch, o.fields)
+	}
+	*scratch = appendOpText((*scratch)[:0], o)
+	return storedFields{text: bytes.Clone(*scratch)}
+}
+
+// appendOpText appends one JSON object that decodes into o.fields: the members of its main
+// parts in arrival order, then its field parts as members. Decoding keeps the last of a repeated
+// key, so a later main part wins over an earlier one and a field part over the same key inlined
+// in a main part, as parseMultipart merges them.
+func appendOpText(b []byte, o *op) []byte {
+	b = append(b, '{')
+	n := 0
+	for _, m := range o.mains {
+		m = trimJSONSpace(m)                    // an object: parseMultipart took no other
+		inner := trimJSONSpace(m[1 : len(m)-1]) // its members
+		if len(inner) == 0 {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, inner...)
+		n++
+	}
+	for _, p := range o.parts {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, p.field...) // one of runFieldParts: nothing to escape
+		b = append(b, '"', ':')
+		b = append(b, trimJSONSpace(p.text)...)
+		n++
+	}
+	return append(b, '}')
+}
+
+// trimJSONSpace trims the white space JSON allows around a value.
+func trimJSONSpace(b []byte) []byte {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
 // present reports whether anything is stored (a run's post is absent until it arrives).
 func (f storedFields) present() bool { return f.text != nil || f.m != nil }
 

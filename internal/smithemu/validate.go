@@ -79,7 +79,9 @@ func (s *Server) validateOp(o *op) *apiError {
 		if !ok {
 			return runFieldError(f, o, "%s is not a valid UUID", jsonValue(o.fields[f]))
 		}
-		o.fields[f] = c
+		if c != str {
+			o.set(f, c)
+		}
 	}
 	for _, f := range []string{"inputs", "outputs", "extra", "serialized", "input_attachments", "output_attachments"} {
 		if o.has(f) {
