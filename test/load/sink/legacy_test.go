@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -221,4 +222,28 @@ func legacyCheckPost(id uuid.UUID, m *runMain) (litePost, error) {
 		return p, fmt.Errorf("dotted_order %q does not end in the parent %s", m.DottedOrder, p.parent)
 	}
 	return p, nil
+}
+
+// decode is how the sink read bodies before liteBody (the legacy handler's).
+func (s *server) decode(r *http.Request) (raw, body []byte, err error) {
+	raw, err = io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil {
+		return nil, nil, err
+	}
+	switch enc := r.Header.Get("Content-Encoding"); enc {
+	case "", "identity":
+		return raw, raw, nil
+	case "zstd":
+		body, err = s.zdec.DecodeAll(raw, nil)
+		return raw, body, err
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return raw, nil, err
+		}
+		body, err = io.ReadAll(zr)
+		return raw, body, err
+	default:
+		return raw, nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
+	}
 }

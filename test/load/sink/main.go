@@ -29,8 +29,6 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -165,30 +163,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.strict(w, r)
 	default:
 		s.lite(w, r)
-	}
-}
-
-// decode reads the body and undoes its Content-Encoding.
-func (s *server) decode(r *http.Request) (raw, body []byte, err error) {
-	raw, err = io.ReadAll(io.LimitReader(r.Body, 64<<20))
-	if err != nil {
-		return nil, nil, err
-	}
-	switch enc := r.Header.Get("Content-Encoding"); enc {
-	case "", "identity":
-		return raw, raw, nil
-	case "zstd":
-		body, err = s.zdec.DecodeAll(raw, nil)
-		return raw, body, err
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return raw, nil, err
-		}
-		body, err = io.ReadAll(zr)
-		return raw, body, err
-	default:
-		return raw, nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
 }
 
